@@ -1,0 +1,158 @@
+import { expected, fail, ConfigError } from "./errors.js";
+import { parseMysqlDsn } from "./parseMysqlDsn.js";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface Config {
+  clusterName: string;
+  taskWorkerPoolSize: number;
+  healthCheckWorkerPoolSize: number;
+  healthCheckIntervalSec: number;
+  electDriver: "standalone" | "etcd";
+  store:
+    | { kind: "sqlite"; path: string }
+    | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string };
+  etcd: { endpoints: string[] };
+  /** Accepted from the Go original's conf.json; validated for shape only. */
+  redis?: { nodes: { host: string; port: number; password: string }[] };
+  log: { level: LogLevel; logDir?: string; fileSize?: number };
+  http: { host: string; port: number };
+  /** Accepted and ignored: Node has no pprof. */
+  pprofPort?: number;
+  callbackCmdNumbering: "documented" | "easytask-go";
+  maxBodyBytes: number;
+}
+
+/** How an EASYTASK_* environment string becomes a value of the key's type. */
+export type EnvKind = "string" | "number" | "list" | "json";
+
+interface Spec<T> {
+  env: EnvKind;
+  default?: unknown;
+  /** Validates a file/env/default value and returns it normalized; throws ConfigError naming `key`. */
+  parse: (value: unknown, key: string) => T;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const str = (v: unknown, key: string): string => (typeof v === "string" ? v : expected(key, "a string", v));
+const nonEmpty = (v: unknown, key: string): string =>
+  typeof v === "string" && v !== "" ? v : expected(key, "a non-empty string", v);
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown, key: string): number =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+    ? (v as number)
+    : expected(key, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer ${min}..${max}`, v);
+
+const oneOf = <T extends string>(...allowed: T[]) => (v: unknown, key: string): T =>
+  allowed.includes(v as T) ? (v as T) : expected(key, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+
+// Node turns timer delays above ~24.8 days into 1 ms, so a huge interval would mean a tight loop.
+const MAX_INTERVAL_SEC = 86_400;
+const interval = (v: unknown, key: string): number =>
+  typeof v === "number" && v > 0 && v <= MAX_INTERVAL_SEC ? v : expected(key, `a number > 0 and <= ${MAX_INTERVAL_SEC}`, v);
+
+const endpoints = (v: unknown, key: string): string[] => {
+  if (!Array.isArray(v) || v.length === 0) return expected(key, "a non-empty array of host:port strings", v);
+  return v.map((e, i) => nonEmpty(e, `${key}[${i}]`)).map((e) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `http://${e}`));
+};
+
+const REDIS_NODE_FIELDS = ["host", "port", "password"];
+const redisNodes = (v: unknown, key: string) => {
+  if (!Array.isArray(v)) return expected(key, "an array of {host, port, password}", v);
+  return v.map((n: unknown, i) => {
+    const at = `${key}[${i}]`;
+    if (!isObject(n)) return expected(at, "an object {host, port, password}", n);
+    const extra = Object.keys(n).find((f) => !REDIS_NODE_FIELDS.includes(f));
+    if (extra !== undefined) throw new ConfigError(`config: unknown key "${at}.${extra}"`);
+    return {
+      host: nonEmpty(n.host, `${at}.host`),
+      port: int(1, 65535)(n.port, `${at}.port`),
+      password: n.password === undefined ? "" : str(n.password, `${at}.password`),
+    };
+  });
+};
+
+const electDriver = (v: unknown, key: string) =>
+  v === "redis"
+    ? fail(key, 'redis election is not supported yet; use "etcd" or "standalone"')
+    : oneOf("standalone", "etcd")(v, key);
+
+/**
+ * Every accepted key, by its dotted path in conf.json. This one table drives file validation,
+ * unknown-key detection, environment overrides and defaults.
+ */
+export const SCHEMA = {
+  cluster_name: { env: "string", default: "easy_task", parse: nonEmpty },
+  task_worker_pool_size: { env: "number", default: 50, parse: int(1, 10_000) },
+  health_check_worker_pool_size: { env: "number", default: 100, parse: int(1, 10_000) },
+  health_check_interval_sec: { env: "number", default: 5, parse: interval },
+  elect_driver: { env: "string", default: "standalone", parse: electDriver },
+  "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
+  "sqlite.path": { env: "string", default: "./data/easytask.db", parse: nonEmpty },
+  "etcd.endpoints": { env: "list", default: ["127.0.0.1:2379"], parse: endpoints },
+  "redis.nodes": { env: "json", parse: redisNodes },
+  "log.level": { env: "string", default: "info", parse: oneOf<LogLevel>("trace", "debug", "info", "warn", "error", "fatal", "silent") },
+  "log.log_dir": { env: "string", parse: str },
+  "log.file_size": { env: "number", parse: int(1) },
+  "api_server.http.host": { env: "string", default: "0.0.0.0", parse: nonEmpty },
+  "api_server.http.port": { env: "number", default: 8801, parse: int(0, 65535) },
+  "api_server.http.pprof_port": { env: "number", parse: int(0, 65535) },
+  callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
+  max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
+} satisfies Record<string, Spec<unknown>>;
+
+export type ConfigKey = keyof typeof SCHEMA;
+type Parsed = { [K in ConfigKey]: ReturnType<(typeof SCHEMA)[K]["parse"]> | undefined };
+
+const SPECS: ReadonlyMap<string, Spec<unknown>> = new Map(Object.entries(SCHEMA));
+
+export function specFor(key: string): Spec<unknown> | undefined {
+  return SPECS.get(key);
+}
+
+/** Dotted paths that hold objects ("api_server", "api_server.http", ...). */
+export const SECTIONS: ReadonlySet<string> = new Set(
+  [...SPECS.keys()].flatMap((k) => k.split(".").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("."))),
+);
+
+/**
+ * Builds a Config from raw values keyed by dotted path; missing keys take their defaults.
+ * `origin` names where a value came from (an environment variable) so errors can say so.
+ */
+export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: ReadonlyMap<string, string> = new Map()): Config {
+  const p = {} as Record<string, unknown>;
+  for (const [key, spec] of SPECS) {
+    const value = raw.has(key) ? raw.get(key) : spec.default;
+    try {
+      p[key] = value === undefined ? undefined : spec.parse(value, key);
+    } catch (err) {
+      const from = origin.get(key);
+      if (err instanceof ConfigError && from) err.message += ` (set by ${from})`;
+      throw err;
+    }
+  }
+  const v = p as Parsed;
+  const mysql = v["mysql.dsn"];
+  return {
+    clusterName: v.cluster_name!,
+    taskWorkerPoolSize: v.task_worker_pool_size!,
+    healthCheckWorkerPoolSize: v.health_check_worker_pool_size!,
+    healthCheckIntervalSec: v.health_check_interval_sec!,
+    electDriver: v.elect_driver!,
+    store: mysql ? { kind: "mysql", ...mysql } : { kind: "sqlite", path: v["sqlite.path"]! },
+    etcd: { endpoints: v["etcd.endpoints"]! },
+    ...(v["redis.nodes"] && { redis: { nodes: v["redis.nodes"] } }),
+    log: {
+      level: v["log.level"]!,
+      ...(v["log.log_dir"] !== undefined && { logDir: v["log.log_dir"] }),
+      ...(v["log.file_size"] !== undefined && { fileSize: v["log.file_size"] }),
+    },
+    http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]! },
+    ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
+    callbackCmdNumbering: v.callback_cmd_numbering!,
+    maxBodyBytes: v.max_body_bytes!,
+  };
+}
+
+export const defaultConfig: Config = resolveConfig(new Map());

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig, parseArgs } from "./config/loadConfig.js";
+import { createLogger } from "./log.js";
+import { startNode } from "./node.js";
+
+// `easytask [-c conf.json]`: one line and exit code 1 on a bad config; on
+// SIGTERM or SIGINT, stop taking runs, wait for callbacks in flight, exit 0.
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ configPath: parseArgs(process.argv.slice(2)).configPath, env: process.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`easytask: ${err.message}\n`);
+    process.exit(1);
+  }
+  const log = createLogger(config.log.level);
+  if (config.pprofPort !== undefined) log.info("api_server.http.pprof_port is ignored: Node.js has no pprof endpoint");
+  if (config.log.logDir !== undefined || config.log.fileSize !== undefined) log.info("log.log_dir and log.file_size are ignored: logs go to stdout as JSON lines");
+  const node = await startNode(config, { log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    node.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error("shutdown failed", { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`easytask: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import type { Config } from "./config/config.js";
+import { standalone, type Leadership } from "./cluster/leadership.js";
+import type { Logger } from "./log.js";
+import { runHealthChecks } from "./registry/healthChecks.js";
+import { CallbackClient } from "./scheduler/callbackClient.js";
+import { Dispatcher } from "./scheduler/dispatcher.js";
+import { Scheduler, systemSchedulerClock, type SchedulerClock } from "./scheduler/scheduler.js";
+import { listen } from "./server/listen.js";
+import { build } from "./server/server.js";
+import { openStore, type Store } from "./store/openStore.js";
+import { WHOLE_RANGE } from "./store/tasks.js";
+
+export interface NodeOptions {
+  log: Logger;
+  clock?: SchedulerClock;
+  leadership?: Leadership;
+  // How long shutdown waits for callbacks in flight.
+  drainMs?: number;
+}
+
+export interface RunningNode {
+  port: number;
+  store: Store;
+  isLeading(): boolean;
+  stop(): Promise<void>;
+}
+
+const POLL_MS = 250;
+const CLAIM_BATCH = 200;
+
+// Starts one easytask node: the API on one port, and the scheduler and
+// health checks while this node leads.
+export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
+  const { log } = opts;
+  const clock = opts.clock ?? systemSchedulerClock;
+  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
+  const client = new CallbackClient(config.taskWorkerPoolSize);
+  const dispatcher = new Dispatcher({ db: store, clock, client, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
+  const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, pollMs: POLL_MS, batchSize: CLAIM_BATCH, log });
+  const events = {
+    taskChanged: () => scheduler.wake(),
+    taskStopped: (taskId: number) => {
+      dispatcher.abortTask(taskId);
+      scheduler.wake();
+    },
+  };
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes });
+  let listening;
+  try {
+    listening = await listen(handler, config.http.host, config.http.port);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  let leader: { abort: AbortController; done: Promise<unknown> } | undefined;
+  const onLeadership = (leading: boolean) => {
+    if (leading && !leader) {
+      const abort = new AbortController();
+      const healthChecks = {
+        db: store,
+        clock,
+        client,
+        numbering: config.callbackCmdNumbering,
+        intervalMs: config.healthCheckIntervalSec * 1000,
+        poolSize: config.healthCheckWorkerPoolSize,
+        log,
+      };
+      leader = { abort, done: Promise.all([scheduler.run(abort.signal), runHealthChecks(healthChecks, abort.signal)]) };
+      log.info("leading: scheduling and health checks started");
+    } else if (!leading && leader) {
+      leader.abort.abort();
+      leader = undefined;
+      log.info("not leading: scheduling and health checks stopped");
+    }
+  };
+  const leadership = opts.leadership ?? standalone();
+  await leadership.start(onLeadership);
+  log.info("easytask node started", { port: listening.port, store: config.store.kind, elect_driver: config.electDriver });
+
+  return {
+    port: listening.port,
+    store,
+    isLeading: () => leader !== undefined,
+    async stop() {
+      const stopping = leader?.done;
+      await leadership.stop();
+      await stopping;
+      await dispatcher.drain(opts.drainMs ?? 10_000);
+      await listening.close();
+      client.close();
+      await store.close();
+      log.info("easytask node stopped");
+    },
+  };
+}

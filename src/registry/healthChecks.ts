@@ -1,0 +1,55 @@
+import type { Logger } from "../log.js";
+import type { CallbackClient } from "../scheduler/callbackClient.js";
+import { heartbeatBody, isPong, type CmdNumbering } from "../scheduler/callbackProtocol.js";
+import type { SchedulerClock } from "../scheduler/scheduler.js";
+import type { Db } from "../store/database.js";
+import { listHealthCheckedRoutes, recordHeartbeat, type RouteRow } from "../store/taskServers.js";
+import { routeUrl } from "./routeUrl.js";
+
+// Failures in a row that evict a route (the original evicted on the first).
+export const EVICT_AFTER_FAILURES = 3;
+
+export interface HealthCheckDeps {
+  db: Db;
+  clock: SchedulerClock;
+  client: CallbackClient;
+  numbering: CmdNumbering;
+  intervalMs: number;
+  poolSize: number;
+  log: Logger;
+}
+
+async function heartbeat(deps: HealthCheckDeps, route: RouteRow): Promise<void> {
+  const url = routeUrl(route) + "/";
+  let ok = false;
+  try {
+    // A heartbeat may take as long as the interval, and at least a second.
+    const answer = await deps.client.postJson(url, heartbeatBody(deps.numbering), { timeoutMs: Math.max(1000, deps.intervalMs) });
+    ok = answer.status >= 200 && answer.status < 300 && isPong(answer.body);
+  } catch {
+    ok = false;
+  }
+  const evicted = await recordHeartbeat(deps.db, route.id, ok, deps.clock.now(), EVICT_AFTER_FAILURES);
+  if (evicted) deps.log.warn("route evicted after failed heartbeats", { route: url, task_server_id: route.task_server_id, failures: EVICT_AFTER_FAILURES });
+}
+
+// One round: every route with health checks on, poolSize at a time.
+export async function checkRoutesOnce(deps: HealthCheckDeps): Promise<void> {
+  const queue = await listHealthCheckedRoutes(deps.db);
+  const worker = async () => {
+    for (let route = queue.shift(); route; route = queue.shift()) await heartbeat(deps, route);
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.poolSize, queue.length) }, worker));
+}
+
+export async function runHealthChecks(deps: HealthCheckDeps, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    const started = deps.clock.now();
+    try {
+      await checkRoutesOnce(deps);
+    } catch (err) {
+      deps.log.error("health check round failed; retrying", { err });
+    }
+    await deps.clock.sleep(Math.max(0, deps.intervalMs - (deps.clock.now() - started)), signal);
+  }
+}

@@ -1,0 +1,62 @@
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+export interface PostResult {
+  status: number;
+  body: string;
+}
+
+export interface PostOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+// Answers are kept for the run log; past this they are cut, so a task server
+// that answers with a huge body cannot fill the scheduler's memory.
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+export class CallbackTimeout extends Error {}
+
+// POSTs JSON to task servers over kept-alive connections. The pool size
+// bounds sockets per task server; the dispatcher bounds calls in flight.
+export class CallbackClient {
+  private readonly http: HttpAgent;
+  private readonly https: HttpsAgent;
+
+  constructor(maxSocketsPerHost: number) {
+    this.http = new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
+    this.https = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
+  }
+
+  postJson(url: string, body: string, opts: PostOptions): Promise<PostResult> {
+    const https = url.startsWith("https:");
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(url, {
+        method: "POST",
+        agent: https ? this.https : this.http,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...opts.headers },
+        signal: opts.signal,
+      });
+      const timer = setTimeout(() => req.destroy(new CallbackTimeout(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      req.once("close", () => clearTimeout(timer));
+      req.once("error", reject);
+      req.once("response", (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (size < MAX_ANSWER_BYTES) chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - size));
+          size += chunk.length;
+        });
+        res.once("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.once("error", reject);
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}

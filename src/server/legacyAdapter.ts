@@ -1,0 +1,91 @@
+import { create, fromJson, getOption, toJson, type DescMethodUnary, type DescService, type JsonValue } from "@bufbuild/protobuf";
+import { createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import type { HttpRequest as Request, HttpResponse as Response } from "./http.js";
+import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
+import type { Logger } from "../log.js";
+import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
+import { toConnectError } from "./errors.js";
+import { BodyTooLarge, readBody } from "./readBody.js";
+
+type Handler = (req: unknown, ctx: HandlerContext) => unknown;
+
+interface LegacyRoute {
+  service: DescService;
+  method: DescMethodUnary;
+  handler: Handler;
+}
+
+export interface ImplementedService {
+  service: DescService;
+  impl: object;
+}
+
+// Mounts every method that carries the (legacy_path) option at that path,
+// calling the same implementation the Connect routes call: the adapter only
+// translates JSON in and the envelope out.
+export function legacyRoutes(services: ImplementedService[]): Map<string, LegacyRoute> {
+  const routes = new Map<string, LegacyRoute>();
+  for (const { service, impl } of services) {
+    for (const method of service.methods) {
+      const path = getOption(method, legacy_path);
+      if (path === "" || method.methodKind !== "unary") continue;
+      const fn = (impl as Record<string, Handler>)[method.localName];
+      routes.set(path, { service, method: method as DescMethodUnary, handler: fn.bind(impl) });
+    }
+  }
+  return routes;
+}
+
+async function answer(route: LegacyRoute, req: Request, traceId: string, maxBodyBytes: number, log: Logger): Promise<Envelope> {
+  let input: JsonValue;
+  try {
+    input = JSON.parse((await readBody(req, maxBodyBytes)).toString("utf8")) as JsonValue;
+  } catch (err) {
+    if (err instanceof BodyTooLarge) return failure(INVALID_ARGUMENTS, err.message, traceId);
+    return failure(INVALID_ARGUMENTS, "request arguments are invalid", traceId);
+  }
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return failure(INVALID_ARGUMENTS, "request arguments are invalid: expected a JSON object", traceId);
+  }
+  let message;
+  try {
+    message = fromJson(route.method.input, input, { ignoreUnknownFields: true });
+  } catch (err) {
+    return failure(INVALID_ARGUMENTS, `request arguments are invalid: ${(err as Error).message}`, traceId);
+  }
+  const ctx = createHandlerContext({
+    service: route.service,
+    method: route.method,
+    protocolName: "easytask-documented-path",
+    requestMethod: req.method ?? "POST",
+    url: req.url ?? "",
+    requestHeader: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
+  });
+  try {
+    const output = create(route.method.output, (await route.handler(message, ctx)) as Record<string, unknown>);
+    return success(toJson(route.method.output, output, { useProtoFieldName: true }), traceId);
+  } catch (err) {
+    const connectError = toConnectError(err, log);
+    return failure(envelopeCode(connectError), connectError.rawMessage, traceId);
+  }
+}
+
+export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, maxBodyBytes: number, log: Logger): void {
+  if (req.method !== "POST") {
+    res.writeHead(405, { allow: "POST", "content-type": "application/json" });
+    res.end(JSON.stringify(failure(INVALID_ARGUMENTS, `${req.url} accepts POST only`, traceId)));
+    return;
+  }
+  answer(route, req, traceId, maxBodyBytes, log).then(
+    (envelope) => {
+      const body = JSON.stringify(envelope);
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    },
+    (err) => {
+      log.error("documented path failed", { err, path: req.url });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    },
+  );
+}

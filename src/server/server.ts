@@ -1,0 +1,56 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "../log.js";
+import { RegistryServiceImpl } from "../service/registryService.js";
+import { TaskServiceImpl } from "../service/taskService.js";
+import type { Clock, TaskEvents } from "../service/ports.js";
+import type { Db } from "../store/database.js";
+import { errorInterceptor } from "./errors.js";
+import type { RequestHandler } from "./http.js";
+import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
+import routes, { implementedServices } from "./routes.js";
+import { adoptTrace } from "./trace.js";
+
+
+export interface ServerDeps {
+  db: Db;
+  clock: Clock;
+  events: TaskEvents;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+// Wires the API (Connect, gRPC, gRPC-Web and the documented JSON paths) into
+// one request handler. It does not listen, so tests and main share it.
+export function build(deps: ServerDeps): RequestHandler {
+  const services = {
+    tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
+    registry: new RegistryServiceImpl(deps.db, deps.clock),
+  };
+  const legacy = legacyRoutes(implementedServices(services));
+  const fallback: RequestHandler = (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const route = legacy.get(path);
+    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), deps.maxBodyBytes, deps.log);
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok\n");
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not found\n");
+  };
+  const connect = connectNodeAdapter({
+    routes: routes(services),
+    fallback,
+    interceptors: [errorInterceptor(deps.log)],
+    // Proto field names (task_id) in JSON answers, as the documented API
+    // spells them; clients newer than this server may send fields it lacks.
+    jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
+    readMaxBytes: deps.maxBodyBytes,
+  });
+  return (req, res) => {
+    const { echo } = adoptTrace(req.headers);
+    for (const [name, value] of echo) res.setHeader(name, value);
+    connect(req, res);
+  };
+}

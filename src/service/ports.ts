@@ -1,0 +1,17 @@
+// What the use cases need from the rest of the node, passed in so a test can
+// build them with a fixed clock and watch the events.
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+// Lets the scheduler of this node react at once to API changes; other nodes
+// see them through the database.
+export interface TaskEvents {
+  taskChanged(taskId: number): void;
+  taskStopped(taskId: number): void;
+}
+
+export const noTaskEvents: TaskEvents = { taskChanged() {}, taskStopped() {} };

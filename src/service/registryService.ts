@@ -1,0 +1,86 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  type AddTaskServerRequest,
+  type DelTaskServerRequest,
+  RegistryService,
+  RouteSchema,
+  TaskServerSchema,
+} from "../../gen/easytask/v1/registry_pb.js";
+import { routeUrl } from "../registry/routeUrl.js";
+import type { Db } from "../store/database.js";
+import { deleteRoute, listTaskServers, upsertRoute, type RouteKey } from "../store/taskServers.js";
+import { invalidArgument, taskServerNotFound } from "./errors.js";
+import type { Clock } from "./ports.js";
+import { optionalTimestamp } from "./timestamps.js";
+import { maxLength, required } from "./validate.js";
+
+export const DEFAULT_CALLBACK_TIMEOUT_SEC = 30;
+const MAX_CALLBACK_TIMEOUT_SEC = 3600;
+// A DNS name or an IPv4 literal; IPv6 literals in brackets.
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[[0-9A-Fa-f:.]+\]$/;
+
+function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
+  const name = maxLength("name", required("name", req.name), 255);
+  const schema = required("schema", req.schema).toLowerCase();
+  if (schema !== "http" && schema !== "https") throw invalidArgument("schema", `schema must be "http" or "https", got "${req.schema}"`);
+  const host = maxLength("host", required("host", req.host).trim(), 253);
+  if (!HOST.test(host)) throw invalidArgument("host", `host "${req.host}" is not a host name or IP address`);
+  if (req.port === 0) throw invalidArgument("port", "port is required");
+  if (req.port > 65535) throw invalidArgument("port", `port must be 1..65535, got ${req.port}`);
+  return { name, schema, host, port: req.port };
+}
+
+export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async addTaskServer(req: AddTaskServerRequest) {
+    const key = routeKey(req);
+    if (req.callbackTimeoutSec > MAX_CALLBACK_TIMEOUT_SEC) {
+      throw invalidArgument("callback_timeout_sec", `callback_timeout_sec must be at most ${MAX_CALLBACK_TIMEOUT_SEC}`);
+    }
+    await upsertRoute(
+      this.db,
+      { ...key, callbackTimeoutSec: req.callbackTimeoutSec || DEFAULT_CALLBACK_TIMEOUT_SEC, isEnableHealthCheck: req.isEnableHealthCheck },
+      this.clock.now(),
+    );
+    return {};
+  }
+
+  async delTaskServer(req: DelTaskServerRequest) {
+    const key = routeKey(req);
+    const result = await deleteRoute(this.db, key);
+    if (result === "no_task_server") throw taskServerNotFound(`task server ${key.name} not found`);
+    if (result === "no_route") throw taskServerNotFound(`task server ${key.name} has no route ${routeUrl(key)}`);
+    return {};
+  }
+
+  async listTaskServers() {
+    const servers = await listTaskServers(this.db);
+    return {
+      taskServers: servers.map((s) =>
+        create(TaskServerSchema, {
+          taskServerId: BigInt(s.id),
+          name: s.name,
+          routes: s.routes.map((r) =>
+            create(RouteSchema, {
+              routeId: BigInt(r.id),
+              schema: r.schema,
+              host: r.host,
+              port: r.port,
+              callbackTimeoutSec: r.callback_timeout_sec,
+              isEnableHealthCheck: r.is_enable_health_check === 1,
+              failedHealthChecks: r.failed_health_checks,
+              lastHeartbeatAt: optionalTimestamp(r.last_heartbeat_at),
+              createdAt: timestampFromMs(r.created_at),
+            }),
+          ),
+        }),
+      ),
+    };
+  }
+}

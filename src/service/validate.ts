@@ -1,0 +1,32 @@
+import { invalidArgument } from "./errors.js";
+
+// Field checks shared by the use cases; each failure names the field, as the
+// original's messages do, so a user can tell which part of a request to fix.
+
+export function required(field: string, value: string): string {
+  if (value.trim() === "") throw invalidArgument(field, `${field} is required`);
+  return value;
+}
+
+export function maxLength(field: string, value: string, max: number): string {
+  if (value.length > max) throw invalidArgument(field, `${field} is longer than ${max} characters`);
+  return value;
+}
+
+export function requiredId(field: string, value: bigint): number {
+  if (value <= 0n) throw invalidArgument(field, `${field} is required`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(field, `${field} ${value} is out of range`);
+  return Number(value);
+}
+
+export function pageSize(value: number): number {
+  if (value > 1000) throw invalidArgument("page_size", "page_size must be at most 1000");
+  return value === 0 ? 100 : value;
+}
+
+// Page tokens are the id to continue after (or before), kept opaque to clients.
+export function pageToken(value: string, fallback: number): number {
+  if (value === "") return fallback;
+  if (!/^\d{1,15}$/.test(value)) throw invalidArgument("page_token", "page_token is not a token this server returned");
+  return Number(value);
+}

@@ -1,0 +1,78 @@
+import type { Generated, Kysely } from "kysely";
+
+// Times are epoch milliseconds in BIGINT columns so that SQLite and MySQL
+// agree on them without time-zone conversions; booleans are 0/1.
+
+export interface TaskServerTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface TaskServerRouteTable {
+  id: Generated<number>;
+  task_server_id: number;
+  schema: string;
+  host: string;
+  port: number;
+  callback_timeout_sec: number;
+  is_enable_health_check: number;
+  failed_health_checks: Generated<number>;
+  last_heartbeat_at: number | null;
+  created_at: number;
+}
+
+export interface TaskTable {
+  id: Generated<number>;
+  name: string;
+  biz_id: string;
+  task_server_id: number;
+  callback_path: string;
+  sched_mode: number;
+  time_cron: string;
+  time_interval_sec: number;
+  time_spec_at: number;
+  arg: string;
+  state: number;
+  run_times: Generated<number>;
+  next_fire_at: number | null;
+  // Bumped by every change; a run is claimed only at the version it was read
+  // at, so a task changed a moment ago never fires with its old settings.
+  version: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TaskLogTable {
+  id: Generated<number>;
+  task_id: number;
+  run_times: number;
+  attempt: number;
+  state: number;
+  route: string;
+  http_status: number;
+  response: string;
+  error: string;
+  is_success: number;
+  extra: string;
+  due_at: number;
+  started_at: number;
+  finished_at: number | null;
+  confirmed_at: number | null;
+}
+
+export interface Database {
+  task_server: TaskServerTable;
+  task_server_route: TaskServerRouteTable;
+  task: TaskTable;
+  task_log: TaskLogTable;
+}
+
+export type Dialect = "sqlite" | "mysql";
+
+// What every query function takes first: the Kysely instance (or a
+// transaction) and which SQL dialect it speaks.
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+}

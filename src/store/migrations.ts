@@ -1,0 +1,82 @@
+import { sql, type Kysely, type Migration, type MigrationProvider, type CreateTableBuilder } from "kysely";
+import type { Dialect } from "./database.js";
+
+// Migrations live in code (not files on disk) so the compiled server and the
+// `easytask` bin carry them. Each takes the dialect: SQLite needs
+// INTEGER PRIMARY KEY for its rowid alias, MySQL wants BIGINT and a utf8mb4
+// binary collation so names compare the same way SQLite compares them.
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const mysql = dialect === "mysql";
+  const idType = mysql ? "bigint" : "integer";
+  const longText = mysql ? sql`mediumtext` : sql`text`;
+  const table = <T extends string>(db: Kysely<unknown>, name: T) => {
+    const builder = db.schema
+      .createTable(name)
+      .ifNotExists()
+      .addColumn("id", idType, (c) => c.primaryKey().autoIncrement());
+    return (mysql ? builder.modifyEnd(sql`default charset=utf8mb4 collate=utf8mb4_bin`) : builder) as CreateTableBuilder<T, "id">;
+  };
+  return {
+    "0001_init": {
+      async up(db) {
+        await table(db, "task_server")
+          .addColumn("name", "varchar(255)", (c) => c.notNull().unique())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await table(db, "task_server_route")
+          .addColumn("task_server_id", "bigint", (c) => c.notNull())
+          .addColumn("schema", "varchar(8)", (c) => c.notNull())
+          .addColumn("host", "varchar(255)", (c) => c.notNull())
+          .addColumn("port", "integer", (c) => c.notNull())
+          .addColumn("callback_timeout_sec", "integer", (c) => c.notNull())
+          .addColumn("is_enable_health_check", "integer", (c) => c.notNull())
+          .addColumn("failed_health_checks", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("last_heartbeat_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("uq_route", ["task_server_id", "schema", "host", "port"])
+          .execute();
+        await table(db, "task")
+          .addColumn("name", "varchar(255)", (c) => c.notNull())
+          .addColumn("biz_id", "varchar(255)", (c) => c.notNull())
+          .addColumn("task_server_id", "bigint", (c) => c.notNull())
+          .addColumn("callback_path", "varchar(1024)", (c) => c.notNull())
+          .addColumn("sched_mode", "integer", (c) => c.notNull())
+          .addColumn("time_cron", "varchar(255)", (c) => c.notNull())
+          .addColumn("time_interval_sec", "integer", (c) => c.notNull())
+          .addColumn("time_spec_at", "bigint", (c) => c.notNull())
+          .addColumn("arg", longText, (c) => c.notNull())
+          .addColumn("state", "integer", (c) => c.notNull())
+          .addColumn("run_times", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_fire_at", "bigint")
+          .addColumn("version", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("uq_task_name_biz", ["name", "biz_id"])
+          .execute();
+        await db.schema.createIndex("ix_task_due").ifNotExists().on("task").columns(["state", "next_fire_at"]).execute();
+        await db.schema.createIndex("ix_task_server").ifNotExists().on("task").column("task_server_id").execute();
+        await table(db, "task_log")
+          .addColumn("task_id", "bigint", (c) => c.notNull())
+          .addColumn("run_times", "integer", (c) => c.notNull())
+          .addColumn("attempt", "integer", (c) => c.notNull())
+          .addColumn("state", "integer", (c) => c.notNull())
+          .addColumn("route", "varchar(300)", (c) => c.notNull())
+          .addColumn("http_status", "integer", (c) => c.notNull())
+          .addColumn("response", longText, (c) => c.notNull())
+          .addColumn("error", sql`text`, (c) => c.notNull())
+          .addColumn("is_success", "integer", (c) => c.notNull())
+          .addColumn("extra", longText, (c) => c.notNull())
+          .addColumn("due_at", "bigint", (c) => c.notNull())
+          .addColumn("started_at", "bigint", (c) => c.notNull())
+          .addColumn("finished_at", "bigint")
+          .addColumn("confirmed_at", "bigint")
+          .addUniqueConstraint("uq_task_log_run", ["task_id", "run_times", "attempt"])
+          .execute();
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

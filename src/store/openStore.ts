@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { createPool } from "mysql2";
+import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import type { Database, Db } from "./database.js";
+import { migrationProvider } from "./migrations.js";
+
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
+
+export interface Store extends Db {
+  close(): Promise<void>;
+}
+
+function connect(config: StoreConfig): Kysely<Database> {
+  if (config.kind === "sqlite") {
+    if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
+    const database = new SqliteDatabase(config.path);
+    // WAL lets readers (the API) go on while the scheduler writes; the busy
+    // timeout covers a second process on the same file (tests, tools).
+    database.pragma("journal_mode = WAL");
+    database.pragma("synchronous = NORMAL");
+    database.pragma("busy_timeout = 5000");
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  }
+  const pool = createPool({
+    uri: config.url,
+    connectionLimit: 20,
+    charset: "utf8mb4",
+    // Keep the server's session time zone out of it: every time is epoch ms.
+    timezone: "Z",
+    enableKeepAlive: true,
+  });
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+}
+
+export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+// Opens the configured database and brings its schema up to date.
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const kysely = connect(config);
+  try {
+    await migrateToLatest({ kysely, dialect: config.kind });
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+  return { kysely, dialect: config.kind, close: () => kysely.destroy() };
+}

@@ -1,0 +1,123 @@
+import type { Selectable } from "kysely";
+import type { Db, TaskServerRouteTable } from "./database.js";
+
+export type RouteRow = Selectable<TaskServerRouteTable>;
+
+export interface RouteKey {
+  name: string;
+  schema: string;
+  host: string;
+  port: number;
+}
+
+export interface RouteSettings extends RouteKey {
+  callbackTimeoutSec: number;
+  isEnableHealthCheck: boolean;
+}
+
+export async function findTaskServerId(db: Db, name: string): Promise<number | undefined> {
+  const row = await db.kysely.selectFrom("task_server").select("id").where("name", "=", name).executeTakeFirst();
+  return row?.id;
+}
+
+// Insert-or-keep first and read after: inside a MySQL transaction a read
+// taken before the insert would pin a snapshot that misses a server
+// registered concurrently by another request.
+async function ensureTaskServer(db: Db, name: string, now: number): Promise<number> {
+  const insert = db.kysely.insertInto("task_server").values({ name, created_at: now });
+  await (db.dialect === "mysql"
+    ? insert.onDuplicateKeyUpdate({ name })
+    : insert.onConflict((oc) => oc.column("name").doNothing())
+  ).execute();
+  const id = await findTaskServerId(db, name);
+  if (id === undefined) throw new Error(`task server ${name} vanished while being registered`);
+  return id;
+}
+
+// Adds the route to the named task server (created on first use); an existing
+// route gets the new settings and a clean health record.
+export async function upsertRoute(db: Db, route: RouteSettings, now: number): Promise<void> {
+  await db.kysely.transaction().execute(async (trx) => {
+    const tx: Db = { kysely: trx, dialect: db.dialect };
+    const taskServerId = await ensureTaskServer(tx, route.name, now);
+    const settings = {
+      callback_timeout_sec: route.callbackTimeoutSec,
+      is_enable_health_check: route.isEnableHealthCheck ? 1 : 0,
+      failed_health_checks: 0,
+    };
+    const insert = trx.insertInto("task_server_route").values({
+      task_server_id: taskServerId,
+      schema: route.schema,
+      host: route.host,
+      port: route.port,
+      created_at: now,
+      ...settings,
+    });
+    await (db.dialect === "mysql"
+      ? insert.onDuplicateKeyUpdate(settings)
+      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(settings))
+    ).execute();
+  });
+}
+
+export type DeleteRouteResult = "deleted" | "no_task_server" | "no_route";
+
+export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteResult> {
+  const taskServerId = await findTaskServerId(db, route.name);
+  if (taskServerId === undefined) return "no_task_server";
+  const result = await db.kysely
+    .deleteFrom("task_server_route")
+    .where("task_server_id", "=", taskServerId)
+    .where("schema", "=", route.schema)
+    .where("host", "=", route.host)
+    .where("port", "=", route.port)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0 ? "deleted" : "no_route";
+}
+
+export async function listRoutes(db: Db, taskServerId: number): Promise<RouteRow[]> {
+  return db.kysely.selectFrom("task_server_route").selectAll().where("task_server_id", "=", taskServerId).orderBy("id").execute();
+}
+
+export async function listHealthCheckedRoutes(db: Db): Promise<RouteRow[]> {
+  return db.kysely.selectFrom("task_server_route").selectAll().where("is_enable_health_check", "=", 1).orderBy("id").execute();
+}
+
+export interface TaskServerWithRoutes {
+  id: number;
+  name: string;
+  routes: RouteRow[];
+}
+
+export async function listTaskServers(db: Db): Promise<TaskServerWithRoutes[]> {
+  const servers = await db.kysely.selectFrom("task_server").select(["id", "name"]).orderBy("id").execute();
+  const routes = await db.kysely.selectFrom("task_server_route").selectAll().orderBy("id").execute();
+  return servers.map((s) => ({ ...s, routes: routes.filter((r) => r.task_server_id === s.id) }));
+}
+
+// A passed heartbeat clears the failure count; a failed one adds to it, and
+// the route is removed once it has failed `evictAfter` times in a row.
+// Returns true when the route was evicted.
+export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now: number, evictAfter: number): Promise<boolean> {
+  if (ok) {
+    await db.kysely
+      .updateTable("task_server_route")
+      .set({ failed_health_checks: 0, last_heartbeat_at: now })
+      .where("id", "=", routeId)
+      .execute();
+    return false;
+  }
+  return db.kysely.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("task_server_route")
+      .set((eb) => ({ failed_health_checks: eb("failed_health_checks", "+", 1) }))
+      .where("id", "=", routeId)
+      .execute();
+    const evicted = await trx
+      .deleteFrom("task_server_route")
+      .where("id", "=", routeId)
+      .where("failed_health_checks", ">=", evictAfter)
+      .executeTakeFirst();
+    return Number(evicted.numDeletedRows) > 0;
+  });
+}

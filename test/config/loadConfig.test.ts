@@ -1,0 +1,180 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig, parseArgs } from "../../src/config/loadConfig.js";
+import { defaultConfig } from "../../src/config/config.js";
+import { parseMysqlDsn } from "../../src/config/parseMysqlDsn.js";
+
+const dir = mkdtempSync(join(tmpdir(), "easytask-config-"));
+let n = 0;
+function file(content: unknown): string {
+  const path = join(dir, `conf${++n}.json`);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+// The Go original's shipped conf/conf.json, verbatim.
+const GO_DEFAULT_CONF = {
+  cluster_name: "easy_task",
+  task_worker_pool_size: 50,
+  health_check_worker_pool_size: 100,
+  elect_driver: "redis",
+  mysql: { dsn: "root:@tcp(127.0.0.1:3306)/easytask?charset=utf8mb4&parseTime=True&loc=Local" },
+  etcd: { endpoints: ["127.0.0.1:2379"] },
+  redis: { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] },
+  log: { log_dir: "/var/log/easytask/", level: "debug", file_size: 1073741824 },
+  api_server: { http: { host: "0.0.0.0", port: 8801, pprof_port: 8802 } },
+};
+
+const noEnv = {};
+const load = (content: unknown, env: NodeJS.ProcessEnv = noEnv) => loadConfig({ configPath: file(content), env });
+const throwsConfig = (fn: () => unknown, re: RegExp) =>
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.match(err.message, re);
+    assert.doesNotMatch(err.message, /\n/, "message must be one line");
+    return true;
+  });
+
+test("no file and no env gives the documented defaults", () => {
+  const c = loadConfig({ env: noEnv });
+  assert.deepEqual(c, {
+    clusterName: "easy_task",
+    taskWorkerPoolSize: 50,
+    healthCheckWorkerPoolSize: 100,
+    healthCheckIntervalSec: 5,
+    electDriver: "standalone",
+    store: { kind: "sqlite", path: "./data/easytask.db" },
+    etcd: { endpoints: ["http://127.0.0.1:2379"] },
+    log: { level: "info" },
+    http: { host: "0.0.0.0", port: 8801 },
+    callbackCmdNumbering: "documented",
+    maxBodyBytes: 1048576,
+  });
+  assert.deepEqual(defaultConfig, c);
+});
+
+test("the Go original's default conf loads once elect_driver is etcd", () => {
+  const c = load({ ...GO_DEFAULT_CONF, elect_driver: "etcd" });
+  assert.equal(c.electDriver, "etcd");
+  assert.deepEqual(c.store, {
+    kind: "mysql",
+    host: "127.0.0.1",
+    port: 3306,
+    user: "root",
+    password: "",
+    database: "easytask",
+    url: "mysql://root@127.0.0.1:3306/easytask",
+  });
+  assert.deepEqual(c.etcd.endpoints, ["http://127.0.0.1:2379"]);
+  assert.deepEqual(c.redis, { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] });
+  assert.deepEqual(c.log, { level: "debug", logDir: "/var/log/easytask/", fileSize: 1073741824 });
+  assert.deepEqual(c.http, { host: "0.0.0.0", port: 8801 });
+  assert.equal(c.pprofPort, 8802);
+});
+
+test("elect_driver redis is a clear not-yet-supported error", () => {
+  throwsConfig(() => load(GO_DEFAULT_CONF), /^config: elect_driver: redis election is not supported yet; use "etcd" or "standalone"$/);
+});
+
+test("Go DSN forms", () => {
+  assert.deepEqual(parseMysqlDsn("root@tcp(localhost)/db"), {
+    host: "localhost", port: 3306, user: "root", password: "", database: "db", url: "mysql://root@localhost:3306/db",
+  });
+  const at = parseMysqlDsn("u:p@ss@tcp(h:1)/d");
+  assert.deepEqual([at.user, at.password, at.host, at.port, at.database], ["u", "p@ss", "h", 1, "d"]);
+  assert.equal(at.url, "mysql://u:p%40ss@h:1/d");
+  const v6 = parseMysqlDsn("u:p@tcp([::1]:3307)/d");
+  assert.deepEqual([v6.host, v6.port, v6.url], ["::1", 3307, "mysql://u:p@[::1]:3307/d"]);
+});
+
+test("mysql:// URLs are percent-decoded and re-encoded", () => {
+  const d = parseMysqlDsn("mysql://us%40r:p%40ss%3Aw@db.example:3310/app?ssl=true");
+  assert.deepEqual([d.user, d.password, d.host, d.port, d.database], ["us@r", "p@ss:w", "db.example", 3310, "app"]);
+  assert.equal(d.url, "mysql://us%40r:p%40ss%3Aw@db.example:3310/app?ssl=true");
+  assert.equal(parseMysqlDsn("mysql://root@localhost/x").port, 3306);
+});
+
+test("bad DSNs name mysql.dsn and never echo the password", () => {
+  throwsConfig(() => parseMysqlDsn("user:secret@unix(/path/sock)/db"), /^config: mysql\.dsn: unix sockets are not supported/);
+  throwsConfig(() => parseMysqlDsn("user:secret@tcp(h:3306)/"), /^config: mysql\.dsn: missing database name/);
+  throwsConfig(() => parseMysqlDsn("mysql://user:secret@h:3306"), /^config: mysql\.dsn: missing database name/);
+  throwsConfig(() => parseMysqlDsn("user:secret@tcp(h:99999)/d"), /^config: mysql\.dsn: port must be an integer 1\.\.65535/);
+  throwsConfig(() => parseMysqlDsn("user:secret@tcp(h:1)"), /^config: mysql\.dsn: expected user:password@tcp/);
+  throwsConfig(() => load({ mysql: { dsn: "user:secret@udp(h)/d" } }), /^config: mysql\.dsn: unsupported network "udp"(?!.*secret)/);
+});
+
+test("unknown keys are named by their full dotted path", () => {
+  throwsConfig(() => load({ api_server: { http: { prot: 1 } } }), /^config: unknown key "api_server\.http\.prot"$/);
+  throwsConfig(() => load({ clustr_name: "x" }), /^config: unknown key "clustr_name"$/);
+  throwsConfig(() => load({ constructor: 1 }), /^config: unknown key "constructor"$/);
+  throwsConfig(() => load({ redis: { nodes: [{ host: "h", port: 1, pass: "" }] } }), /^config: unknown key "redis\.nodes\[0\]\.pass"$/);
+});
+
+test("wrong types name the key and the value", () => {
+  throwsConfig(() => load({ api_server: { http: { port: "abc" } } }), /^config: api_server\.http\.port: expected an integer 0\.\.65535, got "abc"$/);
+  throwsConfig(() => load({ task_worker_pool_size: 0 }), /^config: task_worker_pool_size: expected an integer 1\.\.10000, got 0$/);
+  throwsConfig(() => load({ api_server: 5 }), /^config: api_server: expected an object, got 5$/);
+  throwsConfig(() => load({ etcd: { endpoints: "a:1" } }), /^config: etcd\.endpoints: expected a non-empty array/);
+  throwsConfig(() => load({ log: { level: "verbose" } }), /^config: log\.level: expected one of "trace", /);
+  throwsConfig(() => load({ health_check_interval_sec: 0 }), /^config: health_check_interval_sec: expected a number > 0/);
+  assert.equal(load({ health_check_interval_sec: 0.2 }).healthCheckIntervalSec, 0.2);
+});
+
+test("null leaves a key or section unset, as Go's encoding/json does", () => {
+  const c = load({ mysql: null, log: { log_dir: null, level: null }, task_worker_pool_size: null });
+  assert.deepEqual([c.store.kind, c.log, c.taskWorkerPoolSize], ["sqlite", { level: "info" }, 50]);
+});
+
+test("unreadable file and invalid JSON name the file and the position", () => {
+  throwsConfig(() => loadConfig({ configPath: join(dir, "missing.json"), env: noEnv }), /^config: cannot read config file ".*missing\.json": ENOENT/);
+  const broken = file('{\n  "cluster_name": "x",\n  "elect_driver": }\n');
+  throwsConfig(() => loadConfig({ configPath: broken, env: noEnv }), new RegExp(`^config: invalid JSON in "${broken.replace(/[\\.]/g, "\\$&")}": Unexpected token '\\}' at line 3, column 19$`));
+  throwsConfig(() => load('{\n  "a": 1,\n}'), /invalid JSON in ".*": Expected double-quoted property name at line 3, column 1$/);
+  throwsConfig(() => load("[1]"), /must hold a JSON object/);
+});
+
+test("env overrides a number, a string and an array after the file", () => {
+  const c = load(
+    { ...GO_DEFAULT_CONF, elect_driver: "etcd" },
+    {
+      EASYTASK_API_SERVER__HTTP__PORT: "9000",
+      EASYTASK_HEALTH_CHECK_INTERVAL_SEC: "0.5",
+      EASYTASK_CLUSTER_NAME: "blue",
+      EASYTASK_ETCD__ENDPOINTS: "a:2379, https://b:2379,",
+      EASYTASK_MYSQL__DSN: "mysql://u:p@m:1/other",
+      EASYTASK_TEST_MYSQL_URL: "ignored",
+      PATH: "/bin",
+    },
+  );
+  assert.equal(c.http.port, 9000);
+  assert.equal(c.healthCheckIntervalSec, 0.5);
+  assert.equal(c.clusterName, "blue");
+  assert.deepEqual(c.etcd.endpoints, ["http://a:2379", "https://b:2379"]);
+  assert.equal(c.store.kind === "mysql" && c.store.host, "m");
+  const sqlite = loadConfig({ env: { EASYTASK_SQLITE__PATH: ":memory:", EASYTASK_ELECT_DRIVER: "etcd" } });
+  assert.deepEqual([sqlite.store, sqlite.electDriver], [{ kind: "sqlite", path: ":memory:" }, "etcd"]);
+});
+
+test("bad env values name the key and the variable", () => {
+  throwsConfig(
+    () => loadConfig({ env: { EASYTASK_API_SERVER__HTTP__PORT: "abc" } }),
+    /^config: api_server\.http\.port: expected an integer 0\.\.65535, got "abc" \(set by EASYTASK_API_SERVER__HTTP__PORT\)$/,
+  );
+  throwsConfig(() => loadConfig({ env: { EASYTASK_MAX_BODY_BYTES: "" } }), /^config: max_body_bytes: expected an integer >= 1, got ""/);
+  throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER__HTTP__PROT: "1" } }), /^config: environment variable EASYTASK_API_SERVER__HTTP__PROT matches no config key$/);
+  throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER: "1" } }), /EASYTASK_API_SERVER matches no config key/);
+});
+
+test("parseArgs accepts -c, --config and --config=", () => {
+  assert.deepEqual(parseArgs([]), {});
+  assert.deepEqual(parseArgs(["-c", "a.json"]), { configPath: "a.json" });
+  assert.deepEqual(parseArgs(["--config", "b.json"]), { configPath: "b.json" });
+  assert.deepEqual(parseArgs(["--config=c=d.json"]), { configPath: "c=d.json" });
+  throwsConfig(() => parseArgs(["--verbose"]), /^config: unknown flag "--verbose"/);
+  throwsConfig(() => parseArgs(["conf.json"]), /^config: unknown argument "conf\.json"/);
+  throwsConfig(() => parseArgs(["-c"]), /^config: -c needs a file path$/);
+  throwsConfig(() => parseArgs(["--config", "--other"]), /^config: --config needs a file path$/);
+});

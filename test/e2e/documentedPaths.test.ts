@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { clients, postDocumented, type Clients } from "../support/api.js";
+import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
+import { FakeTaskServer } from "../support/taskServer.js";
+import { sleep, waitFor } from "../support/waitFor.js";
+
+after(stopSharedMariaDb);
+
+for (const dialect of DIALECTS) {
+  describe(`documented paths on ${dialect}`, () => {
+    let node: TestNode;
+    let api: Clients;
+    const worker = new FakeTaskServer();
+    const post = (path: string, body: unknown, headers?: Record<string, string>) => postDocumented(node.port, path, body, headers);
+    const route = () => ({ name: "worker", schema: "http", host: "127.0.0.1", port: worker.port });
+    const addTask = async (body: Record<string, unknown>) => {
+      const res = await post("/add_task", { srv_name: "worker", ...body });
+      assert.equal(res.json.code, 0, res.json.msg);
+      return (res.json.data as { task_id: string }).task_id;
+    };
+    const logs = async (taskId: string) => (await api.tasks.listTaskLogs({ taskId: BigInt(taskId) })).taskLogs;
+
+    before(async () => {
+      await worker.start();
+      node = await startTestNode(dialect);
+      api = clients(node.port);
+      const res = await post("/add_task_server", { ...route(), callback_timeout_sec: 5, is_enable_health_check: true });
+      assert.equal(res.json.code, 0, res.json.msg);
+    });
+    after(async () => {
+      await node.stop();
+      await worker.stop();
+    });
+
+    test("answers with the original's envelope and echoes the trace headers", async () => {
+      const res = await post("/add_task_server", route(), { "x-easy-task-trace-id": "trace-abc", "x-easy-task-trace-span-id": "span-1" });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.json, { code: 0, msg: "", data: {}, hint: "trace-abc" });
+      assert.equal(res.headers.get("x-easy-task-trace-id"), "trace-abc");
+      assert.equal(res.headers.get("x-easy-task-trace-span-id"), "span-1");
+      const fresh = await post("/add_task_server", route());
+      assert.match(fresh.json.hint, /^[0-9A-Za-z]{20}$/);
+    });
+
+    test("an interval task fires with the documented body, counting run_times", async () => {
+      const taskId = await addTask({ name: "interval", callback_path: "/jobs/interval", sched_mode: 3, time_interval_sec: 1, arg: "a1", biz_id: "b1" });
+      assert.match(taskId, /^\d+$/, "task_id is a JSON string");
+      const calls = await waitFor("two callbacks", () => worker.tasks("/jobs/interval"), (c) => c.length >= 2);
+      assert.equal(calls[0].raw, `{"cmd":1,"task_id":"${taskId}","task_name":"interval","arg":"a1","run_times":1,"biz_id":"b1"}`);
+      assert.equal(calls[1].body.run_times, 2);
+      assert.equal(calls[0].headers["x-easytask-run-id"], `${taskId}:1:1`);
+      const secondsApart = (calls[1].at - calls[0].at) / 1000;
+      assert.ok(secondsApart > 0.5 && secondsApart < 1.5, `fixed rate of 1 s, got ${secondsApart}`);
+      await post("/stop_task", { task_id: taskId });
+    });
+
+    test("a cron task with seconds fires every second", async () => {
+      const taskId = await addTask({ name: "cron", callback_path: "/jobs/cron", sched_mode: 1, time_cron: "*/1 * * * * *" });
+      const calls = await waitFor("two cron callbacks", () => worker.tasks("/jobs/cron"), (c) => c.length >= 2);
+      assert.deepEqual(calls.slice(0, 2).map((c) => c.body.run_times), [1, 2]);
+      // Cron fires on the second boundary.
+      assert.ok(calls[1].at % 1000 < 500, `fired ${calls[1].at % 1000} ms after the second`);
+      await post("/stop_task", { task_id: taskId });
+    });
+
+    test("a one-shot task fires once at its time", async () => {
+      const at = Math.ceil(Date.now() / 1000) + 1;
+      const taskId = await addTask({ name: "once", callback_path: "/jobs/once", sched_mode: 2, time_spec_at: at });
+      const calls = await waitFor("the one-shot callback", () => worker.tasks("/jobs/once"), (c) => c.length >= 1);
+      assert.ok(calls[0].at >= at * 1000, "not before its time");
+      const { task } = await api.tasks.getTask({ taskId: BigInt(taskId) });
+      assert.equal(task?.state, TaskState.FINISHED);
+      assert.equal(task?.nextFireAt, undefined);
+      await sleep(1500);
+      assert.equal(worker.tasks("/jobs/once").length, 1);
+    });
+
+    test("the same name and biz_id update the task and keep its id; the new arg is used next", async () => {
+      const first = await addTask({ name: "upsert", biz_id: "k1", callback_path: "/jobs/upsert", sched_mode: 3, time_interval_sec: 1, arg: "old" });
+      await waitFor("a run with the old arg", () => worker.tasks("/jobs/upsert"), (c) => c.length >= 1);
+      const second = await addTask({ name: "upsert", biz_id: "k1", callback_path: "/jobs/upsert", sched_mode: 3, time_interval_sec: 1, arg: "new" });
+      assert.equal(second, first);
+      const other = await addTask({ name: "upsert", biz_id: "k2", callback_path: "/jobs/upsert", sched_mode: 3, time_interval_sec: 1, arg: "other" });
+      assert.notEqual(other, first);
+      await post("/stop_task", { task_id: other });
+      await waitFor("a run with the new arg", () => worker.tasks("/jobs/upsert").filter((c) => c.body.task_id === first).at(-1)?.body.arg, (arg) => arg === "new");
+      await post("/stop_task", { task_id: first });
+      // Adding it again revives the stopped task under the same id.
+      const revived = await addTask({ name: "upsert", biz_id: "k1", callback_path: "/jobs/upsert", sched_mode: 3, time_interval_sec: 1, arg: "again" });
+      assert.equal(revived, first);
+      assert.equal((await api.tasks.getTask({ taskId: BigInt(first) })).task?.state, TaskState.SCHEDULED);
+      await post("/stop_task", { task_id: first });
+    });
+
+    test("an async run waits for confirm_task, which is recorded in task_log", async () => {
+      worker.answer("/jobs/async", { body: { is_run_in_async: true } });
+      const taskId = await addTask({ name: "async", callback_path: "/jobs/async", sched_mode: 2, time_spec_at: Math.floor(Date.now() / 1000) });
+      await waitFor("the async run to wait", () => logs(taskId), (l) => l[0]?.state === RunState.ASYNC_WAITING);
+      const confirm = await post("/confirm_task", { task_id: Number(taskId), is_success: true, extra: "report ready", task_run_times: 1 });
+      assert.deepEqual(confirm.json.data, {});
+      assert.equal(confirm.json.code, 0, confirm.json.msg);
+      const [run] = await logs(taskId);
+      assert.equal(run.state, RunState.SUCCEEDED);
+      assert.equal(run.isSuccess, true);
+      assert.equal(run.extra, "report ready");
+      assert.ok(run.confirmedAt);
+      assert.equal(run.route, `http://127.0.0.1:${worker.port}`);
+      assert.equal(JSON.parse(run.response).is_run_in_async, true);
+      // Confirming again with the same outcome is harmless; the opposite is refused.
+      assert.equal((await post("/confirm_task", { task_id: taskId, is_success: true, task_run_times: 1 })).json.code, 0);
+      assert.equal((await post("/confirm_task", { task_id: taskId, is_success: false, task_run_times: 1 })).json.code, 10001);
+    });
+
+    test("a failed answer is recorded with the task server's raw answer", async () => {
+      worker.answer("/jobs/fail", { body: { is_success: false, extra: "disk full" } });
+      const taskId = await addTask({ name: "fail", callback_path: "/jobs/fail", sched_mode: 2, time_spec_at: 1 });
+      const [run] = await waitFor("the failed run", () => logs(taskId), (l) => l[0]?.state === RunState.FAILED);
+      assert.equal(run.extra, "disk full");
+      assert.equal(run.response, '{"is_success":false,"extra":"disk full"}');
+      assert.equal(run.httpStatus, 200);
+    });
+
+    test("stop_task stops the task and aborts its callback in flight", async () => {
+      worker.answer("/jobs/slow", "hang");
+      const taskId = await addTask({ name: "slow", callback_path: "/jobs/slow", sched_mode: 3, time_interval_sec: 1 });
+      await waitFor("the callback in flight", () => worker.tasks("/jobs/slow"), (c) => c.length === 1);
+      const res = await post("/stop_task", { task_id: taskId });
+      assert.equal(res.json.code, 0, res.json.msg);
+      const [run] = await waitFor("the aborted run", () => logs(taskId), (l) => l[0]?.state === RunState.ABORTED);
+      assert.equal(run.error, "task stopped");
+      assert.equal((await api.tasks.getTask({ taskId: BigInt(taskId) })).task?.state, TaskState.STOPPED);
+      await sleep(2500);
+      assert.equal(worker.tasks("/jobs/slow").length, 1, "no callback after stop_task");
+    });
+
+    test("a route failing 3 heartbeats in a row is evicted; registering it again brings it back", async () => {
+      const sick = await new FakeTaskServer().start();
+      try {
+        sick.pong = { pong: false };
+        const sickRoute = { name: "sick", schema: "http", host: "127.0.0.1", port: sick.port, is_enable_health_check: true };
+        assert.equal((await post("/add_task_server", sickRoute)).json.code, 0);
+        const routesOf = async () => (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "sick")?.routes ?? [];
+        await waitFor("the eviction", routesOf, (r) => r.length === 0);
+        assert.ok(sick.heartbeats().length >= 3, `evicted after ${sick.heartbeats().length} heartbeats`);
+        assert.equal(sick.heartbeats()[0].raw, '{"cmd":0}');
+        sick.pong = { pong: true };
+        assert.equal((await post("/add_task_server", sickRoute)).json.code, 0);
+        const [back] = await waitFor("a passed heartbeat", routesOf, (r) => r[0]?.lastHeartbeatAt !== undefined);
+        assert.equal(back.port, sick.port);
+        assert.equal(back.failedHealthChecks, 0);
+      } finally {
+        await sick.stop();
+      }
+    });
+
+    test("a second route gets work on the next dispatch; a removed route gets none", async () => {
+      const second = await new FakeTaskServer().start();
+      try {
+        const taskId = await addTask({ name: "moving", callback_path: "/jobs/moving", sched_mode: 3, time_interval_sec: 1 });
+        await waitFor("a run on the first route", () => worker.tasks("/jobs/moving"), (c) => c.length >= 1);
+        assert.equal((await post("/add_task_server", { ...route(), port: second.port })).json.code, 0);
+        assert.equal((await post("/del_task_server", route())).json.code, 0);
+        const before = worker.tasks("/jobs/moving").length;
+        await waitFor("a run on the second route", () => second.tasks("/jobs/moving"), (c) => c.length >= 2);
+        assert.ok(worker.tasks("/jobs/moving").length <= before + 1, "at most the run already in flight reached the removed route");
+        await post("/stop_task", { task_id: taskId });
+        await post("/add_task_server", route());
+        await post("/del_task_server", { ...route(), port: second.port });
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+}

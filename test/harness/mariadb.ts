@@ -1,0 +1,149 @@
+// A private, throwaway MariaDB server for tests (or an external one via
+// EASYTASK_TEST_MYSQL_URL).
+import { createConnection } from 'mysql2/promise';
+import { freePort } from './ports.js';
+import {
+  findExecutable,
+  makeTempDir,
+  type ManagedProcess,
+  removeTempDir,
+  retryIfAddressInUse,
+  runCommand,
+  startProcess,
+} from './processes.js';
+
+export interface PrivateMariaDb {
+  /** mysql://root@127.0.0.1:PORT/<database> */
+  url: string;
+  port: number;
+  /** Stops the server and deletes its data (no-op for an external server). Idempotent. */
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const INSTALL_TIMEOUT_MS = 120_000;
+const INSTALL_HINT = 'install MariaDB (Debian: apt-get install mariadb-server) or set EASYTASK_TEST_MYSQL_URL';
+
+// Keep a throwaway server small and quick. Passed to both the bootstrap
+// (mariadb-install-db forwards them to the server) and the server itself, so
+// the redo log is created at its final size instead of being resized.
+const LIGHT_SETTINGS = [
+  '--innodb-buffer-pool-size=64M',
+  '--innodb-log-file-size=8M',
+  '--innodb-flush-log-at-trx-commit=2',
+  '--innodb-doublewrite=0',
+  // io_uring/libaio are often unavailable in containers; tests do not need them.
+  '--innodb-use-native-aio=0',
+  '--skip-name-resolve',
+  '--character-set-server=utf8mb4',
+  '--collation-server=utf8mb4_unicode_ci',
+];
+
+function quoteIdentifier(name: string): string {
+  return '`' + name.replaceAll('`', '``') + '`';
+}
+
+async function createDatabase(serverUrl: string, database: string): Promise<void> {
+  const conn = await createConnection(serverUrl);
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 2000 });
+  await conn.end();
+  return true;
+}
+
+async function useExternal(externalUrl: string, requested: string | undefined): Promise<PrivateMariaDb> {
+  const url = new URL(externalUrl);
+  const database = requested ?? (decodeURIComponent(url.pathname.slice(1)) || 'easytask');
+  url.pathname = '/';
+  await createDatabase(url.toString(), database);
+  url.pathname = '/' + encodeURIComponent(database);
+  return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {} };
+}
+
+/**
+ * Start a private MariaDB on a free port of 127.0.0.1 (root, no password) and
+ * create `database` (default "easytask", utf8mb4).
+ *
+ * If EASYTASK_TEST_MYSQL_URL is set, no server is started: the database is
+ * created on that server (`opts.database`, else the URL's path, else
+ * "easytask") and its URL is returned with a no-op stop().
+ */
+export async function startMariaDb(opts?: { database?: string }): Promise<PrivateMariaDb> {
+  const external = process.env.EASYTASK_TEST_MYSQL_URL;
+  if (external) return useExternal(external, opts?.database);
+
+  const database = opts?.database ?? 'easytask';
+  const installDb = findExecutable(['mariadb-install-db', 'mysql_install_db'], INSTALL_HINT);
+  const mariadbd = findExecutable(['mariadbd', 'mysqld'], INSTALL_HINT);
+
+  const dataDir = await makeTempDir('easytask-mariadb-');
+  let server: ManagedProcess | undefined;
+  try {
+    await runCommand(
+      {
+        name: 'mariadb-install-db',
+        command: installDb,
+        args: [
+          '--no-defaults',
+          `--datadir=${dataDir}`,
+          '--user=root',
+          '--auth-root-authentication-method=normal',
+          ...LIGHT_SETTINGS,
+        ],
+      },
+      INSTALL_TIMEOUT_MS,
+    );
+
+    const started = await retryIfAddressInUse(async () => {
+      const port = await freePort();
+      const proc = await startProcess(
+        {
+          name: 'mariadbd',
+          command: mariadbd,
+          args: [
+            '--no-defaults',
+            `--datadir=${dataDir}`,
+            '--user=root',
+            `--port=${port}`,
+            '--bind-address=127.0.0.1',
+            `--socket=${dataDir}/sock`,
+            `--pid-file=${dataDir}/mariadbd.pid`,
+            '--skip-log-bin',
+            ...LIGHT_SETTINGS,
+          ],
+        },
+        { probe: () => canConnect(port), timeoutMs: STARTUP_TIMEOUT_MS },
+      );
+      return { proc, port };
+    });
+    server = started.proc;
+    const { port } = started;
+
+    await createDatabase(`mysql://root@127.0.0.1:${port}/`, database);
+
+    const proc = server;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `mysql://root@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+      port,
+      stop: () =>
+        (stopping ??= (async () => {
+          await proc.stop('SIGTERM', 5000);
+          await removeTempDir(dataDir);
+        })()),
+    };
+  } catch (err) {
+    await server?.stop('SIGKILL');
+    await removeTempDir(dataDir);
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
+import { TaskService } from "../../gen/easytask/v1/task_pb.js";
+
+export interface EnvelopeAnswer {
+  status: number;
+  headers: Headers;
+  json: { code: number; msg: string; data: unknown; hint: string };
+}
+
+// POSTs to a documented path as the original's clients do.
+export async function postDocumented(port: number, path: string, body: unknown, headers: Record<string, string> = {}): Promise<EnvelopeAnswer> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: JSON.parse(text) };
+}
+
+export type Protocol = "connect-json" | "connect-binary" | "grpc" | "grpc-web";
+export const PROTOCOLS: Protocol[] = ["connect-json", "connect-binary", "grpc", "grpc-web"];
+
+export function transport(port: number, protocol: Protocol): Transport {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  switch (protocol) {
+    case "connect-json":
+      return createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, jsonOptions: { ignoreUnknownFields: true } });
+    case "connect-binary":
+      return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true });
+    case "grpc":
+      return createGrpcTransport({ baseUrl });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl, httpVersion: "1.1" });
+  }
+}
+
+export interface Clients {
+  tasks: Client<typeof TaskService>;
+  registry: Client<typeof RegistryService>;
+}
+
+export function clients(port: number, protocol: Protocol = "connect-json"): Clients {
+  const t = transport(port, protocol);
+  return { tasks: createClient(TaskService, t), registry: createClient(RegistryService, t) };
+}

@@ -1,0 +1,70 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Received {
+  path: string;
+  body: Record<string, unknown>;
+  raw: string;
+  headers: IncomingHttpHeaders;
+  at: number;
+}
+
+export type Answer = { status?: number; body: unknown; delayMs?: number } | "hang";
+
+// A real task server on 127.0.0.1: records every request and answers
+// heartbeats with a pong and tasks with what the test set for the path.
+export class FakeTaskServer {
+  readonly received: Received[] = [];
+  pong: unknown = { pong: true };
+  private readonly answers = new Map<string, Answer>();
+  private server?: Server;
+  port = 0;
+
+  answer(path: string, answer: Answer): void {
+    this.answers.set(path, answer);
+  }
+
+  tasks(path?: string): Received[] {
+    return this.received.filter((r) => r.path !== "/" && (path === undefined || r.path === path));
+  }
+
+  heartbeats(): Received[] {
+    return this.received.filter((r) => r.path === "/");
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const path = req.url ?? "/";
+        let body: Record<string, unknown> = {};
+        try {
+          body = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          // recorded raw
+        }
+        this.received.push({ path, body, raw, headers: req.headers, at: Date.now() });
+        const answer: Answer = path === "/" ? { body: this.pong } : (this.answers.get(path) ?? { body: { is_success: true, extra: "done" } });
+        if (answer === "hang") return;
+        const send = () => {
+          res.writeHead(answer.status ?? 200, { "content-type": "application/json" });
+          res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+        };
+        if (answer.delayMs) setTimeout(send, answer.delayMs);
+        else send();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+}
