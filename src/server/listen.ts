@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttp2Server, type Http2Session } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 import type { RequestHandler } from "./http.js";
 
 export interface Listening {
@@ -13,6 +14,29 @@ const H2_PREFACE_START = Buffer.from("PRI");
 // One port for HTTP/1.1 (Connect, gRPC-Web, the documented paths) and
 // cleartext HTTP/2 with prior knowledge (gRPC, buf curl): the first bytes of
 // a connection tell which, since only HTTP/2's preface starts with "PRI".
+// The HTTP/2 server reads a net.Socket's native handle directly and would
+// miss bytes already read from it; given any other duplex stream it reads
+// through JavaScript, so the sniffed bytes are handed over in one.
+function replay(head: Buffer, socket: Socket): Duplex {
+  const stream = new Duplex({
+    read: () => socket.resume(),
+    write: (chunk, encoding, callback) => socket.write(chunk, encoding, callback),
+    final: (callback) => socket.end(callback),
+    destroy: (err, callback) => {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  stream.push(head);
+  socket.on("data", (chunk) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once("end", () => stream.push(null));
+  socket.once("close", () => stream.destroy());
+  socket.once("error", (err) => stream.destroy(err));
+  return stream;
+}
+
 export async function listen(handler: RequestHandler, host: string, port: number): Promise<Listening> {
   const h1 = createHttpServer(handler);
   const h2 = createHttp2Server(handler);
@@ -30,10 +54,14 @@ export async function listen(handler: RequestHandler, host: string, port: number
       head = Buffer.concat([head, chunk]);
       if (head.length < H2_PREFACE_START.length && head.equals(H2_PREFACE_START.subarray(0, head.length))) return;
       socket.off("data", onData);
-      socket.pause();
-      socket.unshift(head);
-      (head.subarray(0, 3).equals(H2_PREFACE_START) ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (head.subarray(0, 3).equals(H2_PREFACE_START)) {
+        h2.emit("connection", replay(head, socket));
+      } else {
+        socket.pause();
+        socket.unshift(head);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
   });

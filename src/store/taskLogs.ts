@@ -61,19 +61,10 @@ export type ConfirmResult = "confirmed" | "already_confirmed" | "conflict" | "no
 // overtake the callback's own answer (the task server confirms before it has
 // replied), so a RUNNING run can be confirmed too. Repeating the same
 // confirmation is harmless; contradicting a recorded one is refused.
+// The write comes first so that a SQLite transaction never has to upgrade a
+// read lock, which another process's write would make fail at once.
 export async function confirmRun(db: Db, taskId: number, runTimes: number, isSuccess: boolean, extra: string, now: number): Promise<ConfirmResult> {
   return db.kysely.transaction().execute(async (trx) => {
-    const run = await trx
-      .selectFrom("task_log")
-      .select(["id", "state", "is_success", "confirmed_at"])
-      .where("task_id", "=", taskId)
-      .where("run_times", "=", runTimes)
-      .orderBy("attempt", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    if (!run) return "no_run";
-    if (run.confirmed_at !== null) return (run.is_success === 1) === isSuccess ? "already_confirmed" : "conflict";
-    if (run.state !== RunState.RUNNING && run.state !== RunState.ASYNC_WAITING) return "not_async";
     const updated = await trx
       .updateTable("task_log")
       .set({
@@ -83,10 +74,22 @@ export async function confirmRun(db: Db, taskId: number, runTimes: number, isSuc
         confirmed_at: now,
         finished_at: now,
       })
-      .where("id", "=", run.id)
-      .where("state", "=", run.state)
+      .where("task_id", "=", taskId)
+      .where("run_times", "=", runTimes)
+      .where("state", "in", [RunState.RUNNING, RunState.ASYNC_WAITING])
       .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1 ? "confirmed" : "not_async";
+    if (Number(updated.numUpdatedRows) > 0) return "confirmed";
+    const run = await trx
+      .selectFrom("task_log")
+      .select(["is_success", "confirmed_at"])
+      .where("task_id", "=", taskId)
+      .where("run_times", "=", runTimes)
+      .orderBy("attempt", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (!run) return "no_run";
+    if (run.confirmed_at === null) return "not_async";
+    return (run.is_success === 1) === isSuccess ? "already_confirmed" : "conflict";
   });
 }
 

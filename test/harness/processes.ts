@@ -162,7 +162,7 @@ export class ManagedProcess {
         liveChildren.delete(child);
         resolve(info);
       };
-      child.once('error', (error) => {
+      child.on('error', (error) => {
         // Spawn failures produce 'error' without 'exit'.
         if (child.pid === undefined) finish({ code: null, signal: null, error });
       });
