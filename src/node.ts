@@ -1,4 +1,7 @@
 import type { Config } from "./config/config.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { etcdLeadership } from "./cluster/etcdLeadership.js";
 import { standalone, type Leadership } from "./cluster/leadership.js";
 import type { Logger } from "./log.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
@@ -27,6 +30,17 @@ export interface RunningNode {
 
 const POLL_MS = 250;
 const CLAIM_BATCH = 200;
+// A dead leader's lease ends after this; the original's lock lived 5 s.
+const ELECTION_TTL_SEC = 3;
+
+// Unique per process, so several nodes on one host never take each other
+// for the leader (the original named nodes by ip + mac).
+const newNodeId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+
+function leadershipFor(config: Config, log: Logger): Leadership {
+  if (config.electDriver === "standalone") return standalone();
+  return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, nodeId: newNodeId(), ttlSec: ELECTION_TTL_SEC, log });
+}
 
 // Starts one easytask node: the API on one port, and the scheduler and
 // health checks while this node leads.
@@ -74,7 +88,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  const leadership = opts.leadership ?? standalone();
+  const leadership = opts.leadership ?? leadershipFor(config, log);
   await leadership.start(onLeadership);
   log.info("easytask node started", { port: listening.port, store: config.store.kind, elect_driver: config.electDriver });
 
