@@ -52,11 +52,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const dispatcher = new Dispatcher({ db: store, clock, client, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, pollMs: POLL_MS, batchSize: CLAIM_BATCH, log });
   const events = {
-    taskChanged: () => scheduler.wake(),
-    taskStopped: (taskId: number) => {
-      dispatcher.abortTask(taskId);
-      scheduler.wake();
-    },
+    taskChanged: (_taskId: number, nextFireAt: number) => scheduler.wake(nextFireAt),
+    taskStopped: (taskId: number) => dispatcher.abortTask(taskId),
   };
   const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes });
   let listening;

@@ -53,6 +53,10 @@ export const scheduleOf = (t: TaskRow): Schedule => ({
 // store's compare-and-set and hands the claimed runs to the sink.
 export class Scheduler {
   private wakeUp: (() => void) | undefined;
+  private sleepingUntil = Number.POSITIVE_INFINITY;
+  // Earliest due time announced by wake() since the last look at the
+  // database, which that look may have missed.
+  private announcedDue = Number.POSITIVE_INFINITY;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -80,6 +84,7 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     const { clock, log } = this.deps;
     while (!signal.aborted) {
+      this.announcedDue = Number.POSITIVE_INFINITY;
       let sleepMs = this.deps.pollMs;
       try {
         const claimed = await this.tick();
@@ -95,17 +100,23 @@ export class Scheduler {
     }
   }
 
-  // A task changed on this node: look at the database again now.
-  wake(): void {
-    this.wakeUp?.();
+  // A task changed on this node and is next due at dueAt: look at the
+  // database again now if that is before the loop would wake anyway, so a
+  // burst of AddTask calls for later runs costs no extra queries.
+  wake(dueAt: number): void {
+    this.announcedDue = Math.min(this.announcedDue, dueAt);
+    if (dueAt < this.sleepingUntil) this.wakeUp?.();
   }
 
   private async sleep(ms: number, signal: AbortSignal): Promise<void> {
     const woken = new AbortController();
     this.wakeUp = () => woken.abort();
-    const both = AbortSignal.any([signal, woken.signal]);
-    await this.deps.clock.sleep(ms, both);
+    const now = this.deps.clock.now();
+    this.sleepingUntil = Math.min(now + ms, this.announcedDue);
+    ms = Math.max(0, this.sleepingUntil - now);
+    await this.deps.clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
     this.wakeUp = undefined;
+    this.sleepingUntil = Number.POSITIVE_INFINITY;
   }
 
   private nextFire(task: TaskRow, now: number): number | null {

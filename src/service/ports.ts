@@ -10,8 +10,6 @@ export const systemClock: Clock = { now: () => Date.now() };
 // Lets the scheduler of this node react at once to API changes; other nodes
 // see them through the database.
 export interface TaskEvents {
-  taskChanged(taskId: number): void;
+  taskChanged(taskId: number, nextFireAt: number): void;
   taskStopped(taskId: number): void;
 }
-
-export const noTaskEvents: TaskEvents = { taskChanged() {}, taskStopped() {} };

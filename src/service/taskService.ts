@@ -134,7 +134,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
       },
       now,
     );
-    this.events.taskChanged(id);
+    this.events.taskChanged(id, nextFireAt);
     return { taskId: BigInt(id) };
   }
 
