@@ -7,7 +7,10 @@ import type { Logger } from "./log.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
 import { Dispatcher } from "./scheduler/dispatcher.js";
-import { Scheduler, systemSchedulerClock, type SchedulerClock } from "./scheduler/scheduler.js";
+import { ResultWriter } from "./scheduler/resultWriter.js";
+import { DEFAULT_TIMING, Scheduler, systemSchedulerClock, type SchedulerClock, type SchedulerTiming } from "./scheduler/scheduler.js";
+import { runSweeper } from "./scheduler/sweeper.js";
+import type { TaskEvents } from "./service/ports.js";
 import { listen } from "./server/listen.js";
 import { build } from "./server/server.js";
 import { openStore, type Store } from "./store/openStore.js";
@@ -19,6 +22,7 @@ export interface NodeOptions {
   leadership?: Leadership;
   // How long shutdown waits for callbacks in flight.
   drainMs?: number;
+  timing?: Partial<SchedulerTiming>;
 }
 
 export interface RunningNode {
@@ -28,8 +32,7 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-const POLL_MS = 250;
-const CLAIM_BATCH = 200;
+const SWEEP_MS = 1000;
 // A dead leader's lease ends after this; the original's lock lived 5 s.
 const ELECTION_TTL_SEC = 3;
 
@@ -49,11 +52,15 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const clock = opts.clock ?? systemSchedulerClock;
   const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
   const client = new CallbackClient(config.taskWorkerPoolSize);
-  const dispatcher = new Dispatcher({ db: store, clock, client, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
-  const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, pollMs: POLL_MS, batchSize: CLAIM_BATCH, log });
-  const events = {
-    taskChanged: (_taskId: number, nextFireAt: number) => scheduler.wake(nextFireAt),
-    taskStopped: (taskId: number) => dispatcher.abortTask(taskId),
+  const writer = new ResultWriter(store, log);
+  const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
+  const timing = { ...DEFAULT_TIMING, ...opts.timing };
+  const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
+  const events: TaskEvents = {
+    taskChanged: (taskId, nextFireAt) => scheduler.taskChanged(taskId, nextFireAt),
+    taskStopped: (taskId) => dispatcher.abortTask(taskId),
+    runQueued: () => scheduler.runQueued(),
+    runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
   };
   const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes });
   let listening;
@@ -77,7 +84,11 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         poolSize: config.healthCheckWorkerPoolSize,
         log,
       };
-      leader = { abort, done: Promise.all([scheduler.run(abort.signal), runHealthChecks(healthChecks, abort.signal)]) };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log };
+      leader = {
+        abort,
+        done: Promise.all([scheduler.run(abort.signal), runHealthChecks(healthChecks, abort.signal), runSweeper(sweeper, SWEEP_MS, abort.signal)]),
+      };
       log.info("leading: scheduling and health checks started");
     } else if (!leading && leader) {
       leader.abort.abort();
@@ -98,6 +109,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       await leadership.stop();
       await stopping;
       await dispatcher.drain(opts.drainMs ?? 10_000);
+      await writer.drain(opts.drainMs ?? 10_000);
+      writer.close();
       await listening.close();
       client.close();
       await store.close();

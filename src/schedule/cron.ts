@@ -74,7 +74,7 @@ function normalize(expr: string): string {
   return fields.join(" ");
 }
 
-function checkTimeZone(tz: string): void {
+export function checkTimeZone(tz: string): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
   } catch {

@@ -22,7 +22,7 @@ function cronOf(s: Schedule): string {
 function intervalMsOf(s: Schedule): number {
   const sec = s.intervalSec;
   if (sec === undefined || !Number.isFinite(sec) || sec <= 0) {
-    throw new ScheduleError("time_interval_sec", `time_interval_sec must be a positive number of seconds for sched_mode 3, got ${sec}`);
+    throw new ScheduleError("time_interval_sec", `time_interval_sec must be a positive number of seconds for sched_mode ${s.mode}, got ${sec}`);
   }
   return sec * 1000;
 }
@@ -35,7 +35,7 @@ function specAtOf(s: Schedule): number {
 }
 
 function unknownMode(s: Schedule): never {
-  throw new ScheduleError("sched_mode", `sched_mode ${s.mode} is not one of 1 cron, 2 specified time, 3 interval`);
+  throw new ScheduleError("sched_mode", `sched_mode ${s.mode} is not one of 1 cron, 2 specified time, 3 interval, 4 fixed delay`);
 }
 
 export function firstFireTime(s: Schedule, nowMs: number): number | null {
@@ -47,6 +47,7 @@ export function firstFireTime(s: Schedule, nowMs: number): number | null {
       // single time, instead of being refused or silently dropped.
       return specAtOf(s);
     case SchedMode.INTERVAL:
+    case SchedMode.FIXED_DELAY:
       return nowMs + intervalMsOf(s);
     default:
       return unknownMode(s);
@@ -59,6 +60,9 @@ export function firstFireTime(s: Schedule, nowMs: number): number | null {
 export function nextFireAfterRun(s: Schedule, dueMs: number, nowMs: number): number | null {
   switch (s.mode) {
     case SchedMode.AT:
+      return null;
+    // Due again only when the run finishes, one delay later.
+    case SchedMode.FIXED_DELAY:
       return null;
     case SchedMode.INTERVAL: {
       const interval = intervalMsOf(s);

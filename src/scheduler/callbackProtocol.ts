@@ -26,6 +26,10 @@ export interface TaskCall {
   arg: string;
   runTimes: number;
   bizId: string;
+  // Set only for retries and broadcasts, so other bodies stay the original's.
+  attempt?: number;
+  shardIndex?: number;
+  shardTotal?: number;
 }
 
 export function taskCallbackBody(numbering: CmdNumbering, call: TaskCall): string {

@@ -1,111 +1,193 @@
-import { RunState } from "../../gen/easytask/v1/task_pb.js";
+import { RouteStrategy, RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log.js";
 import { routeUrl } from "../registry/routeUrl.js";
-import { selectRandomRoute } from "../registry/selectRoute.js";
+import { selectRoutes, type RoutingState } from "../registry/selectRoute.js";
+import { newTraceId, TRACE_ID } from "../server/trace.js";
 import type { Clock } from "../service/ports.js";
 import type { Db } from "../store/database.js";
-import { recordCallbackResult, type CallbackResult } from "../store/taskLogs.js";
+import { closedAmong, type AttemptRef, type InFlightRef } from "../store/taskLogs.js";
 import type { RouteRow } from "../store/taskServers.js";
 import type { TaskRow } from "../store/tasks.js";
-import { newTraceId, TRACE_ID } from "../server/trace.js";
 import { CallbackTimeout, type CallbackClient } from "./callbackClient.js";
 import { parseTaskAnswer, taskCallbackBody, type CmdNumbering } from "./callbackProtocol.js";
+import type { ResultWriter } from "./resultWriter.js";
 
-export interface ClaimedRun {
+export interface Run {
   task: TaskRow;
   runTimes: number;
+  attempt: number;
 }
 
 export interface DispatcherDeps {
   db: Db;
   clock: Clock;
   client: CallbackClient;
+  writer: ResultWriter;
   numbering: CmdNumbering;
   poolSize: number;
   log: Logger;
 }
 
-type Outcome = Omit<CallbackResult, "taskId" | "runTimes" | "attempt" | "finishedAt">;
+// Async runs not confirmed within max_run_time_sec, or this when it is 0.
+export const DEFAULT_ASYNC_TIMEOUT_SEC = 24 * 3600;
 
-const TASK_STOPPED = "task stopped";
+// What one route answered.
+type Call =
+  | { kind: "answer"; route: string; status: number; body: string; async: boolean; success: boolean; extra: string; error: string }
+  | { kind: "failed"; route: string; status: number; body: string; error: string; timeout: boolean; aborted?: boolean };
 
-// Routes that failed their last heartbeat are skipped while a healthy one is
-// left; evicted routes are already gone from the registry.
 const healthy = (routes: RouteRow[]) => {
   const passing = routes.filter((r) => r.failed_health_checks === 0);
   return passing.length > 0 ? passing : routes;
 };
 
-// Calls task servers back for claimed runs, at most poolSize at a time, and
-// records each answer. Tracks the calls in flight so a stopped task's
-// callback can be aborted.
+export const callTimeoutMs = (task: TaskRow, route: RouteRow) =>
+  Math.min(route.callback_timeout_sec, task.max_run_time_sec || Number.POSITIVE_INFINITY) * 1000;
+
+const refKey = (r: AttemptRef) => `${r.taskId}:${r.runTimes}:${r.attempt}`;
+
+// Calls task servers back for claimed runs, at most poolSize runs at a time,
+// with the route strategy of each task, and hands the answers to the result
+// writer. Tracks the calls in flight so a stopped task's or killed run's
+// callback can be cut.
 export class Dispatcher {
-  private readonly inFlight = new Map<number, Set<AbortController>>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly inFlight = new Map<string, { ref: InFlightRef; controller: AbortController; done: Promise<void> }>();
+  private readonly routing: RoutingState = { rotation: new Map(), random: Math.random };
 
   constructor(private readonly deps: DispatcherDeps) {}
 
   get free(): number {
-    return Math.max(0, this.deps.poolSize - this.running.size);
+    return Math.max(0, this.deps.poolSize - this.inFlight.size);
   }
 
-  dispatch(run: ClaimedRun, routes: RouteRow[]): void {
-    const done = this.call(run, routes).catch((err) => this.deps.log.error("recording a run failed", { err, task_id: run.task.id, run_times: run.runTimes }));
-    this.running.add(done);
-    void done.finally(() => this.running.delete(done));
+  dispatch(run: Run, routes: RouteRow[]): void {
+    const ref: InFlightRef = { taskId: run.task.id, runTimes: run.runTimes, attempt: run.attempt, startedAt: this.deps.clock.now() };
+    const controller = new AbortController();
+    const key = refKey(ref);
+    const done = this.call(run, ref, routes, controller.signal)
+      .catch((err) => this.deps.log.error("callback failed unexpectedly", { err, task_id: ref.taskId, run_times: ref.runTimes }))
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, { ref, controller, done });
   }
 
-  abortTask(taskId: number): void {
-    for (const controller of this.inFlight.get(taskId) ?? []) controller.abort(new Error(TASK_STOPPED));
+  // Cuts the callbacks in flight of a task, or of one of its runs.
+  abortTask(taskId: number, runTimes?: number): void {
+    for (const { ref, controller } of this.inFlight.values()) {
+      if (ref.taskId === taskId && (runTimes === undefined || ref.runTimes === runTimes)) controller.abort();
+    }
   }
 
-  // Waits for calls in flight, up to the deadline.
+  // Cuts the callbacks of runs closed in the database meanwhile (killed,
+  // canceled or aborted through any node).
+  async reconcile(): Promise<void> {
+    const closed = await closedAmong(this.deps.db, [...this.inFlight.values()].map((f) => f.ref));
+    for (const ref of closed) this.inFlight.get(refKey(ref))?.controller.abort();
+  }
+
+  isInFlight(ref: AttemptRef): boolean {
+    return this.inFlight.has(refKey(ref));
+  }
+
+  // Waits for calls in flight up to the deadline, then cuts the rest so
+  // their outcome (aborted) is recorded before the store closes.
   async drain(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.allSettled([...this.running]), deadline]);
+    await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), deadline]);
     clearTimeout(timer);
+    const left = [...this.inFlight.values()];
+    for (const f of left) f.controller.abort();
+    await Promise.allSettled(left.map((f) => f.done));
   }
 
-  private async call({ task, runTimes }: ClaimedRun, routes: RouteRow[]): Promise<void> {
-    const route = selectRandomRoute(healthy(routes));
-    const outcome = route ? await this.post(task, runTimes, route) : failed("", 0, "", "task server has no routes");
-    await recordCallbackResult(this.deps.db, { taskId: task.id, runTimes, attempt: 1, finishedAt: this.deps.clock.now(), ...outcome });
-  }
-
-  private async post(task: TaskRow, runTimes: number, route: RouteRow): Promise<Outcome> {
-    const base = routeUrl(route);
-    const url = base + (task.callback_path || "/");
-    const controller = new AbortController();
-    const calls = this.inFlight.get(task.id) ?? new Set();
-    this.inFlight.set(task.id, calls.add(controller));
-    try {
-      const body = taskCallbackBody(this.deps.numbering, { taskId: task.id, taskName: task.name, arg: task.arg, runTimes, bizId: task.biz_id });
-      const answer = await this.deps.client.postJson(url, body, {
-        timeoutMs: route.callback_timeout_sec * 1000,
-        signal: controller.signal,
-        headers: { [TRACE_ID]: newTraceId(), "x-easytask-run-id": `${task.id}:${runTimes}:1` },
-      });
-      if (answer.status < 200 || answer.status > 299) return failed(base, answer.status, answer.body, `task server answered HTTP ${answer.status}`);
-      let parsed;
-      try {
-        parsed = parseTaskAnswer(answer.body);
-      } catch (err) {
-        return failed(base, answer.status, answer.body, (err as Error).message);
+  private async call(run: Run, ref: InFlightRef, routes: RouteRow[], signal: AbortSignal): Promise<void> {
+    const { task } = run;
+    const strategy = task.route_strategy as RouteStrategy;
+    const chosen = selectRoutes(strategy, healthy(routes), { taskServerId: task.task_server_id, bizId: task.biz_id }, this.routing);
+    let calls: Call[];
+    if (chosen.length === 0) {
+      calls = [{ kind: "failed", route: "", status: 0, body: "", error: "task server has no routes", timeout: false }];
+    } else if (strategy === RouteStrategy.BROADCAST) {
+      calls = await Promise.all(chosen.map((route, i) => this.post(run, route, signal, { shardIndex: i, shardTotal: chosen.length })));
+    } else {
+      calls = [];
+      // FAILOVER moves on when a route cannot be reached or answers an HTTP
+      // error; a timeout does not, as the task server may be running it.
+      for (const route of strategy === RouteStrategy.FAILOVER ? chosen : chosen.slice(0, 1)) {
+        const c = await this.post(run, route, signal);
+        calls = [c];
+        if (c.kind === "answer" || c.timeout || signal.aborted) break;
       }
-      const state = parsed.isRunInAsync ? RunState.ASYNC_WAITING : parsed.isSuccess ? RunState.SUCCEEDED : RunState.FAILED;
-      return { state, route: base, httpStatus: answer.status, response: answer.body, error: "", isSuccess: parsed.isSuccess, extra: parsed.extra };
+    }
+    this.deps.writer.push({ ref, task, ...outcomeOf(calls, task, ref.startedAt, this.deps.clock.now()), at: this.deps.clock.now() });
+  }
+
+  private async post(run: Run, route: RouteRow, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
+    const base = routeUrl(route);
+    const { task, runTimes, attempt } = run;
+    const body = taskCallbackBody(this.deps.numbering, {
+      taskId: task.id,
+      taskName: task.name,
+      arg: task.arg,
+      runTimes,
+      bizId: task.biz_id,
+      attempt: attempt > 1 ? attempt : undefined,
+      ...shard,
+    });
+    const timeoutMs = callTimeoutMs(task, route);
+    try {
+      const answer = await this.deps.client.postJson(base + (task.callback_path || "/"), body, {
+        timeoutMs,
+        signal,
+        headers: { [TRACE_ID]: newTraceId(), "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}` },
+      });
+      if (answer.status < 200 || answer.status > 299) {
+        return { kind: "failed", route: base, status: answer.status, body: answer.body, error: `task server answered HTTP ${answer.status}`, timeout: false };
+      }
+      try {
+        const parsed = parseTaskAnswer(answer.body);
+        return { kind: "answer", route: base, status: answer.status, body: answer.body, async: parsed.isRunInAsync, success: parsed.isSuccess, extra: parsed.extra, error: "" };
+      } catch (err) {
+        return { kind: "failed", route: base, status: answer.status, body: answer.body, error: (err as Error).message, timeout: false };
+      }
     } catch (err) {
-      if (controller.signal.aborted) return { ...failed(base, 0, "", TASK_STOPPED), state: RunState.ABORTED };
-      const reason = err instanceof CallbackTimeout ? `callback timed out: ${err.message}` : `callback failed: ${(err as Error).message}`;
-      return failed(base, 0, "", reason);
-    } finally {
-      calls.delete(controller);
-      if (calls.size === 0) this.inFlight.delete(task.id);
+      if (signal.aborted) return { kind: "failed", route: base, status: 0, body: "", error: "callback aborted", timeout: false, aborted: true };
+      const timeout = err instanceof CallbackTimeout;
+      return { kind: "failed", route: base, status: 0, body: "", error: timeout ? `callback timed out after ${timeoutMs} ms` : `callback failed: ${(err as Error).message}`, timeout };
     }
   }
 }
 
-function failed(route: string, httpStatus: number, response: string, error: string): Outcome {
-  return { state: RunState.FAILED, route, httpStatus, response, error, isSuccess: false, extra: "" };
+// One run's outcome from its calls: with several (BROADCAST) it succeeds
+// when all succeed and waits for one confirmation per async answer.
+function outcomeOf(calls: Call[], task: TaskRow, startedAt: number, now: number) {
+  const single = calls.length === 1;
+  const route = calls.map((c) => c.route).join(",");
+  const response = single ? calls[0].body : JSON.stringify(calls.map((c) => ({ route: c.route, http_status: c.status, response: c.body })));
+  const status = Math.max(...calls.map((c) => c.status));
+  const answers = calls.filter((c): c is Extract<Call, { kind: "answer" }> => c.kind === "answer");
+  const failed = calls.filter((c): c is Extract<Call, { kind: "failed" }> => c.kind === "failed");
+  const refused = answers.filter((c) => !c.async && !c.success);
+  const asyncCount = answers.filter((c) => c.async).length;
+  const error = failed.map((c) => (single ? c.error : `${c.route || "-"}: ${c.error}`)).join("; ");
+  const extra = answers.map((c) => c.extra).filter(Boolean).join("\n");
+  const answer = { route, http_status: status, response };
+  let state: RunState;
+  let fields: Record<string, unknown>;
+  if (failed.some((c) => c.aborted)) {
+    // Cut by a stop, kill or shutdown: whether the task server ran it is
+    // unknown, so it is not retried.
+    state = RunState.ABORTED;
+    fields = { ...answer, error, is_success: 0, extra, finished_at: now };
+  } else if (failed.length + refused.length > 0) {
+    state = refused.length === 0 && failed.every((c) => c.timeout) ? RunState.TIMEOUT : RunState.FAILED;
+    fields = { ...answer, error, is_success: 0, extra, finished_at: now };
+  } else if (asyncCount > 0) {
+    state = RunState.ASYNC_WAITING;
+    fields = { ...answer, error: "", pending_confirms: asyncCount, deadline_at: startedAt + (task.max_run_time_sec || DEFAULT_ASYNC_TIMEOUT_SEC) * 1000 };
+  } else {
+    state = RunState.SUCCEEDED;
+    fields = { ...answer, error: "", is_success: 1, extra, finished_at: now };
+  }
+  return { outcome: { state, fields }, late: answer };
 }

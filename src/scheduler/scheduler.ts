@@ -1,9 +1,13 @@
+import { TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log.js";
-import { nextFireAfterRun, type Schedule } from "../schedule/nextFireTime.js";
 import type { Db } from "../store/database.js";
-import { listRoutes, type RouteRow } from "../store/taskServers.js";
-import { claimRun, findDueTasks, nextDueAt, type Shard, type TaskRow } from "../store/tasks.js";
-import type { ClaimedRun } from "./dispatcher.js";
+import { claimAttempts, claimSlots } from "../store/claims.js";
+import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
+import { listRoutesOf, type RouteRow } from "../store/taskServers.js";
+import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
+import { callTimeoutMs, type Run } from "./dispatcher.js";
+import { MinHeap } from "./minHeap.js";
+import { planSlot } from "./planSlot.js";
 
 export interface SchedulerClock {
   now(): number;
@@ -27,106 +31,195 @@ export const systemSchedulerClock: SchedulerClock = {
 
 export interface RunSink {
   readonly free: number;
-  dispatch(run: ClaimedRun, routes: RouteRow[]): void;
+  dispatch(run: Run, routes: RouteRow[]): void;
+  abortTask(taskId: number): void;
 }
+
+export interface SchedulerTiming {
+  // How far ahead due runs are loaded into the timers.
+  lookaheadMs: number;
+  // How often the database is read for changes made on other nodes, new
+  // pending attempts and the next slice of due runs.
+  pollMs: number;
+  // How often the whole window is read again, as a net under clock skew
+  // between nodes.
+  rescanMs: number;
+}
+
+export const DEFAULT_TIMING: SchedulerTiming = { lookaheadMs: 5000, pollMs: 500, rescanMs: 30_000 };
 
 export interface SchedulerDeps {
   db: Db;
   clock: SchedulerClock;
   sink: RunSink;
   shard: Shard;
-  // Longest sleep between looks at the database: how soon a change made on
-  // another node is seen.
-  pollMs: number;
-  batchSize: number;
+  timing: SchedulerTiming;
   log: Logger;
 }
 
-export const scheduleOf = (t: TaskRow): Schedule => ({
-  mode: t.sched_mode,
-  cron: t.time_cron,
-  intervalSec: t.time_interval_sec,
-  specAtMs: t.time_spec_at * 1000,
-});
+// An extra margin after a callback's timeout before a RUNNING run counts as
+// lost (its scheduler died) and the sweeper times it out.
+export const DEADLINE_GRACE_MS = 5000;
+// Changes are read back this far, for clocks of other nodes running behind.
+const CHANGE_SKEW_MS = 1000;
+const WINDOW_LIMIT = 50_000;
 
-// Fires due runs: reads the due tasks of its shard, claims each with the
-// store's compare-and-set and hands the claimed runs to the sink.
+type Timer = { at: number; task: TaskRow } | { at: number; attempt: PendingAttempt };
+
+// Fires due runs on time. It keeps the runs due within the lookahead in a
+// timer heap and sleeps until the first; at its due time it claims the runs
+// in one transaction (the database decides: a compare-and-set per run) and
+// hands them to the sink. The heap is fed by reading the next slice of time,
+// the tasks changed on any node, pending retries and triggered runs, and the
+// task rows its own claims produce.
 export class Scheduler {
+  private readonly heap = new MinHeap<Timer>((t) => t.at);
+  // The newest row known per task in the window; heap entries of older rows
+  // are stale and skipped.
+  private readonly slots = new Map<number, TaskRow>();
+  private readonly attempts = new Map<number, PendingAttempt>();
+  private loadedUntil = 0;
+  private lastRescan = Number.NEGATIVE_INFINITY;
+  private lastChangeScan = 0;
+  private nextPollAt = 0;
+  private readonly changed = new Set<number>();
   private wakeUp: (() => void) | undefined;
-  private sleepingUntil = Number.POSITIVE_INFINITY;
-  // Earliest due time announced by wake() since the last look at the
-  // database, which that look may have missed.
-  private announcedDue = Number.POSITIVE_INFINITY;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  // One pass; returns how many runs it claimed.
-  async tick(): Promise<number> {
-    const { db, clock, sink, shard } = this.deps;
-    const limit = Math.min(sink.free, this.deps.batchSize);
-    if (limit === 0) return 0;
-    const now = clock.now();
-    const due = await findDueTasks(db, now, shard, limit);
-    const routes = new Map<number, Promise<RouteRow[]>>();
-    let claimed = 0;
-    for (const task of due) {
-      const runTimes = await claimRun(db, task, this.nextFire(task, now), shard, now);
-      if (runTimes === undefined) continue;
-      claimed++;
-      if (!routes.has(task.task_server_id)) routes.set(task.task_server_id, listRoutes(db, task.task_server_id));
-      sink.dispatch({ task, runTimes }, await routes.get(task.task_server_id)!);
-    }
-    return claimed;
-  }
-
-  // Runs ticks until the signal aborts, sleeping until the next due run (or
-  // pollMs at most, or until woken by a change made on this node).
   async run(signal: AbortSignal): Promise<void> {
-    const { clock, log } = this.deps;
+    const { clock, log, timing } = this.deps;
     while (!signal.aborted) {
-      this.announcedDue = Number.POSITIVE_INFINITY;
-      let sleepMs = this.deps.pollMs;
       try {
-        const claimed = await this.tick();
-        if (claimed === this.deps.batchSize) continue;
-        const next = await nextDueAt(this.deps.db, this.deps.shard);
-        // Something already due but nothing claimed means the pool is full
-        // or another scheduler won the claim: look again shortly, not at once.
-        if (next !== null) sleepMs = Math.min(sleepMs, Math.max(next - clock.now(), claimed === 0 ? 5 : 0));
+        if (clock.now() >= this.nextPollAt) await this.refresh();
+        else if (this.changed.size > 0) await this.readChanged();
+        await this.fireDue();
       } catch (err) {
-        log.error("scheduler tick failed; retrying", { err });
+        log.error("scheduler pass failed; retrying", { err });
+        this.nextPollAt = clock.now() + timing.pollMs;
       }
-      if (sleepMs > 0) await this.sleep(sleepMs, signal);
+      await this.sleep(signal);
     }
   }
 
-  // A task changed on this node and is next due at dueAt: look at the
-  // database again now if that is before the loop would wake anyway, so a
-  // burst of AddTask calls for later runs costs no extra queries.
-  wake(dueAt: number): void {
-    this.announcedDue = Math.min(this.announcedDue, dueAt);
-    if (dueAt < this.sleepingUntil) this.wakeUp?.();
+  // A task changed on this node (added, updated, resumed): read it again now
+  // if it is due within what the timers hold; later runs come with their
+  // slice of time.
+  taskChanged(taskId: number, nextFireAt: number | null): void {
+    if (nextFireAt !== null && nextFireAt > this.loadedUntil) return;
+    this.changed.add(taskId);
+    this.wakeUp?.();
   }
 
-  private async sleep(ms: number, signal: AbortSignal): Promise<void> {
+  // A run was queued on this node (TriggerTask): look for it now.
+  runQueued(): void {
+    this.nextPollAt = 0;
+    this.wakeUp?.();
+  }
+
+  // Reads what changed in the database into the timers.
+  async refresh(): Promise<void> {
+    const { db, clock, shard, timing } = this.deps;
+    const now = clock.now();
+    if (now - this.lastRescan >= timing.rescanMs) {
+      this.loadedUntil = 0;
+      this.lastRescan = now;
+    }
+    const until = now + timing.lookaheadMs;
+    const window = await loadDueWindow(db, this.loadedUntil, until, shard, WINDOW_LIMIT);
+    // A full page may cut through runs due at the same millisecond: read
+    // from that millisecond again next time (duplicates are ignored).
+    this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, shard);
+    this.lastChangeScan = now;
+    for (const row of [...window, ...changed]) this.track(row);
+    await this.readChanged();
+    this.attempts.clear();
+    for (const attempt of await listPendingAttempts(db, until, shard, WINDOW_LIMIT)) {
+      this.attempts.set(attempt.logId, attempt);
+      this.heap.push({ at: attempt.dueAt, attempt });
+    }
+    this.nextPollAt = now + timing.pollMs;
+  }
+
+  private async readChanged(): Promise<void> {
+    const ids = [...this.changed];
+    this.changed.clear();
+    for (const row of await getTasks(this.deps.db, ids)) this.track(row);
+  }
+
+  // Claims and dispatches every run due by now, as many as the sink takes.
+  async fireDue(): Promise<number> {
+    const { db, clock, sink, shard } = this.deps;
+    const now = clock.now();
+    const dueSlots: TaskRow[] = [];
+    const dueAttempts: PendingAttempt[] = [];
+    for (let budget = sink.free; budget > 0 && (this.heap.peek()?.at ?? Infinity) <= now; ) {
+      const timer = this.heap.pop()!;
+      if ("task" in timer) {
+        if (this.slots.get(timer.task.id) !== timer.task) continue;
+        this.slots.delete(timer.task.id);
+        dueSlots.push(timer.task);
+      } else {
+        if (this.attempts.get(timer.attempt.logId) !== timer.attempt) continue;
+        this.attempts.delete(timer.attempt.logId);
+        dueAttempts.push(timer.attempt);
+      }
+      budget--;
+    }
+    if (dueSlots.length + dueAttempts.length === 0) return 0;
+    const routes = await listRoutesOf(db, [...new Set([...dueSlots, ...dueAttempts.map((a) => a.task)].map((t) => t.task_server_id))]);
+    const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
+    const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;
+
+    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shard, now);
+    const won = new Set(claimed.map((c) => c.task.id));
+    // Lost claims mean the row changed elsewhere: read it again.
+    for (const t of dueSlots) if (!won.has(t.id)) this.changed.add(t.id);
+    let fired = 0;
+    for (const c of claimed) {
+      this.track(c.task);
+      if (c.canceled) sink.abortTask(c.task.id);
+      if (c.runTimes === undefined) continue;
+      sink.dispatch({ task: c.task, runTimes: c.runTimes, attempt: 1 }, routesOf(c.task));
+      fired++;
+    }
+    if (dueAttempts.length > 0) {
+      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), now);
+      for (const a of dueAttempts) {
+        if (!got.has(a.logId)) continue;
+        sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt }, routesOf(a.task));
+        fired++;
+      }
+    }
+    return fired;
+  }
+
+  // Keeps the newest row of a task, with a timer when it is due within
+  // what has been loaded.
+  private track(row: TaskRow): void {
+    const known = this.slots.get(row.id);
+    if (known && known.version > row.version) return;
+    if (row.state === TaskState.SCHEDULED && row.next_fire_at !== null && row.next_fire_at <= this.loadedUntil) {
+      if (known?.version === row.version && known.next_fire_at === row.next_fire_at) return;
+      this.slots.set(row.id, row);
+      this.heap.push({ at: row.next_fire_at, task: row });
+    } else {
+      this.slots.delete(row.id);
+    }
+  }
+
+  private async sleep(signal: AbortSignal): Promise<void> {
+    const { clock, sink } = this.deps;
+    if (this.changed.size > 0 || clock.now() >= this.nextPollAt) return;
+    const now = clock.now();
+    const top = this.heap.peek()?.at ?? Infinity;
+    // Due runs waiting for a free callback slot: look again shortly.
+    const wait = Math.min(this.nextPollAt, top <= now && sink.free === 0 ? now + 5 : top) - now;
+    if (wait <= 0) return;
     const woken = new AbortController();
     this.wakeUp = () => woken.abort();
-    const now = this.deps.clock.now();
-    this.sleepingUntil = Math.min(now + ms, this.announcedDue);
-    ms = Math.max(0, this.sleepingUntil - now);
-    await this.deps.clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
+    await clock.sleep(wait, AbortSignal.any([signal, woken.signal]));
     this.wakeUp = undefined;
-    this.sleepingUntil = Number.POSITIVE_INFINITY;
-  }
-
-  private nextFire(task: TaskRow, now: number): number | null {
-    try {
-      return nextFireAfterRun(scheduleOf(task), task.next_fire_at ?? now, now);
-    } catch (err) {
-      // Validated when added, so only a schedule this version cannot read
-      // (e.g. written by a newer one) lands here: run it once, then stop.
-      this.deps.log.error("cannot compute the next fire time; the task will not fire again", { err, task_id: task.id });
-      return null;
-    }
   }
 }

@@ -13,6 +13,8 @@ const CONNECT_CODE: Record<ErrorReason, Code> = {
   [ErrorReason.RUN_NOT_FOUND]: Code.NotFound,
   [ErrorReason.RUN_NOT_CONFIRMABLE]: Code.FailedPrecondition,
   [ErrorReason.SERVER_STOPPED]: Code.Unavailable,
+  [ErrorReason.RUN_NOT_OPEN]: Code.FailedPrecondition,
+  [ErrorReason.TASK_STATE]: Code.FailedPrecondition,
 };
 
 // Domain errors keep their reason as an ErrorDetail so clients can tell a

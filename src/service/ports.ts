@@ -10,6 +10,11 @@ export const systemClock: Clock = { now: () => Date.now() };
 // Lets the scheduler of this node react at once to API changes; other nodes
 // see them through the database.
 export interface TaskEvents {
-  taskChanged(taskId: number, nextFireAt: number): void;
+  taskChanged(taskId: number, nextFireAt: number | null): void;
+  // Stopped or deleted: cut its callbacks in flight.
   taskStopped(taskId: number): void;
+  // A run outside the schedule was queued (TriggerTask).
+  runQueued(): void;
+  // A run was killed: cut its callback in flight.
+  runKilled(taskId: number, runTimes: number): void;
 }

@@ -1,105 +1,35 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import {
   type AddTaskRequest,
   type ConfirmTaskRequest,
+  type DeleteTaskRequest,
   type GetTaskRequest,
+  type KillRunRequest,
   type ListTaskLogsRequest,
   type ListTasksRequest,
+  type PauseTaskRequest,
+  type ResumeTaskRequest,
   type StopTaskRequest,
-  SchedMode,
-  TaskLogSchema,
-  TaskSchema,
+  type TriggerTaskRequest,
   TaskService,
+  TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
-import { ScheduleError } from "../schedule/cron.js";
-import { firstFireTime, type Schedule } from "../schedule/nextFireTime.js";
+import { scheduleOfTask } from "../schedule/taskSchedule.js";
+import { enqueueRun } from "../store/claims.js";
 import type { Db } from "../store/database.js";
+import { confirmRun, killRun } from "../store/runControl.js";
+import { abortOpenRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { abortRunningRuns, confirmRun, listTaskLogs, type TaskLogRow } from "../store/taskLogs.js";
-import { getTask, listTasks, stopTask, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock, TaskEvents } from "./ports.js";
-import { optionalTimestamp } from "./timestamps.js";
+import { firstFire, taskFromRequest } from "./taskInput.js";
+import { toTask, toTaskLog } from "./taskMessages.js";
 import { maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
 
-const MAX_NAME = 255;
-const MAX_PATH = 1024;
-
-// Turns the request's schedule fields into the first fire time, refusing a
-// mode without its time field or a schedule that would never fire.
-function firstFire(req: AddTaskRequest, now: number): number {
-  let schedule: Schedule;
-  switch (req.schedMode) {
-    case SchedMode.CRON:
-      schedule = { mode: SchedMode.CRON, cron: required("time_cron", req.timeCron).trim() };
-      break;
-    case SchedMode.AT:
-      if (req.timeSpecAt <= 0n) throw invalidArgument("time_spec_at", "time_spec_at is required for sched_mode 2 (unix seconds)");
-      if (req.timeSpecAt > 253402300799n) throw invalidArgument("time_spec_at", "time_spec_at must be unix seconds before the year 10000");
-      schedule = { mode: SchedMode.AT, specAtMs: Number(req.timeSpecAt) * 1000 };
-      break;
-    case SchedMode.INTERVAL:
-      if (req.timeIntervalSec <= 0) throw invalidArgument("time_interval_sec", "time_interval_sec is required for sched_mode 3");
-      schedule = { mode: SchedMode.INTERVAL, intervalSec: req.timeIntervalSec };
-      break;
-    case SchedMode.UNSPECIFIED:
-      throw invalidArgument("sched_mode", "sched_mode is required (1 cron, 2 specified time, 3 interval)");
-    default:
-      throw invalidArgument("sched_mode", `sched_mode ${req.schedMode} is not one of 1 cron, 2 specified time, 3 interval`);
-  }
-  let nextFireAt: number | null;
-  try {
-    nextFireAt = firstFireTime(schedule, now);
-  } catch (err) {
-    if (err instanceof ScheduleError) throw invalidArgument(err.field, err.message);
-    throw err;
-  }
-  if (nextFireAt === null) throw invalidArgument("time_cron", `time_cron "${req.timeCron}" never fires`);
-  return nextFireAt;
-}
-
-function toTask(row: TaskWithServer) {
-  return create(TaskSchema, {
-    taskId: BigInt(row.id),
-    name: row.name,
-    srvName: row.srv_name,
-    callbackPath: row.callback_path,
-    schedMode: row.sched_mode,
-    timeCron: row.time_cron,
-    timeIntervalSec: row.time_interval_sec,
-    timeSpecAt: BigInt(row.time_spec_at),
-    arg: row.arg,
-    bizId: row.biz_id,
-    state: row.state,
-    runTimes: row.run_times,
-    nextFireAt: optionalTimestamp(row.next_fire_at),
-    createdAt: timestampFromMs(row.created_at),
-    updatedAt: timestampFromMs(row.updated_at),
-  });
-}
-
-function toTaskLog(row: TaskLogRow) {
-  return create(TaskLogSchema, {
-    taskLogId: BigInt(row.id),
-    taskId: BigInt(row.task_id),
-    runTimes: row.run_times,
-    attempt: row.attempt,
-    state: row.state,
-    route: row.route,
-    httpStatus: row.http_status,
-    response: row.response,
-    error: row.error,
-    isSuccess: row.is_success === 1,
-    extra: row.extra,
-    dueAt: timestampFromMs(row.due_at),
-    startedAt: timestampFromMs(row.started_at),
-    finishedAt: optionalTimestamp(row.finished_at),
-    confirmedAt: optionalTimestamp(row.confirmed_at),
-  });
-}
+const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
 export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   constructor(
@@ -109,40 +39,77 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   ) {}
 
   async addTask(req: AddTaskRequest) {
-    const name = maxLength("name", required("name", req.name), MAX_NAME);
-    const srvName = maxLength("srv_name", required("srv_name", req.srvName), MAX_NAME);
-    const bizId = maxLength("biz_id", req.bizId, MAX_NAME);
-    const path = maxLength("callback_path", req.callbackPath.trim(), MAX_PATH);
-    if (/[\s?#]/.test(path)) throw invalidArgument("callback_path", "callback_path must be a URL path without spaces, query or fragment");
+    const srvName = maxLength("srv_name", required("srv_name", req.srvName), 255);
     const now = this.clock.now();
-    const nextFireAt = firstFire(req, now);
+    // Every field is checked before the task server is looked up, so a bad
+    // request gets the same answer whether or not the server exists.
+    const fields = taskFromRequest(req, 0, now);
     const taskServerId = await findTaskServerId(this.db, srvName);
     if (taskServerId === undefined) throw taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
-    const id = await upsertTask(
-      this.db,
-      {
-        name,
-        bizId,
-        taskServerId,
-        callbackPath: path === "" || path.startsWith("/") ? path : `/${path}`,
-        schedMode: req.schedMode,
-        timeCron: req.schedMode === SchedMode.CRON ? req.timeCron.trim() : "",
-        timeIntervalSec: req.schedMode === SchedMode.INTERVAL ? req.timeIntervalSec : 0,
-        timeSpecAt: req.schedMode === SchedMode.AT ? Number(req.timeSpecAt) : 0,
-        arg: req.arg,
-        nextFireAt,
-      },
-      now,
-    );
-    this.events.taskChanged(id, nextFireAt);
+    const id = await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
+    this.events.taskChanged(id, fields.next_fire_at);
     return { taskId: BigInt(id) };
   }
 
   async stopTask(req: StopTaskRequest) {
     const taskId = requiredId("task_id", req.taskId);
     const now = this.clock.now();
-    if (!(await stopTask(this.db, taskId, now))) throw taskNotFound(taskId);
-    await abortRunningRuns(this.db, taskId, "task stopped", now);
+    const stopped = await transaction(this.db, async (tx) => {
+      const anyState = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.FINISHED, TaskState.STOPPED];
+      if (!(await setTaskState(tx, taskId, anyState, TaskState.STOPPED, null, now))) return false;
+      await abortOpenRuns(tx, taskId, "task stopped", now);
+      return true;
+    });
+    if (!stopped) throw taskNotFound(taskId);
+    this.events.taskStopped(taskId);
+    return {};
+  }
+
+  async pauseTask(req: PauseTaskRequest) {
+    const task = await this.existing(req.taskId);
+    if (!(await setTaskState(this.db, task.id, [TaskState.SCHEDULED, TaskState.PAUSED], TaskState.PAUSED, null, this.clock.now()))) {
+      throw wrongState(task.id, "is not scheduled: only a scheduled task can be paused");
+    }
+    return {};
+  }
+
+  async resumeTask(req: ResumeTaskRequest) {
+    const task = await this.existing(req.taskId);
+    if (task.state === TaskState.SCHEDULED) return {};
+    if (task.state === TaskState.FINISHED) throw wrongState(task.id, "has finished: add it again with AddTask to schedule it anew");
+    const now = this.clock.now();
+    const next = firstFire(scheduleOfTask(task), task, now);
+    if (!(await setTaskState(this.db, task.id, [TaskState.PAUSED, TaskState.STOPPED], TaskState.SCHEDULED, next, now))) {
+      throw wrongState(task.id, "changed while resuming; try again");
+    }
+    this.events.taskChanged(task.id, next);
+    return {};
+  }
+
+  async triggerTask(req: TriggerTaskRequest) {
+    const task = await this.existing(req.taskId);
+    if (task.state === TaskState.PAUSED || task.state === TaskState.STOPPED) {
+      throw wrongState(task.id, "is paused or stopped: resume it before triggering it");
+    }
+    const runTimes = await enqueueRun(this.db, task.id, this.clock.now());
+    if (runTimes === undefined) throw taskNotFound(task.id);
+    this.events.runQueued();
+    return { runTimes };
+  }
+
+  async killRun(req: KillRunRequest) {
+    const task = await this.existing(req.taskId);
+    if (req.runTimes === 0) throw invalidArgument("run_times", "run_times is required");
+    const result = await killRun(this.db, task.id, req.runTimes, this.clock.now());
+    if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
+    if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
+    this.events.runKilled(task.id, req.runTimes);
+    return {};
+  }
+
+  async deleteTask(req: DeleteTaskRequest) {
+    const taskId = requiredId("task_id", req.taskId);
+    if (!(await deleteTask(this.db, taskId))) throw taskNotFound(taskId);
     this.events.taskStopped(taskId);
     return {};
   }
@@ -155,6 +122,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     switch (result) {
       case "confirmed":
       case "already_confirmed":
+      case "late":
         return {};
       case "no_run":
         throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${taskId} has no run ${req.taskRunTimes}`, "task_run_times");
@@ -166,10 +134,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   }
 
   async getTask(req: GetTaskRequest) {
-    const taskId = requiredId("task_id", req.taskId);
-    const row = await getTask(this.db, taskId);
-    if (!row) throw taskNotFound(taskId);
-    return { task: toTask(row) };
+    return { task: toTask(await this.existing(req.taskId)) };
   }
 
   async listTasks(req: ListTasksRequest) {
@@ -183,5 +148,12 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const limit = pageSize(req.pageSize);
     const rows = await listTaskLogs(this.db, taskId, pageToken(req.pageToken, Number.MAX_SAFE_INTEGER), limit);
     return { taskLogs: rows.map(toTaskLog), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
+  }
+
+  private async existing(id: bigint): Promise<TaskWithServer> {
+    const taskId = requiredId("task_id", id);
+    const task = await getTask(this.db, taskId);
+    if (!task) throw taskNotFound(taskId);
+    return task;
   }
 }

@@ -41,6 +41,22 @@ export interface TaskTable {
   version: Generated<number>;
   created_at: number;
   updated_at: number;
+  time_zone: Generated<string>;
+  misfire_policy: Generated<number>;
+  misfire_max_catch_up: Generated<number>;
+  overlap_policy: Generated<number>;
+  max_retries: Generated<number>;
+  retry_initial_sec: Generated<number>;
+  retry_multiplier: Generated<number>;
+  retry_max_sec: Generated<number>;
+  max_run_time_sec: Generated<number>;
+  max_run_times: Generated<number>;
+  start_at: Generated<number>;
+  end_at: Generated<number>;
+  route_strategy: Generated<number>;
+  // OVERLAP_POLICY_QUEUE_ONE: a slot came while a run was open, so run
+  // again when it finishes.
+  queued: Generated<number>;
 }
 
 export interface TaskLogTable {
@@ -59,6 +75,10 @@ export interface TaskLogTable {
   started_at: number;
   finished_at: number | null;
   confirmed_at: number | null;
+  // When an open run (RUNNING or ASYNC_WAITING) times out.
+  deadline_at: number | null;
+  // ROUTE_STRATEGY_BROADCAST: async answers still to be confirmed.
+  pending_confirms: Generated<number>;
 }
 
 export interface Database {

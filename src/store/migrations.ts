@@ -74,6 +74,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_scheduling_policies": {
+      async up(db) {
+        const integer = (name: string) => ["integer", name] as const;
+        const taskColumns = [
+          ["varchar(64)", "time_zone", ""],
+          ...["misfire_policy", "misfire_max_catch_up", "overlap_policy", "max_retries", "retry_initial_sec", "retry_max_sec", "max_run_time_sec", "max_run_times", "route_strategy", "queued"].map(
+            (name) => [...integer(name), 0] as const,
+          ),
+          ["double precision", "retry_multiplier", 0],
+          ["bigint", "start_at", 0],
+          ["bigint", "end_at", 0],
+        ] as const;
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for (const [type, name, init] of taskColumns) {
+          await db.schema.alterTable("task").addColumn(name, sql.raw(type), (c) => c.notNull().defaultTo(init)).execute();
+        }
+        await db.schema.alterTable("task_log").addColumn("deadline_at", "bigint").execute();
+        await db.schema.alterTable("task_log").addColumn("pending_confirms", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        // Other nodes' changes reach the leader through this (see loadChangedTasks).
+        await db.schema.createIndex("ix_task_updated").ifNotExists().on("task").column("updated_at").execute();
+        await db.schema.createIndex("ix_task_log_due").ifNotExists().on("task_log").columns(["state", "due_at"]).execute();
+        await db.schema.createIndex("ix_task_log_deadline").ifNotExists().on("task_log").columns(["state", "deadline_at"]).execute();
+      },
+    },
   };
 }
 

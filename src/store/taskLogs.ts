@@ -1,96 +1,170 @@
-import type { Selectable } from "kysely";
-import { RunState } from "../../gen/easytask/v1/task_pb.js";
+import type { Selectable, Updateable } from "kysely";
+import { OverlapPolicy, RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { retryDelayMs } from "../schedule/retryDelay.js";
+import { enqueueRun } from "./claims.js";
 import type { Db, TaskLogTable } from "./database.js";
+import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
+import { transaction } from "./transaction.js";
 
 export type TaskLogRow = Selectable<TaskLogTable>;
 
-export interface RunRef {
+export interface AttemptRef {
   taskId: number;
   runTimes: number;
   attempt: number;
 }
 
-export interface CallbackResult extends RunRef {
+export const OPEN_STATES = [RunState.RUNNING, RunState.ASYNC_WAITING];
+const RETRIED_STATES = [RunState.FAILED, RunState.TIMEOUT];
+
+export interface Outcome {
+  // A terminal state, or ASYNC_WAITING.
   state: RunState;
-  route: string;
-  httpStatus: number;
-  response: string;
-  error: string;
-  isSuccess: boolean;
-  extra: string;
-  finishedAt: number;
+  fields: Updateable<TaskLogTable>;
 }
 
-// Records what the task server answered. The answer itself is always kept;
-// the outcome only while the run is still RUNNING, because a stop may have
-// aborted it or an early ConfirmTask may have settled it meanwhile.
-export async function recordCallbackResult(db: Db, r: CallbackResult): Promise<void> {
-  await db.kysely
-    .updateTable("task_log")
-    .set((eb) => {
-      const ifRunning = <C extends "is_success" | "extra" | "finished_at" | "state">(column: C, value: NonNullable<TaskLogRow[C]>) =>
-        eb.case().when("state", "=", RunState.RUNNING).then(value).else(eb.ref(column)).end() as unknown as TaskLogRow[C];
-      const settled =
-        r.state === RunState.ASYNC_WAITING
-          ? {}
-          : { is_success: ifRunning("is_success", r.isSuccess ? 1 : 0), extra: ifRunning("extra", r.extra), finished_at: ifRunning("finished_at", r.finishedAt) };
-      // `state` goes last: MySQL evaluates SET left to right, so the
-      // conditions above must still see the old state.
-      return { route: r.route, http_status: r.httpStatus, response: r.response, error: r.error, ...settled, state: ifRunning("state", r.state) };
-    })
-    .where("task_id", "=", r.taskId)
-    .where("run_times", "=", r.runTimes)
-    .where("attempt", "=", r.attempt)
-    .execute();
+const byRef = (ref: AttemptRef) => (db: Db) =>
+  db.kysely.updateTable("task_log").where("task_id", "=", ref.taskId).where("run_times", "=", ref.runTimes).where("attempt", "=", ref.attempt);
+
+// Ends an attempt (or moves it to ASYNC_WAITING) if it is still in one of
+// `from`, and then does what its task's policies ask for: a retry attempt,
+// the next fixed-delay slot, a queued run. Returns whether it moved.
+// `task` is the caller's copy of the task when it has one (only its policy
+// columns are read), saving a read.
+export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const moved = await byRef(ref)(tx)
+      .set({ ...outcome.fields, state: outcome.state })
+      .where("state", "in", from)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) return false;
+    if (outcome.state === RunState.ASYNC_WAITING) return true;
+    const t = task ?? (await getTasks(tx, [ref.taskId]))[0];
+    if (!t) return true;
+    if (RETRIED_STATES.includes(outcome.state) && ref.attempt <= t.max_retries && t.state !== TaskState.STOPPED) {
+      await tx.kysely
+        .insertInto("task_log")
+        .values(pendingRow(ref.taskId, ref.runTimes, ref.attempt + 1, now + retryDelayMs(t, ref.attempt)))
+        .execute();
+      return true;
+    }
+    if (t.sched_mode === SchedMode.FIXED_DELAY) {
+      await tx.kysely
+        .updateTable("task")
+        .set((eb) => ({ next_fire_at: now + t.time_interval_sec * 1000, version: eb("version", "+", 1) }))
+        .where("id", "=", t.id)
+        .where("state", "=", TaskState.SCHEDULED)
+        .where("next_fire_at", "is", null)
+        .execute();
+    }
+    if (t.overlap_policy === OverlapPolicy.QUEUE_ONE) await enqueueRun(tx, t.id, now, true);
+    return true;
+  });
 }
 
-// Marks the task's in-flight runs aborted (the task was stopped).
-export async function abortRunningRuns(db: Db, taskId: number, reason: string, now: number): Promise<number> {
+export function pendingRow(taskId: number, runTimes: number, attempt: number, dueAt: number) {
+  return {
+    task_id: taskId,
+    run_times: runTimes,
+    attempt,
+    state: RunState.PENDING,
+    route: "",
+    http_status: 0,
+    response: "",
+    error: "",
+    is_success: 0,
+    extra: "",
+    due_at: dueAt,
+    started_at: dueAt,
+  };
+}
+
+// Records an answer that came too late to decide the attempt (it was
+// killed, aborted or confirmed meanwhile), so the run log still shows it.
+export async function recordLateAnswer(db: Db, ref: AttemptRef, fields: Updateable<TaskLogTable>): Promise<void> {
+  await byRef(ref)(db).set(fields).execute();
+}
+
+// The latest attempt of a run.
+export async function latestAttempt(db: Db, taskId: number, runTimes: number): Promise<TaskLogRow | undefined> {
+  return db.kysely
+    .selectFrom("task_log")
+    .selectAll()
+    .where("task_id", "=", taskId)
+    .where("run_times", "=", runTimes)
+    .orderBy("attempt", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+// Ends the task's open and pending attempts (the task was stopped or is
+// being deleted). Returns how many.
+export async function abortOpenRuns(db: Db, taskId: number, reason: string, now: number): Promise<number> {
   const result = await db.kysely
     .updateTable("task_log")
     .set({ state: RunState.ABORTED, error: reason, finished_at: now })
     .where("task_id", "=", taskId)
-    .where("state", "=", RunState.RUNNING)
+    .where("state", "in", [...OPEN_STATES, RunState.PENDING])
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-export type ConfirmResult = "confirmed" | "already_confirmed" | "conflict" | "no_run" | "not_async";
+// Open attempts past their deadline: the answer or confirmation never came
+// (or the leader calling it died).
+export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: number): Promise<TaskLogRow[]> {
+  return db.kysely
+    .selectFrom("task_log")
+    .innerJoin("task", "task.id", "task_log.task_id")
+    .selectAll("task_log")
+    .where("task_log.state", "in", OPEN_STATES)
+    .where("task_log.deadline_at", "<=", now)
+    .where(inShard(shard))
+    .limit(limit)
+    .execute();
+}
 
-// Settles an async run with the task server's verdict. The confirmation may
-// overtake the callback's own answer (the task server confirms before it has
-// replied), so a RUNNING run can be confirmed too. Repeating the same
-// confirmation is harmless; contradicting a recorded one is refused.
-// The write comes first so that a SQLite transaction never has to upgrade a
-// read lock, which another process's write would make fail at once.
-export async function confirmRun(db: Db, taskId: number, runTimes: number, isSuccess: boolean, extra: string, now: number): Promise<ConfirmResult> {
-  return db.kysely.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable("task_log")
-      .set({
-        state: isSuccess ? RunState.SUCCEEDED : RunState.FAILED,
-        is_success: isSuccess ? 1 : 0,
-        extra,
-        confirmed_at: now,
-        finished_at: now,
-      })
-      .where("task_id", "=", taskId)
-      .where("run_times", "=", runTimes)
-      .where("state", "in", [RunState.RUNNING, RunState.ASYNC_WAITING])
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) > 0) return "confirmed";
-    const run = await trx
-      .selectFrom("task_log")
-      .select(["is_success", "confirmed_at"])
-      .where("task_id", "=", taskId)
-      .where("run_times", "=", runTimes)
-      .orderBy("attempt", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    if (!run) return "no_run";
-    if (run.confirmed_at === null) return "not_async";
-    return (run.is_success === 1) === isSuccess ? "already_confirmed" : "conflict";
-  });
+export interface InFlightRef extends AttemptRef {
+  startedAt: number;
+}
+
+// Which of these attempts are no longer RUNNING (killed, aborted, timed out
+// through another node), so their callbacks in flight can be cut.
+export async function closedAmong(db: Db, refs: InFlightRef[]): Promise<InFlightRef[]> {
+  if (refs.length === 0) return [];
+  const rows = await db.kysely
+    .selectFrom("task_log")
+    .select(["task_id", "run_times", "attempt"])
+    .where("task_id", "in", [...new Set(refs.map((r) => r.taskId))])
+    .where("state", "<>", RunState.RUNNING)
+    .where("started_at", ">=", Math.min(...refs.map((r) => r.startedAt)))
+    .execute();
+  const closed = new Set(rows.map((r) => `${r.task_id}:${r.run_times}:${r.attempt}`));
+  return refs.filter((r) => closed.has(`${r.taskId}:${r.runTimes}:${r.attempt}`));
+}
+
+export interface PendingAttempt {
+  logId: number;
+  runTimes: number;
+  attempt: number;
+  dueAt: number;
+  task: TaskRow;
+}
+
+// Retries and triggered runs of the shard due by `until`, with their task;
+// those of paused or stopped tasks wait.
+export async function listPendingAttempts(db: Db, until: number, shard: Shard, limit: number): Promise<PendingAttempt[]> {
+  const rows = await db.kysely
+    .selectFrom("task_log")
+    .innerJoin("task", "task.id", "task_log.task_id")
+    .selectAll("task")
+    .select(["task_log.id as log_id", "task_log.run_times as log_run_times", "task_log.attempt as log_attempt", "task_log.due_at as log_due_at"])
+    .where("task_log.state", "=", RunState.PENDING)
+    .where("task_log.due_at", "<=", until)
+    .where("task.state", "in", [TaskState.SCHEDULED, TaskState.FINISHED])
+    .where(inShard(shard))
+    .limit(limit)
+    .execute();
+  return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, ...task }) => ({ logId: log_id, runTimes: log_run_times, attempt: log_attempt, dueAt: log_due_at, task }));
 }
 
 export async function listTaskLogs(db: Db, taskId: number, beforeId: number, limit: number): Promise<TaskLogRow[]> {

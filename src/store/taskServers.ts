@@ -75,10 +75,6 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
   return Number(result.numDeletedRows) > 0 ? "deleted" : "no_route";
 }
 
-export async function listRoutes(db: Db, taskServerId: number): Promise<RouteRow[]> {
-  return db.kysely.selectFrom("task_server_route").selectAll().where("task_server_id", "=", taskServerId).orderBy("id").execute();
-}
-
 export async function listHealthCheckedRoutes(db: Db): Promise<RouteRow[]> {
   return db.kysely.selectFrom("task_server_route").selectAll().where("is_enable_health_check", "=", 1).orderBy("id").execute();
 }
@@ -120,4 +116,13 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
       .executeTakeFirst();
     return Number(evicted.numDeletedRows) > 0;
   });
+}
+
+// The routes of several task servers at once, keyed by task server id.
+export async function listRoutesOf(db: Db, taskServerIds: number[]): Promise<Map<number, RouteRow[]>> {
+  const byServer = new Map<number, RouteRow[]>();
+  if (taskServerIds.length === 0) return byServer;
+  const rows = await db.kysely.selectFrom("task_server_route").selectAll().where("task_server_id", "in", taskServerIds).orderBy("id").execute();
+  for (const r of rows) byServer.set(r.task_server_id, [...(byServer.get(r.task_server_id) ?? []), r]);
+  return byServer;
 }

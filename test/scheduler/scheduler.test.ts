@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { silentLogger } from "../../src/log.js";
-import type { ClaimedRun } from "../../src/scheduler/dispatcher.js";
+import type { Run } from "../../src/scheduler/dispatcher.js";
 import { Scheduler, type SchedulerClock } from "../../src/scheduler/scheduler.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { findTaskServerId, upsertRoute, type RouteRow } from "../../src/store/taskServers.js";
-import { claimRun, findDueTasks, getTask, stopTask, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
+import { getTask, setTaskState, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
 import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
 
 after(stopSharedMariaDb);
@@ -24,12 +24,22 @@ class ManualClock implements SchedulerClock {
 }
 
 class RecordingSink {
-  runs: ClaimedRun[] = [];
+  runs: Run[] = [];
+  aborted: number[] = [];
   constructor(public free = 1000) {}
-  dispatch(run: ClaimedRun, _routes: RouteRow[]) {
+  dispatch(run: Run, _routes: RouteRow[]) {
     this.runs.push(run);
   }
+  abortTask(taskId: number) {
+    this.aborted.push(taskId);
+  }
 }
+
+// One pass as the loop makes it: read the database, then fire what is due.
+const pass = async (s: Scheduler) => {
+  await s.refresh();
+  return s.fireDue();
+};
 
 for (const dialect of DIALECTS) {
   describe(`scheduler on ${dialect}`, () => {
@@ -41,18 +51,18 @@ for (const dialect of DIALECTS) {
       const clock = new ManualClock(T0);
       const sink = new RecordingSink();
       const scheduler = (s: Store = store, k = sink) =>
-        new Scheduler({ db: s, clock, sink: k, shard: WHOLE_RANGE, pollMs: 1000, batchSize: 100, log: silentLogger });
+        new Scheduler({ db: s, clock, sink: k, shard: WHOLE_RANGE, timing: { lookaheadMs: 6000, pollMs: 1000, rescanMs: 30_000 }, log: silentLogger });
       const interval = (name: string, extra: Partial<TaskFields> = {}): TaskFields => ({
         name,
-        bizId: "",
-        taskServerId,
-        callbackPath: "/run",
-        schedMode: SchedMode.INTERVAL,
-        timeCron: "",
-        timeIntervalSec: 5,
-        timeSpecAt: 0,
+        biz_id: "",
+        task_server_id: taskServerId,
+        callback_path: "/run",
+        sched_mode: SchedMode.INTERVAL,
+        time_cron: "",
+        time_interval_sec: 5,
+        time_spec_at: 0,
         arg: "",
-        nextFireAt: T0,
+        next_fire_at: T0,
         ...extra,
       });
       return { store, config, clock, sink, scheduler, interval };
@@ -62,11 +72,12 @@ for (const dialect of DIALECTS) {
       const { store, clock, sink, scheduler, interval } = await setup();
       const id = await upsertTask(store, interval("grid"), T0);
       const s = scheduler();
-      assert.equal(await s.tick(), 1);
-      assert.equal(await s.tick(), 0, "the same slot is not fired twice");
+      assert.equal(await pass(s), 1);
+      assert.equal(await pass(s), 0, "the same slot is not fired twice");
       assert.equal((await getTask(store, id))?.next_fire_at, T0 + 5000);
       clock.t = T0 + 5000;
-      assert.equal(await s.tick(), 1);
+      // The claim put the next slot in the timers: no read needed to fire it.
+      assert.equal(await s.fireDue(), 1);
       assert.deepEqual(sink.runs.map((r) => r.runTimes), [1, 2]);
       await store.close();
     });
@@ -76,8 +87,8 @@ for (const dialect of DIALECTS) {
       const id = await upsertTask(store, interval("missed"), T0);
       clock.t = T0 + 17_500;
       const s = scheduler();
-      assert.equal(await s.tick(), 1);
-      assert.equal(await s.tick(), 0);
+      assert.equal(await pass(s), 1);
+      assert.equal(await pass(s), 0);
       assert.equal(sink.runs.length, 1);
       assert.equal((await getTask(store, id))?.next_fire_at, T0 + 20_000);
       await store.close();
@@ -85,10 +96,10 @@ for (const dialect of DIALECTS) {
 
     test("a one-shot task fires once and is finished", async () => {
       const { store, sink, scheduler, interval } = await setup();
-      const id = await upsertTask(store, interval("once", { schedMode: SchedMode.AT, timeIntervalSec: 0, timeSpecAt: T0 / 1000 }), T0);
+      const id = await upsertTask(store, interval("once", { sched_mode: SchedMode.AT, time_interval_sec: 0, time_spec_at: T0 / 1000 }), T0);
       const s = scheduler();
-      assert.equal(await s.tick(), 1);
-      assert.equal(await s.tick(), 0);
+      assert.equal(await pass(s), 1);
+      assert.equal(await pass(s), 0);
       const task = await getTask(store, id);
       assert.equal(task?.state, TaskState.FINISHED);
       assert.equal(task?.next_fire_at, null);
@@ -97,23 +108,25 @@ for (const dialect of DIALECTS) {
     });
 
     test("a task changed after it was read never fires with its old settings", async () => {
-      const { store, clock, sink, scheduler, interval } = await setup();
+      const { store, sink, scheduler, interval } = await setup();
       await upsertTask(store, interval("changed", { arg: "old" }), T0);
-      const [stale] = await findDueTasks(store, clock.t, WHOLE_RANGE, 10);
+      const s = scheduler();
+      await s.refresh();
       await upsertTask(store, interval("changed", { arg: "new" }), T0);
-      assert.equal(await claimRun(store, stale, T0 + 5000, WHOLE_RANGE, clock.t), undefined);
-      assert.equal(await scheduler().tick(), 1);
+      assert.equal(await s.fireDue(), 0, "the claim of the row read before the change fails");
+      assert.equal(await pass(s), 1);
       assert.equal(sink.runs[0].task.arg, "new");
       await store.close();
     });
 
     test("a task stopped after it was read never fires", async () => {
-      const { store, clock, sink, scheduler, interval } = await setup();
+      const { store, sink, scheduler, interval } = await setup();
       const id = await upsertTask(store, interval("stopped"), T0);
-      const [stale] = await findDueTasks(store, clock.t, WHOLE_RANGE, 10);
-      await stopTask(store, id, T0);
-      assert.equal(await claimRun(store, stale, T0 + 5000, WHOLE_RANGE, clock.t), undefined);
-      assert.equal(await scheduler().tick(), 0);
+      const s = scheduler();
+      await s.refresh();
+      await setTaskState(store, id, [TaskState.SCHEDULED], TaskState.STOPPED, null, T0);
+      assert.equal(await s.fireDue(), 0);
+      assert.equal(await pass(s), 0);
       assert.equal(sink.runs.length, 0);
       await store.close();
     });
@@ -130,7 +143,7 @@ for (const dialect of DIALECTS) {
       const schedulers = [scheduler(store, a), scheduler(other, b), scheduler(store, a), scheduler(other, b)];
       for (let slot = 0; slot < 4; slot++) {
         clock.t = T0 + slot * 5000;
-        await Promise.all(schedulers.map((s) => s.tick()));
+        await Promise.all(schedulers.map((s) => pass(s)));
       }
       const runs = [...a.runs, ...b.runs].map((r) => `${r.task.id}:${r.runTimes}`);
       assert.equal(runs.length, 40 * 4, "every slot of every task fired");
@@ -144,15 +157,18 @@ for (const dialect of DIALECTS) {
       const { store, scheduler, interval } = await setup();
       for (let i = 0; i < 5; i++) await upsertTask(store, interval(`pool${i}`), T0);
       const sink = new RecordingSink(2);
-      assert.equal(await scheduler(store, sink).tick(), 2);
+      const s = scheduler(store, sink);
+      assert.equal(await pass(s), 2);
       sink.free = 0;
-      assert.equal(await scheduler(store, sink).tick(), 0);
+      assert.equal(await pass(s), 0);
+      sink.free = 10;
+      assert.equal(await s.fireDue(), 3, "the runs left due fire once slots are free");
       await store.close();
     });
 
     test("the loop sleeps until the next due run, never longer than the poll interval", async () => {
       const { store, clock, scheduler, interval } = await setup();
-      await upsertTask(store, interval("soon", { nextFireAt: T0 + 300 }), T0);
+      await upsertTask(store, interval("soon", { next_fire_at: T0 + 300 }), T0);
       const s = scheduler();
       const stop = new AbortController();
       clock.sleep = async (ms: number) => {
@@ -162,8 +178,9 @@ for (const dialect of DIALECTS) {
       };
       await s.run(stop.signal);
       assert.equal(clock.sleeps[0], 300);
-      // After firing at T0+300 the next run is 5 s away: capped by the poll interval.
-      assert.equal(clock.sleeps[1], 1000);
+      // After firing at T0+300 the next run is 5 s away: the next look at
+      // the database (every pollMs) comes first.
+      assert.equal(clock.sleeps[1], 700);
       await store.close();
     });
   });

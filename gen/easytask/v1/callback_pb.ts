@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/callback.proto.
  */
 export const file_easytask_v1_callback: GenFile = /*@__PURE__*/
-  fileDesc("ChplYXN5dGFzay92MS9jYWxsYmFjay5wcm90bxILZWFzeXRhc2sudjEiHwoQSGVhcnRiZWF0UmVxdWVzdBILCgNjbWQYASABKA0iIQoRSGVhcnRiZWF0UmVzcG9uc2USDAoEcG9uZxgBIAEoCCJ2ChNUYXNrQ2FsbGJhY2tSZXF1ZXN0EgsKA2NtZBgBIAEoDRIPCgd0YXNrX2lkGAIgASgDEhEKCXRhc2tfbmFtZRgDIAEoCRILCgNhcmcYBCABKAkSEQoJcnVuX3RpbWVzGAUgASgNEg4KBmJpel9pZBgGIAEoCSJSChRUYXNrQ2FsbGJhY2tSZXNwb25zZRIXCg9pc19ydW5faW5fYXN5bmMYASABKAgSEgoKaXNfc3VjY2VzcxgCIAEoCBINCgVleHRyYRgDIAEoCWIGcHJvdG8z");
+  fileDesc("ChplYXN5dGFzay92MS9jYWxsYmFjay5wcm90bxILZWFzeXRhc2sudjEiHwoQSGVhcnRiZWF0UmVxdWVzdBILCgNjbWQYASABKA0iIQoRSGVhcnRiZWF0UmVzcG9uc2USDAoEcG9uZxgBIAEoCCLsAQoTVGFza0NhbGxiYWNrUmVxdWVzdBILCgNjbWQYASABKA0SDwoHdGFza19pZBgCIAEoAxIRCgl0YXNrX25hbWUYAyABKAkSCwoDYXJnGAQgASgJEhEKCXJ1bl90aW1lcxgFIAEoDRIOCgZiaXpfaWQYBiABKAkSFAoHYXR0ZW1wdBgHIAEoDUgAiAEBEhgKC3NoYXJkX2luZGV4GAggASgNSAGIAQESGAoLc2hhcmRfdG90YWwYCSABKA1IAogBAUIKCghfYXR0ZW1wdEIOCgxfc2hhcmRfaW5kZXhCDgoMX3NoYXJkX3RvdGFsIlIKFFRhc2tDYWxsYmFja1Jlc3BvbnNlEhcKD2lzX3J1bl9pbl9hc3luYxgBIAEoCBISCgppc19zdWNjZXNzGAIgASgIEg0KBWV4dHJhGAMgASgJYgZwcm90bzM");
 
 /**
  * POSTed to scheme://host:port/ of each route with health checks enabled.
@@ -89,6 +89,29 @@ export type TaskCallbackRequest = Message<"easytask.v1.TaskCallbackRequest"> & {
    * @generated from field: string biz_id = 6;
    */
   bizId: string;
+
+  /**
+   * The optional fields below are left out when unset, so a task server
+   * that decodes the original's body strictly keeps working unless it uses
+   * the features that set them.
+   * Retries only: 2 for the first retry, counting up.
+   *
+   * @generated from field: optional uint32 attempt = 7;
+   */
+  attempt?: number | undefined;
+
+  /**
+   * ROUTE_STRATEGY_BROADCAST only: this route's index (from 0) and the
+   * number of routes called.
+   *
+   * @generated from field: optional uint32 shard_index = 8;
+   */
+  shardIndex?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 shard_total = 9;
+   */
+  shardTotal?: number | undefined;
 };
 
 /**

@@ -13,7 +13,43 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/task.proto.
  */
 export const file_easytask_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSLUAQoOQWRkVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghzcnZfbmFtZRgCIAEoCRIVCg1jYWxsYmFja19wYXRoGAMgASgJEioKCnNjaGVkX21vZGUYBCABKA4yFi5lYXN5dGFzay52MS5TY2hlZE1vZGUSEQoJdGltZV9jcm9uGAUgASgJEhkKEXRpbWVfaW50ZXJ2YWxfc2VjGAYgASgNEhQKDHRpbWVfc3BlY19hdBgHIAEoAxILCgNhcmcYCCABKAkSDgoGYml6X2lkGAkgASgJIiIKD0FkZFRhc2tSZXNwb25zZRIPCgd0YXNrX2lkGAEgASgDIiIKD1N0b3BUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhIKEFN0b3BUYXNrUmVzcG9uc2UiYAoSQ29uZmlybVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEgoKaXNfc3VjY2VzcxgCIAEoCBINCgVleHRyYRgDIAEoCRIWCg50YXNrX3J1bl90aW1lcxgEIAEoDSIVChNDb25maXJtVGFza1Jlc3BvbnNlIqcDCgRUYXNrEg8KB3Rhc2tfaWQYASABKAMSDAoEbmFtZRgCIAEoCRIQCghzcnZfbmFtZRgDIAEoCRIVCg1jYWxsYmFja19wYXRoGAQgASgJEioKCnNjaGVkX21vZGUYBSABKA4yFi5lYXN5dGFzay52MS5TY2hlZE1vZGUSEQoJdGltZV9jcm9uGAYgASgJEhkKEXRpbWVfaW50ZXJ2YWxfc2VjGAcgASgNEhQKDHRpbWVfc3BlY19hdBgIIAEoAxILCgNhcmcYCSABKAkSDgoGYml6X2lkGAogASgJEiUKBXN0YXRlGAsgASgOMhYuZWFzeXRhc2sudjEuVGFza1N0YXRlEhEKCXJ1bl90aW1lcxgMIAEoDRIwCgxuZXh0X2ZpcmVfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiEKDkdldFRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiMgoPR2V0VGFza1Jlc3BvbnNlEh8KBHRhc2sYASABKAsyES5lYXN5dGFzay52MS5UYXNrInIKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKgAwoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KE0xpc3RUYXNrTG9nc1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSJYChRMaXN0VGFza0xvZ3NSZXNwb25zZRInCgl0YXNrX2xvZ3MYASADKAsyFC5lYXN5dGFzay52MS5UYXNrTG9nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSpoCglTY2hlZE1vZGUSGgoWU0NIRURfTU9ERV9VTlNQRUNJRklFRBAAEhMKD1NDSEVEX01PREVfQ1JPThABEhEKDVNDSEVEX01PREVfQVQQAhIXChNTQ0hFRF9NT0RFX0lOVEVSVkFMEAMqcgoJVGFza1N0YXRlEhoKFlRBU0tfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRUQVNLX1NUQVRFX1NDSEVEVUxFRBABEhYKElRBU0tfU1RBVEVfU1RPUFBFRBACEhcKE1RBU0tfU1RBVEVfRklOSVNIRUQQAyqfAQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRFX1JVTk5JTkcQARIbChdSVU5fU1RBVEVfQVNZTkNfV0FJVElORxACEhcKE1JVTl9TVEFURV9TVUNDRUVERUQQAxIUChBSVU5fU1RBVEVfRkFJTEVEEAQSFQoRUlVOX1NUQVRFX0FCT1JURUQQBTKHBAoLVGFza1NlcnZpY2USUwoHQWRkVGFzaxIbLmVhc3l0YXNrLnYxLkFkZFRhc2tSZXF1ZXN0GhwuZWFzeXRhc2sudjEuQWRkVGFza1Jlc3BvbnNlIg2KtRgJL2FkZF90YXNrElcKCFN0b3BUYXNrEhwuZWFzeXRhc2sudjEuU3RvcFRhc2tSZXF1ZXN0Gh0uZWFzeXRhc2sudjEuU3RvcFRhc2tSZXNwb25zZSIOirUYCi9zdG9wX3Rhc2sSYwoLQ29uZmlybVRhc2sSHy5lYXN5dGFzay52MS5Db25maXJtVGFza1JlcXVlc3QaIC5lYXN5dGFzay52MS5Db25maXJtVGFza1Jlc3BvbnNlIhGKtRgNL2NvbmZpcm1fdGFzaxJECgdHZXRUYXNrEhsuZWFzeXRhc2sudjEuR2V0VGFza1JlcXVlc3QaHC5lYXN5dGFzay52MS5HZXRUYXNrUmVzcG9uc2USSgoJTGlzdFRhc2tzEh0uZWFzeXRhc2sudjEuTGlzdFRhc2tzUmVxdWVzdBoeLmVhc3l0YXNrLnYxLkxpc3RUYXNrc1Jlc3BvbnNlElMKDExpc3RUYXNrTG9ncxIgLmVhc3l0YXNrLnYxLkxpc3RUYXNrTG9nc1JlcXVlc3QaIS5lYXN5dGFzay52MS5MaXN0VGFza0xvZ3NSZXNwb25zZWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSJICgxSZXRyeUJhY2tvZmYSEwoLaW5pdGlhbF9zZWMYASABKA0SEgoKbXVsdGlwbGllchgCIAEoARIPCgdtYXhfc2VjGAMgASgNIrsECg5BZGRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHNydl9uYW1lGAIgASgJEhUKDWNhbGxiYWNrX3BhdGgYAyABKAkSKgoKc2NoZWRfbW9kZRgEIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIRCgl0aW1lX2Nyb24YBSABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYBiABKA0SFAoMdGltZV9zcGVjX2F0GAcgASgDEgsKA2FyZxgIIAEoCRIOCgZiaXpfaWQYCSABKAkSEQoJdGltZV96b25lGAogASgJEjIKDm1pc2ZpcmVfcG9saWN5GAsgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIcChRtaXNmaXJlX21heF9jYXRjaF91cBgMIAEoDRIyCg5vdmVybGFwX3BvbGljeRgNIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSEwoLbWF4X3JldHJpZXMYDiABKA0SMAoNcmV0cnlfYmFja29mZhgPIAEoCzIZLmVhc3l0YXNrLnYxLlJldHJ5QmFja29mZhIYChBtYXhfcnVuX3RpbWVfc2VjGBAgASgNEhUKDW1heF9ydW5fdGltZXMYESABKA0SEAoIc3RhcnRfYXQYEiABKAMSDgoGZW5kX2F0GBMgASgDEjIKDnJvdXRlX3N0cmF0ZWd5GBQgASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneSIiCg9BZGRUYXNrUmVzcG9uc2USDwoHdGFza19pZBgBIAEoAyIiCg9TdG9wVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyISChBTdG9wVGFza1Jlc3BvbnNlImAKEkNvbmZpcm1UYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhIKCmlzX3N1Y2Nlc3MYAiABKAgSDQoFZXh0cmEYAyABKAkSFgoOdGFza19ydW5fdGltZXMYBCABKA0iFQoTQ29uZmlybVRhc2tSZXNwb25zZSKOBgoEVGFzaxIPCgd0YXNrX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSEAoIc3J2X25hbWUYAyABKAkSFQoNY2FsbGJhY2tfcGF0aBgEIAEoCRIqCgpzY2hlZF9tb2RlGAUgASgOMhYuZWFzeXRhc2sudjEuU2NoZWRNb2RlEhEKCXRpbWVfY3JvbhgGIAEoCRIZChF0aW1lX2ludGVydmFsX3NlYxgHIAEoDRIUCgx0aW1lX3NwZWNfYXQYCCABKAMSCwoDYXJnGAkgASgJEg4KBmJpel9pZBgKIAEoCRIlCgVzdGF0ZRgLIAEoDjIWLmVhc3l0YXNrLnYxLlRhc2tTdGF0ZRIRCglydW5fdGltZXMYDCABKA0SMAoMbmV4dF9maXJlX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYECABKAkSMgoObWlzZmlyZV9wb2xpY3kYESABKA4yGi5lYXN5dGFzay52MS5NaXNmaXJlUG9saWN5EhwKFG1pc2ZpcmVfbWF4X2NhdGNoX3VwGBIgASgNEjIKDm92ZXJsYXBfcG9saWN5GBMgASgOMhouZWFzeXRhc2sudjEuT3ZlcmxhcFBvbGljeRITCgttYXhfcmV0cmllcxgUIAEoDRIwCg1yZXRyeV9iYWNrb2ZmGBUgASgLMhkuZWFzeXRhc2sudjEuUmV0cnlCYWNrb2ZmEhgKEG1heF9ydW5fdGltZV9zZWMYFiABKA0SFQoNbWF4X3J1bl90aW1lcxgXIAEoDRIQCghzdGFydF9hdBgYIAEoAxIOCgZlbmRfYXQYGSABKAMSMgoOcm91dGVfc3RyYXRlZ3kYGiABKA4yGi5lYXN5dGFzay52MS5Sb3V0ZVN0cmF0ZWd5IiEKDkdldFRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiMgoPR2V0VGFza1Jlc3BvbnNlEh8KBHRhc2sYASABKAsyES5lYXN5dGFzay52MS5UYXNrInIKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLRAwoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlYWRsaW5lX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChNMaXN0VGFza0xvZ3NSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiWAoUTGlzdFRhc2tMb2dzUmVzcG9uc2USJwoJdGFza19sb2dzGAEgAygLMhQuZWFzeXRhc2sudjEuVGFza0xvZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQUGF1c2VUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhMKEVBhdXNlVGFza1Jlc3BvbnNlIiQKEVJlc3VtZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiFAoSUmVzdW1lVGFza1Jlc3BvbnNlIiUKElRyaWdnZXJUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIigKE1RyaWdnZXJUYXNrUmVzcG9uc2USEQoJcnVuX3RpbWVzGAEgASgNIjQKDktpbGxSdW5SZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcnVuX3RpbWVzGAIgASgNIhEKD0tpbGxSdW5SZXNwb25zZSIkChFEZWxldGVUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSqEAQoJU2NoZWRNb2RlEhoKFlNDSEVEX01PREVfVU5TUEVDSUZJRUQQABITCg9TQ0hFRF9NT0RFX0NST04QARIRCg1TQ0hFRF9NT0RFX0FUEAISFwoTU0NIRURfTU9ERV9JTlRFUlZBTBADEhoKFlNDSEVEX01PREVfRklYRURfREVMQVkQBCqDAQoNTWlzZmlyZVBvbGljeRIeChpNSVNGSVJFX1BPTElDWV9VTlNQRUNJRklFRBAAEhwKGE1JU0ZJUkVfUE9MSUNZX0ZJUkVfT05DRRABEhcKE01JU0ZJUkVfUE9MSUNZX1NLSVAQAhIbChdNSVNGSVJFX1BPTElDWV9GSVJFX0FMTBADKqQBCg1PdmVybGFwUG9saWN5Eh4KGk9WRVJMQVBfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGAoUT1ZFUkxBUF9QT0xJQ1lfQUxMT1cQARIXChNPVkVSTEFQX1BPTElDWV9TS0lQEAISHAoYT1ZFUkxBUF9QT0xJQ1lfUVVFVUVfT05FEAMSIgoeT1ZFUkxBUF9QT0xJQ1lfQ0FOQ0VMX1BSRVZJT1VTEAQqyQEKDVJvdXRlU3RyYXRlZ3kSHgoaUk9VVEVfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIZChVST1VURV9TVFJBVEVHWV9SQU5ET00QARIeChpST1VURV9TVFJBVEVHWV9ST1VORF9ST0JJThACEiIKHlJPVVRFX1NUUkFURUdZX0NPTlNJU1RFTlRfSEFTSBADEhsKF1JPVVRFX1NUUkFURUdZX0ZBSUxPVkVSEAQSHAoYUk9VVEVfU1RSQVRFR1lfQlJPQURDQVNUEAUqiQEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUVEFTS19TVEFURV9TQ0hFRFVMRUQQARIWChJUQVNLX1NUQVRFX1NUT1BQRUQQAhIXChNUQVNLX1NUQVRFX0ZJTklTSEVEEAMSFQoRVEFTS19TVEFURV9QQVVTRUQQBCr7AQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRFX1JVTk5JTkcQARIbChdSVU5fU1RBVEVfQVNZTkNfV0FJVElORxACEhcKE1JVTl9TVEFURV9TVUNDRUVERUQQAxIUChBSVU5fU1RBVEVfRkFJTEVEEAQSFQoRUlVOX1NUQVRFX0FCT1JURUQQBRIVChFSVU5fU1RBVEVfVElNRU9VVBAGEhQKEFJVTl9TVEFURV9LSUxMRUQQBxIWChJSVU5fU1RBVEVfQ0FOQ0VMRUQQCBIVChFSVU5fU1RBVEVfUEVORElORxAJMokHCgtUYXNrU2VydmljZRJTCgdBZGRUYXNrEhsuZWFzeXRhc2sudjEuQWRkVGFza1JlcXVlc3QaHC5lYXN5dGFzay52MS5BZGRUYXNrUmVzcG9uc2UiDYq1GAkvYWRkX3Rhc2sSVwoIU3RvcFRhc2sSHC5lYXN5dGFzay52MS5TdG9wVGFza1JlcXVlc3QaHS5lYXN5dGFzay52MS5TdG9wVGFza1Jlc3BvbnNlIg6KtRgKL3N0b3BfdGFzaxJjCgtDb25maXJtVGFzaxIfLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVxdWVzdBogLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVzcG9uc2UiEYq1GA0vY29uZmlybV90YXNrEkQKB0dldFRhc2sSGy5lYXN5dGFzay52MS5HZXRUYXNrUmVxdWVzdBocLmVhc3l0YXNrLnYxLkdldFRhc2tSZXNwb25zZRJKCglMaXN0VGFza3MSHS5lYXN5dGFzay52MS5MaXN0VGFza3NSZXF1ZXN0Gh4uZWFzeXRhc2sudjEuTGlzdFRhc2tzUmVzcG9uc2USUwoMTGlzdFRhc2tMb2dzEiAuZWFzeXRhc2sudjEuTGlzdFRhc2tMb2dzUmVxdWVzdBohLmVhc3l0YXNrLnYxLkxpc3RUYXNrTG9nc1Jlc3BvbnNlEkoKCVBhdXNlVGFzaxIdLmVhc3l0YXNrLnYxLlBhdXNlVGFza1JlcXVlc3QaHi5lYXN5dGFzay52MS5QYXVzZVRhc2tSZXNwb25zZRJNCgpSZXN1bWVUYXNrEh4uZWFzeXRhc2sudjEuUmVzdW1lVGFza1JlcXVlc3QaHy5lYXN5dGFzay52MS5SZXN1bWVUYXNrUmVzcG9uc2USUAoLVHJpZ2dlclRhc2sSHy5lYXN5dGFzay52MS5UcmlnZ2VyVGFza1JlcXVlc3QaIC5lYXN5dGFzay52MS5UcmlnZ2VyVGFza1Jlc3BvbnNlEkQKB0tpbGxSdW4SGy5lYXN5dGFzay52MS5LaWxsUnVuUmVxdWVzdBocLmVhc3l0YXNrLnYxLktpbGxSdW5SZXNwb25zZRJNCgpEZWxldGVUYXNrEh4uZWFzeXRhc2sudjEuRGVsZXRlVGFza1JlcXVlc3QaHy5lYXN5dGFzay52MS5EZWxldGVUYXNrUmVzcG9uc2ViBnByb3RvMw", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+
+/**
+ * Retries of a failed, errored or timed-out run: attempt n+1 waits
+ * min(initial_sec * multiplier^(n-1), max_sec).
+ *
+ * @generated from message easytask.v1.RetryBackoff
+ */
+export type RetryBackoff = Message<"easytask.v1.RetryBackoff"> & {
+  /**
+   * 0 means 1.
+   *
+   * @generated from field: uint32 initial_sec = 1;
+   */
+  initialSec: number;
+
+  /**
+   * 0 means 2.
+   *
+   * @generated from field: double multiplier = 2;
+   */
+  multiplier: number;
+
+  /**
+   * 0 means 3600.
+   *
+   * @generated from field: uint32 max_sec = 3;
+   */
+  maxSec: number;
+};
+
+/**
+ * Describes the message easytask.v1.RetryBackoff.
+ * Use `create(RetryBackoffSchema)` to create a new message.
+ */
+export const RetryBackoffSchema: GenMessage<RetryBackoff> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 0);
 
 /**
  * @generated from message easytask.v1.AddTaskRequest
@@ -73,6 +109,75 @@ export type AddTaskRequest = Message<"easytask.v1.AddTaskRequest"> & {
    * @generated from field: string biz_id = 9;
    */
   bizId: string;
+
+  /**
+   * IANA time zone of time_cron; empty means UTC.
+   *
+   * @generated from field: string time_zone = 10;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: easytask.v1.MisfirePolicy misfire_policy = 11;
+   */
+  misfirePolicy: MisfirePolicy;
+
+  /**
+   * FIRE_ALL: most runs to catch up; 0 means 10.
+   *
+   * @generated from field: uint32 misfire_max_catch_up = 12;
+   */
+  misfireMaxCatchUp: number;
+
+  /**
+   * @generated from field: easytask.v1.OverlapPolicy overlap_policy = 13;
+   */
+  overlapPolicy: OverlapPolicy;
+
+  /**
+   * Attempts after the first when a run fails, errors or times out.
+   *
+   * @generated from field: uint32 max_retries = 14;
+   */
+  maxRetries: number;
+
+  /**
+   * @generated from field: easytask.v1.RetryBackoff retry_backoff = 15;
+   */
+  retryBackoff?: RetryBackoff | undefined;
+
+  /**
+   * Sync: the callback's HTTP timeout (at most the route's
+   * callback_timeout_sec). Async: the time allowed for ConfirmTask; 0 means
+   * 24 hours.
+   *
+   * @generated from field: uint32 max_run_time_sec = 16;
+   */
+  maxRunTimeSec: number;
+
+  /**
+   * The task finishes after this many runs; 0 means no limit.
+   *
+   * @generated from field: uint32 max_run_times = 17;
+   */
+  maxRunTimes: number;
+
+  /**
+   * Unix seconds: no run before start_at, none after end_at (0: unbounded).
+   *
+   * @generated from field: int64 start_at = 18;
+   */
+  startAt: bigint;
+
+  /**
+   * @generated from field: int64 end_at = 19;
+   */
+  endAt: bigint;
+
+  /**
+   * @generated from field: easytask.v1.RouteStrategy route_strategy = 20;
+   */
+  routeStrategy: RouteStrategy;
 };
 
 /**
@@ -80,7 +185,7 @@ export type AddTaskRequest = Message<"easytask.v1.AddTaskRequest"> & {
  * Use `create(AddTaskRequestSchema)` to create a new message.
  */
 export const AddTaskRequestSchema: GenMessage<AddTaskRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 0);
+  messageDesc(file_easytask_v1_task, 1);
 
 /**
  * @generated from message easytask.v1.AddTaskResponse
@@ -97,7 +202,7 @@ export type AddTaskResponse = Message<"easytask.v1.AddTaskResponse"> & {
  * Use `create(AddTaskResponseSchema)` to create a new message.
  */
 export const AddTaskResponseSchema: GenMessage<AddTaskResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 1);
+  messageDesc(file_easytask_v1_task, 2);
 
 /**
  * @generated from message easytask.v1.StopTaskRequest
@@ -114,7 +219,7 @@ export type StopTaskRequest = Message<"easytask.v1.StopTaskRequest"> & {
  * Use `create(StopTaskRequestSchema)` to create a new message.
  */
 export const StopTaskRequestSchema: GenMessage<StopTaskRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 2);
+  messageDesc(file_easytask_v1_task, 3);
 
 /**
  * @generated from message easytask.v1.StopTaskResponse
@@ -127,7 +232,7 @@ export type StopTaskResponse = Message<"easytask.v1.StopTaskResponse"> & {
  * Use `create(StopTaskResponseSchema)` to create a new message.
  */
 export const StopTaskResponseSchema: GenMessage<StopTaskResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 3);
+  messageDesc(file_easytask_v1_task, 4);
 
 /**
  * @generated from message easytask.v1.ConfirmTaskRequest
@@ -163,7 +268,7 @@ export type ConfirmTaskRequest = Message<"easytask.v1.ConfirmTaskRequest"> & {
  * Use `create(ConfirmTaskRequestSchema)` to create a new message.
  */
 export const ConfirmTaskRequestSchema: GenMessage<ConfirmTaskRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 4);
+  messageDesc(file_easytask_v1_task, 5);
 
 /**
  * @generated from message easytask.v1.ConfirmTaskResponse
@@ -176,7 +281,7 @@ export type ConfirmTaskResponse = Message<"easytask.v1.ConfirmTaskResponse"> & {
  * Use `create(ConfirmTaskResponseSchema)` to create a new message.
  */
 export const ConfirmTaskResponseSchema: GenMessage<ConfirmTaskResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 5);
+  messageDesc(file_easytask_v1_task, 6);
 
 /**
  * @generated from message easytask.v1.Task
@@ -260,6 +365,61 @@ export type Task = Message<"easytask.v1.Task"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 15;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string time_zone = 16;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: easytask.v1.MisfirePolicy misfire_policy = 17;
+   */
+  misfirePolicy: MisfirePolicy;
+
+  /**
+   * @generated from field: uint32 misfire_max_catch_up = 18;
+   */
+  misfireMaxCatchUp: number;
+
+  /**
+   * @generated from field: easytask.v1.OverlapPolicy overlap_policy = 19;
+   */
+  overlapPolicy: OverlapPolicy;
+
+  /**
+   * @generated from field: uint32 max_retries = 20;
+   */
+  maxRetries: number;
+
+  /**
+   * @generated from field: easytask.v1.RetryBackoff retry_backoff = 21;
+   */
+  retryBackoff?: RetryBackoff | undefined;
+
+  /**
+   * @generated from field: uint32 max_run_time_sec = 22;
+   */
+  maxRunTimeSec: number;
+
+  /**
+   * @generated from field: uint32 max_run_times = 23;
+   */
+  maxRunTimes: number;
+
+  /**
+   * @generated from field: int64 start_at = 24;
+   */
+  startAt: bigint;
+
+  /**
+   * @generated from field: int64 end_at = 25;
+   */
+  endAt: bigint;
+
+  /**
+   * @generated from field: easytask.v1.RouteStrategy route_strategy = 26;
+   */
+  routeStrategy: RouteStrategy;
 };
 
 /**
@@ -267,7 +427,7 @@ export type Task = Message<"easytask.v1.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 6);
+  messageDesc(file_easytask_v1_task, 7);
 
 /**
  * @generated from message easytask.v1.GetTaskRequest
@@ -284,7 +444,7 @@ export type GetTaskRequest = Message<"easytask.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 7);
+  messageDesc(file_easytask_v1_task, 8);
 
 /**
  * @generated from message easytask.v1.GetTaskResponse
@@ -301,7 +461,7 @@ export type GetTaskResponse = Message<"easytask.v1.GetTaskResponse"> & {
  * Use `create(GetTaskResponseSchema)` to create a new message.
  */
 export const GetTaskResponseSchema: GenMessage<GetTaskResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 8);
+  messageDesc(file_easytask_v1_task, 9);
 
 /**
  * @generated from message easytask.v1.ListTasksRequest
@@ -341,7 +501,7 @@ export type ListTasksRequest = Message<"easytask.v1.ListTasksRequest"> & {
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 9);
+  messageDesc(file_easytask_v1_task, 10);
 
 /**
  * @generated from message easytask.v1.ListTasksResponse
@@ -367,7 +527,7 @@ export type ListTasksResponse = Message<"easytask.v1.ListTasksResponse"> & {
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 10);
+  messageDesc(file_easytask_v1_task, 11);
 
 /**
  * @generated from message easytask.v1.TaskLog
@@ -455,6 +615,13 @@ export type TaskLog = Message<"easytask.v1.TaskLog"> & {
    * @generated from field: google.protobuf.Timestamp confirmed_at = 15;
    */
   confirmedAt?: Timestamp | undefined;
+
+  /**
+   * When an open run times out.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline_at = 16;
+   */
+  deadlineAt?: Timestamp | undefined;
 };
 
 /**
@@ -462,7 +629,7 @@ export type TaskLog = Message<"easytask.v1.TaskLog"> & {
  * Use `create(TaskLogSchema)` to create a new message.
  */
 export const TaskLogSchema: GenMessage<TaskLog> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 11);
+  messageDesc(file_easytask_v1_task, 12);
 
 /**
  * @generated from message easytask.v1.ListTaskLogsRequest
@@ -491,7 +658,7 @@ export type ListTaskLogsRequest = Message<"easytask.v1.ListTaskLogsRequest"> & {
  * Use `create(ListTaskLogsRequestSchema)` to create a new message.
  */
 export const ListTaskLogsRequestSchema: GenMessage<ListTaskLogsRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 12);
+  messageDesc(file_easytask_v1_task, 13);
 
 /**
  * @generated from message easytask.v1.ListTaskLogsResponse
@@ -513,7 +680,166 @@ export type ListTaskLogsResponse = Message<"easytask.v1.ListTaskLogsResponse"> &
  * Use `create(ListTaskLogsResponseSchema)` to create a new message.
  */
 export const ListTaskLogsResponseSchema: GenMessage<ListTaskLogsResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 13);
+  messageDesc(file_easytask_v1_task, 14);
+
+/**
+ * @generated from message easytask.v1.PauseTaskRequest
+ */
+export type PauseTaskRequest = Message<"easytask.v1.PauseTaskRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+};
+
+/**
+ * Describes the message easytask.v1.PauseTaskRequest.
+ * Use `create(PauseTaskRequestSchema)` to create a new message.
+ */
+export const PauseTaskRequestSchema: GenMessage<PauseTaskRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 15);
+
+/**
+ * @generated from message easytask.v1.PauseTaskResponse
+ */
+export type PauseTaskResponse = Message<"easytask.v1.PauseTaskResponse"> & {
+};
+
+/**
+ * Describes the message easytask.v1.PauseTaskResponse.
+ * Use `create(PauseTaskResponseSchema)` to create a new message.
+ */
+export const PauseTaskResponseSchema: GenMessage<PauseTaskResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 16);
+
+/**
+ * @generated from message easytask.v1.ResumeTaskRequest
+ */
+export type ResumeTaskRequest = Message<"easytask.v1.ResumeTaskRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+};
+
+/**
+ * Describes the message easytask.v1.ResumeTaskRequest.
+ * Use `create(ResumeTaskRequestSchema)` to create a new message.
+ */
+export const ResumeTaskRequestSchema: GenMessage<ResumeTaskRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 17);
+
+/**
+ * @generated from message easytask.v1.ResumeTaskResponse
+ */
+export type ResumeTaskResponse = Message<"easytask.v1.ResumeTaskResponse"> & {
+};
+
+/**
+ * Describes the message easytask.v1.ResumeTaskResponse.
+ * Use `create(ResumeTaskResponseSchema)` to create a new message.
+ */
+export const ResumeTaskResponseSchema: GenMessage<ResumeTaskResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 18);
+
+/**
+ * @generated from message easytask.v1.TriggerTaskRequest
+ */
+export type TriggerTaskRequest = Message<"easytask.v1.TriggerTaskRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+};
+
+/**
+ * Describes the message easytask.v1.TriggerTaskRequest.
+ * Use `create(TriggerTaskRequestSchema)` to create a new message.
+ */
+export const TriggerTaskRequestSchema: GenMessage<TriggerTaskRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 19);
+
+/**
+ * @generated from message easytask.v1.TriggerTaskResponse
+ */
+export type TriggerTaskResponse = Message<"easytask.v1.TriggerTaskResponse"> & {
+  /**
+   * @generated from field: uint32 run_times = 1;
+   */
+  runTimes: number;
+};
+
+/**
+ * Describes the message easytask.v1.TriggerTaskResponse.
+ * Use `create(TriggerTaskResponseSchema)` to create a new message.
+ */
+export const TriggerTaskResponseSchema: GenMessage<TriggerTaskResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 20);
+
+/**
+ * @generated from message easytask.v1.KillRunRequest
+ */
+export type KillRunRequest = Message<"easytask.v1.KillRunRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+
+  /**
+   * @generated from field: uint32 run_times = 2;
+   */
+  runTimes: number;
+};
+
+/**
+ * Describes the message easytask.v1.KillRunRequest.
+ * Use `create(KillRunRequestSchema)` to create a new message.
+ */
+export const KillRunRequestSchema: GenMessage<KillRunRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 21);
+
+/**
+ * @generated from message easytask.v1.KillRunResponse
+ */
+export type KillRunResponse = Message<"easytask.v1.KillRunResponse"> & {
+};
+
+/**
+ * Describes the message easytask.v1.KillRunResponse.
+ * Use `create(KillRunResponseSchema)` to create a new message.
+ */
+export const KillRunResponseSchema: GenMessage<KillRunResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 22);
+
+/**
+ * @generated from message easytask.v1.DeleteTaskRequest
+ */
+export type DeleteTaskRequest = Message<"easytask.v1.DeleteTaskRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+};
+
+/**
+ * Describes the message easytask.v1.DeleteTaskRequest.
+ * Use `create(DeleteTaskRequestSchema)` to create a new message.
+ */
+export const DeleteTaskRequestSchema: GenMessage<DeleteTaskRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 23);
+
+/**
+ * @generated from message easytask.v1.DeleteTaskResponse
+ */
+export type DeleteTaskResponse = Message<"easytask.v1.DeleteTaskResponse"> & {
+};
+
+/**
+ * Describes the message easytask.v1.DeleteTaskResponse.
+ * Use `create(DeleteTaskResponseSchema)` to create a new message.
+ */
+export const DeleteTaskResponseSchema: GenMessage<DeleteTaskResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 24);
 
 /**
  * @generated from enum easytask.v1.SchedMode
@@ -544,6 +870,14 @@ export enum SchedMode {
    * @generated from enum value: SCHED_MODE_INTERVAL = 3;
    */
   INTERVAL = 3,
+
+  /**
+   * time_interval_sec after the previous run finished (answered, confirmed,
+   * timed out or killed): runs never overlap.
+   *
+   * @generated from enum value: SCHED_MODE_FIXED_DELAY = 4;
+   */
+  FIXED_DELAY = 4,
 }
 
 /**
@@ -551,6 +885,148 @@ export enum SchedMode {
  */
 export const SchedModeSchema: GenEnum<SchedMode> = /*@__PURE__*/
   enumDesc(file_easytask_v1_task, 0);
+
+/**
+ * What to do with slots missed while no scheduler was running or it was
+ * behind (a slot is missed when claimed more than a second late).
+ *
+ * @generated from enum easytask.v1.MisfirePolicy
+ */
+export enum MisfirePolicy {
+  /**
+   * Same as FIRE_ONCE.
+   *
+   * @generated from enum value: MISFIRE_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * One run for all the missed slots, then on schedule.
+   *
+   * @generated from enum value: MISFIRE_POLICY_FIRE_ONCE = 1;
+   */
+  FIRE_ONCE = 1,
+
+  /**
+   * No run for the missed slots: wait for the next slot.
+   *
+   * @generated from enum value: MISFIRE_POLICY_SKIP = 2;
+   */
+  SKIP = 2,
+
+  /**
+   * One run per missed slot, at most misfire_max_catch_up of them.
+   *
+   * @generated from enum value: MISFIRE_POLICY_FIRE_ALL = 3;
+   */
+  FIRE_ALL = 3,
+}
+
+/**
+ * Describes the enum easytask.v1.MisfirePolicy.
+ */
+export const MisfirePolicySchema: GenEnum<MisfirePolicy> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_task, 1);
+
+/**
+ * What to do when a slot comes while the previous run is still running
+ * (its callback in flight or its async confirmation pending).
+ *
+ * @generated from enum easytask.v1.OverlapPolicy
+ */
+export enum OverlapPolicy {
+  /**
+   * Same as ALLOW.
+   *
+   * @generated from enum value: OVERLAP_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OVERLAP_POLICY_ALLOW = 1;
+   */
+  ALLOW = 1,
+
+  /**
+   * No run for this slot.
+   *
+   * @generated from enum value: OVERLAP_POLICY_SKIP = 2;
+   */
+  SKIP = 2,
+
+  /**
+   * Run once as soon as the previous run finishes; more slots meanwhile
+   * are dropped.
+   *
+   * @generated from enum value: OVERLAP_POLICY_QUEUE_ONE = 3;
+   */
+  QUEUE_ONE = 3,
+
+  /**
+   * Kill the previous run (recorded CANCELED) and run.
+   *
+   * @generated from enum value: OVERLAP_POLICY_CANCEL_PREVIOUS = 4;
+   */
+  CANCEL_PREVIOUS = 4,
+}
+
+/**
+ * Describes the enum easytask.v1.OverlapPolicy.
+ */
+export const OverlapPolicySchema: GenEnum<OverlapPolicy> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_task, 2);
+
+/**
+ * Which route of the task server gets a run.
+ *
+ * @generated from enum easytask.v1.RouteStrategy
+ */
+export enum RouteStrategy {
+  /**
+   * Same as RANDOM.
+   *
+   * @generated from enum value: ROUTE_STRATEGY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ROUTE_STRATEGY_RANDOM = 1;
+   */
+  RANDOM = 1,
+
+  /**
+   * @generated from enum value: ROUTE_STRATEGY_ROUND_ROBIN = 2;
+   */
+  ROUND_ROBIN = 2,
+
+  /**
+   * The same biz_id goes to the same route while the routes stay the same.
+   *
+   * @generated from enum value: ROUTE_STRATEGY_CONSISTENT_HASH = 3;
+   */
+  CONSISTENT_HASH = 3,
+
+  /**
+   * Another route when one cannot be reached or answers an HTTP error.
+   *
+   * @generated from enum value: ROUTE_STRATEGY_FAILOVER = 4;
+   */
+  FAILOVER = 4,
+
+  /**
+   * Every route gets the run, with shard_index and shard_total; the run
+   * succeeds when all succeed.
+   *
+   * @generated from enum value: ROUTE_STRATEGY_BROADCAST = 5;
+   */
+  BROADCAST = 5,
+}
+
+/**
+ * Describes the enum easytask.v1.RouteStrategy.
+ */
+export const RouteStrategySchema: GenEnum<RouteStrategy> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_task, 3);
 
 /**
  * @generated from enum easytask.v1.TaskState
@@ -576,18 +1052,25 @@ export enum TaskState {
   STOPPED = 2,
 
   /**
-   * A one-shot task that has fired.
+   * Fired its last run: one-shot, max_run_times reached, or past end_at.
    *
    * @generated from enum value: TASK_STATE_FINISHED = 3;
    */
   FINISHED = 3,
+
+  /**
+   * Paused through PauseTask; ResumeTask schedules it again.
+   *
+   * @generated from enum value: TASK_STATE_PAUSED = 4;
+   */
+  PAUSED = 4,
 }
 
 /**
  * Describes the enum easytask.v1.TaskState.
  */
 export const TaskStateSchema: GenEnum<TaskState> = /*@__PURE__*/
-  enumDesc(file_easytask_v1_task, 1);
+  enumDesc(file_easytask_v1_task, 4);
 
 /**
  * @generated from enum easytask.v1.RunState
@@ -626,18 +1109,47 @@ export enum RunState {
   FAILED = 4,
 
   /**
-   * The task was stopped while the callback was in flight.
+   * The task was stopped or deleted while the run was open.
    *
    * @generated from enum value: RUN_STATE_ABORTED = 5;
    */
   ABORTED = 5,
+
+  /**
+   * No answer within the callback timeout (sync) or no confirmation within
+   * max_run_time_sec (async).
+   *
+   * @generated from enum value: RUN_STATE_TIMEOUT = 6;
+   */
+  TIMEOUT = 6,
+
+  /**
+   * Killed through KillRun.
+   *
+   * @generated from enum value: RUN_STATE_KILLED = 7;
+   */
+  KILLED = 7,
+
+  /**
+   * Killed by the next run (OVERLAP_POLICY_CANCEL_PREVIOUS).
+   *
+   * @generated from enum value: RUN_STATE_CANCELED = 8;
+   */
+  CANCELED = 8,
+
+  /**
+   * A retry or a triggered run, waiting for due_at.
+   *
+   * @generated from enum value: RUN_STATE_PENDING = 9;
+   */
+  PENDING = 9,
 }
 
 /**
  * Describes the enum easytask.v1.RunState.
  */
 export const RunStateSchema: GenEnum<RunState> = /*@__PURE__*/
-  enumDesc(file_easytask_v1_task, 2);
+  enumDesc(file_easytask_v1_task, 5);
 
 /**
  * Tasks: what to call back, and when.
@@ -702,6 +1214,57 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof ListTaskLogsRequestSchema;
     output: typeof ListTaskLogsResponseSchema;
+  },
+  /**
+   * Stops scheduling the task until ResumeTask; its history stays.
+   *
+   * @generated from rpc easytask.v1.TaskService.PauseTask
+   */
+  pauseTask: {
+    methodKind: "unary";
+    input: typeof PauseTaskRequestSchema;
+    output: typeof PauseTaskResponseSchema;
+  },
+  /**
+   * Schedules a paused or stopped task again from now on.
+   *
+   * @generated from rpc easytask.v1.TaskService.ResumeTask
+   */
+  resumeTask: {
+    methodKind: "unary";
+    input: typeof ResumeTaskRequestSchema;
+    output: typeof ResumeTaskResponseSchema;
+  },
+  /**
+   * Fires one run now, outside the schedule; returns its run_times.
+   *
+   * @generated from rpc easytask.v1.TaskService.TriggerTask
+   */
+  triggerTask: {
+    methodKind: "unary";
+    input: typeof TriggerTaskRequestSchema;
+    output: typeof TriggerTaskResponseSchema;
+  },
+  /**
+   * Aborts the callback of a run in flight (or its wait for confirmation,
+   * or its pending retry) and records it KILLED.
+   *
+   * @generated from rpc easytask.v1.TaskService.KillRun
+   */
+  killRun: {
+    methodKind: "unary";
+    input: typeof KillRunRequestSchema;
+    output: typeof KillRunResponseSchema;
+  },
+  /**
+   * Removes the task and its run history; runs in flight are aborted.
+   *
+   * @generated from rpc easytask.v1.TaskService.DeleteTask
+   */
+  deleteTask: {
+    methodKind: "unary";
+    input: typeof DeleteTaskRequestSchema;
+    output: typeof DeleteTaskResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_easytask_v1_task, 0);

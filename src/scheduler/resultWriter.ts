@@ -1,0 +1,73 @@
+import type { Logger } from "../log.js";
+import type { Updateable } from "kysely";
+import type { Db, TaskLogTable } from "../store/database.js";
+import { finishAttempt, recordLateAnswer, type AttemptRef, type Outcome } from "../store/taskLogs.js";
+import type { TaskRow } from "../store/tasks.js";
+import { transaction } from "../store/transaction.js";
+import { RunState } from "../../gen/easytask/v1/task_pb.js";
+
+export interface Answer {
+  ref: AttemptRef;
+  task: TaskRow;
+  outcome: Outcome;
+  // What to keep of the answer when the attempt was closed meanwhile.
+  late: Updateable<TaskLogTable>;
+  at: number;
+}
+
+const MAX_BATCH = 200;
+const RETRY_MS = 1000;
+
+// Writes callback answers in batches, one transaction each, so a busy
+// scheduler commits (and syncs to disk) once per batch instead of once per
+// run. A batch that fails is kept and written again: answers are lost only
+// with the process.
+export class ResultWriter {
+  private queue: Answer[] = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  push(answer: Answer): void {
+    this.queue.push(answer);
+    if (!this.closed) this.flushing ??= this.flush();
+  }
+
+  // Stops writing (the store is about to close). What is still queued is
+  // left to the sweeper of the next leader, which times those runs out.
+  close(): void {
+    this.closed = true;
+    if (this.queue.length > 0) this.log.warn("run results not written at shutdown", { runs: this.queue.length });
+  }
+
+  // Resolves when everything queued so far is written, or after timeoutMs.
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.flushing && Date.now() < deadline) await Promise.race([this.flushing, new Promise((r) => setTimeout(r, 50))]);
+  }
+
+  private async flush(): Promise<void> {
+    // Let answers that arrive in the same turn join the batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0 && !this.closed) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await transaction(this.db, async (tx) => {
+          for (const a of batch) {
+            const moved = await finishAttempt(tx, a.ref, a.outcome, [RunState.RUNNING], a.at, a.task);
+            if (!moved) await recordLateAnswer(tx, a.ref, a.late);
+          }
+        });
+      } catch (err) {
+        this.log.error("writing run results failed; retrying", { err, runs: batch.length });
+        this.queue.unshift(...batch);
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+    this.flushing = undefined;
+  }
+}

@@ -1,0 +1,58 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { RetryBackoffSchema, TaskLogSchema, TaskSchema } from "../../gen/easytask/v1/task_pb.js";
+import type { TaskLogRow } from "../store/taskLogs.js";
+import type { TaskWithServer } from "../store/tasks.js";
+import { optionalTimestamp } from "./timestamps.js";
+
+export function toTask(row: TaskWithServer) {
+  return create(TaskSchema, {
+    taskId: BigInt(row.id),
+    name: row.name,
+    srvName: row.srv_name,
+    callbackPath: row.callback_path,
+    schedMode: row.sched_mode,
+    timeCron: row.time_cron,
+    timeZone: row.time_zone,
+    timeIntervalSec: row.time_interval_sec,
+    timeSpecAt: BigInt(row.time_spec_at),
+    arg: row.arg,
+    bizId: row.biz_id,
+    state: row.state,
+    runTimes: row.run_times,
+    nextFireAt: optionalTimestamp(row.next_fire_at),
+    createdAt: timestampFromMs(row.created_at),
+    updatedAt: timestampFromMs(row.updated_at),
+    misfirePolicy: row.misfire_policy,
+    misfireMaxCatchUp: row.misfire_max_catch_up,
+    overlapPolicy: row.overlap_policy,
+    maxRetries: row.max_retries,
+    retryBackoff: create(RetryBackoffSchema, { initialSec: row.retry_initial_sec, multiplier: row.retry_multiplier, maxSec: row.retry_max_sec }),
+    maxRunTimeSec: row.max_run_time_sec,
+    maxRunTimes: row.max_run_times,
+    startAt: BigInt(Math.floor(row.start_at / 1000)),
+    endAt: BigInt(Math.floor(row.end_at / 1000)),
+    routeStrategy: row.route_strategy,
+  });
+}
+
+export function toTaskLog(row: TaskLogRow) {
+  return create(TaskLogSchema, {
+    taskLogId: BigInt(row.id),
+    taskId: BigInt(row.task_id),
+    runTimes: row.run_times,
+    attempt: row.attempt,
+    state: row.state,
+    route: row.route,
+    httpStatus: row.http_status,
+    response: row.response,
+    error: row.error,
+    isSuccess: row.is_success === 1,
+    extra: row.extra,
+    dueAt: timestampFromMs(row.due_at),
+    startedAt: timestampFromMs(row.started_at),
+    finishedAt: optionalTimestamp(row.finished_at),
+    confirmedAt: optionalTimestamp(row.confirmed_at),
+    deadlineAt: optionalTimestamp(row.deadline_at),
+  });
+}
