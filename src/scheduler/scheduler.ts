@@ -60,8 +60,9 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  // One pass; returns how many runs it claimed.
-  async tick(): Promise<number> {
+  // One pass; returns how many runs it claimed. Stops claiming as soon as
+  // the signal aborts: this node may no longer lead.
+  async tick(signal?: AbortSignal): Promise<number> {
     const { db, clock, sink, shard } = this.deps;
     const limit = Math.min(sink.free, this.deps.batchSize);
     if (limit === 0) return 0;
@@ -70,6 +71,7 @@ export class Scheduler {
     const routes = new Map<number, Promise<RouteRow[]>>();
     let claimed = 0;
     for (const task of due) {
+      if (signal?.aborted) break;
       const runTimes = await claimRun(db, task, this.nextFire(task, now), shard, now);
       if (runTimes === undefined) continue;
       claimed++;
@@ -87,7 +89,7 @@ export class Scheduler {
       this.announcedDue = Number.POSITIVE_INFINITY;
       let sleepMs = this.deps.pollMs;
       try {
-        const claimed = await this.tick();
+        const claimed = await this.tick(signal);
         if (claimed === this.deps.batchSize) continue;
         const next = await nextDueAt(this.deps.db, this.deps.shard);
         // Something already due but nothing claimed means the pool is full
