@@ -2,7 +2,7 @@ import type { Config } from "./config/config.js";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { etcdLeadership } from "./cluster/etcdLeadership.js";
-import { standalone, type Leadership } from "./cluster/leadership.js";
+import { standalone, type Leadership, type Member } from "./cluster/leadership.js";
 import type { Logger } from "./log.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
@@ -27,14 +27,13 @@ export interface NodeOptions {
 
 export interface RunningNode {
   port: number;
+  nodeId: string;
   store: Store;
   isLeading(): boolean;
   stop(): Promise<void>;
 }
 
 const SWEEP_MS = 1000;
-// A dead leader's lease ends after this; the original's lock lived 5 s.
-const ELECTION_TTL_SEC = 3;
 
 // Unique per process, so several nodes on one host never take each other
 // for the leader (the original named nodes by ip + mac).
@@ -42,7 +41,13 @@ const newNodeId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString(
 
 function leadershipFor(config: Config, log: Logger): Leadership {
   if (config.electDriver === "standalone") return standalone();
-  return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, nodeId: newNodeId(), ttlSec: ELECTION_TTL_SEC, log });
+  return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, ttlSec: config.etcd.leaseTtlSec, log });
+}
+
+// How other nodes and operators reach this node's API.
+function advertisedAddress(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? hostname() : host;
+  return `${name.includes(":") ? `[${name}]` : name}:${port}`;
 }
 
 // Starts one easytask node: the API on one port, and the scheduler and
@@ -62,7 +67,11 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
   };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes });
+  const nodeId = newNodeId();
+  const startedAt = Date.now();
+  const leadership = opts.leadership ?? leadershipFor(config, log);
+  const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);
@@ -96,14 +105,18 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  const leadership = opts.leadership ?? leadershipFor(config, log);
-  await leadership.start(onLeadership);
-  log.info("easytask node started", { port: listening.port, store: config.store.kind, elect_driver: config.electDriver });
+  const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
+  await leadership.start(self, onLeadership);
+  log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });
 
   return {
     port: listening.port,
+    nodeId,
     store,
     isLeading: () => leader !== undefined,
+    // Stops claiming runs and resigns first, so another node leads at once;
+    // then lets callbacks in flight finish, still answering the API (their
+    // task servers may confirm runs meanwhile).
     async stop() {
       const stopping = leader?.done;
       await leadership.stop();

@@ -12,7 +12,7 @@ export interface Config {
   store:
     | { kind: "sqlite"; path: string }
     | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string };
-  etcd: { endpoints: string[] };
+  etcd: { endpoints: string[]; leaseTtlSec: number };
   /** Accepted from the Go original's conf.json; validated for shape only. */
   redis?: { nodes: { host: string; port: number; password: string }[] };
   log: { level: LogLevel; logDir?: string; fileSize?: number };
@@ -91,6 +91,8 @@ export const SCHEMA = {
   "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
   "sqlite.path": { env: "string", default: "./data/easytask.db", parse: nonEmpty },
   "etcd.endpoints": { env: "list", default: ["127.0.0.1:2379"], parse: endpoints },
+  // At least 2: a leader gives up 1 s before its lease could expire, and must renew in between.
+  "etcd.lease_ttl_sec": { env: "number", default: 3, parse: int(2, 3600) },
   "redis.nodes": { env: "json", parse: redisNodes },
   "log.level": { env: "string", default: "info", parse: oneOf<LogLevel>("trace", "debug", "info", "warn", "error", "fatal", "silent") },
   "log.log_dir": { env: "string", parse: str },
@@ -141,7 +143,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     healthCheckIntervalSec: v.health_check_interval_sec!,
     electDriver: v.elect_driver!,
     store: mysql ? { kind: "mysql", ...mysql } : { kind: "sqlite", path: v["sqlite.path"]! },
-    etcd: { endpoints: v["etcd.endpoints"]! },
+    etcd: { endpoints: v["etcd.endpoints"]!, leaseTtlSec: v["etcd.lease_ttl_sec"]! },
     ...(v["redis.nodes"] && { redis: { nodes: v["redis.nodes"] } }),
     log: {
       level: v["log.level"]!,

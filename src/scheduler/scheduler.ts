@@ -93,7 +93,7 @@ export class Scheduler {
       try {
         if (clock.now() >= this.nextPollAt) await this.refresh();
         else if (this.changed.size > 0) await this.readChanged();
-        await this.fireDue();
+        await this.fireDue(signal);
       } catch (err) {
         log.error("scheduler pass failed; retrying", { err });
         this.nextPollAt = clock.now() + timing.pollMs;
@@ -149,7 +149,8 @@ export class Scheduler {
   }
 
   // Claims and dispatches every run due by now, as many as the sink takes.
-  async fireDue(): Promise<number> {
+  // Claims nothing once the signal aborts: this node may no longer lead.
+  async fireDue(signal?: AbortSignal): Promise<number> {
     const { db, clock, sink, shard } = this.deps;
     const now = clock.now();
     const dueSlots: TaskRow[] = [];
@@ -167,7 +168,7 @@ export class Scheduler {
       }
       budget--;
     }
-    if (dueSlots.length + dueAttempts.length === 0) return 0;
+    if (dueSlots.length + dueAttempts.length === 0 || signal?.aborted) return 0;
     const routes = await listRoutesOf(db, [...new Set([...dueSlots, ...dueAttempts.map((a) => a.task)].map((t) => t.task_server_id))]);
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
     const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;

@@ -2,7 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import type { Logger } from "../log.js";
-import { DomainError } from "../service/errors.js";
+import { DomainError, unavailable } from "../service/errors.js";
+import { isDatabaseUnavailable } from "../store/availability.js";
 
 // The one table from use-case refusals to Connect codes.
 const CONNECT_CODE: Record<ErrorReason, Code> = {
@@ -18,10 +19,15 @@ const CONNECT_CODE: Record<ErrorReason, Code> = {
 };
 
 // Domain errors keep their reason as an ErrorDetail so clients can tell a
-// missing task from a missing task server; anything unexpected is logged
+// missing task from a missing task server; a database that cannot be reached
+// is Unavailable (the client may retry); anything else unexpected is logged
 // and answered as internal without leaking its text.
 export function toConnectError(err: unknown, log: Logger): ConnectError {
   if (err instanceof ConnectError) return err;
+  if (isDatabaseUnavailable(err)) {
+    log.warn("database unavailable", { err: (err as Error).message });
+    err = unavailable("database unavailable; try again later");
+  }
   if (err instanceof DomainError) {
     return new ConnectError(err.message, CONNECT_CODE[err.reason], undefined, [
       { desc: ErrorDetailSchema, value: create(ErrorDetailSchema, { reason: err.reason, field: err.field }) },

@@ -1,15 +1,16 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Leadership } from "../cluster/leadership.js";
 import type { Logger } from "../log.js";
+import { ClusterServiceImpl, type NodeInfo } from "../service/clusterService.js";
 import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
 import { errorInterceptor } from "./errors.js";
-import type { RequestHandler } from "./http.js";
+import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
 import routes, { implementedServices } from "./routes.js";
 import { adoptTrace } from "./trace.js";
-
 
 export interface ServerDeps {
   db: Db;
@@ -17,6 +18,26 @@ export interface ServerDeps {
   events: TaskEvents;
   log: Logger;
   maxBodyBytes: number;
+  leadership: Leadership;
+  node: NodeInfo;
+}
+
+// /readyz for load balancers and orchestrators: 200 when this node can do
+// its work, 503 with the reason otherwise. /healthz only says the process
+// is alive.
+function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Logger): void {
+  cluster.readiness().then(
+    (r) => {
+      const body = JSON.stringify({ ready: r.ready, reason: r.reason, node_id: r.nodeId, leading: r.leading });
+      res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(body);
+    },
+    (err) => {
+      log.error("readiness check failed", { err });
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ready: false, reason: "readiness check failed" }));
+    },
+  );
 }
 
 // Wires the API (Connect, gRPC, gRPC-Web and the documented JSON paths) into
@@ -25,6 +46,7 @@ export function build(deps: ServerDeps): RequestHandler {
   const services = {
     tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
     registry: new RegistryServiceImpl(deps.db, deps.clock),
+    cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node),
   };
   const legacy = legacyRoutes(implementedServices(services));
   const fallback: RequestHandler = (req, res) => {
@@ -36,6 +58,7 @@ export function build(deps: ServerDeps): RequestHandler {
       res.end("ok\n");
       return;
     }
+    if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };

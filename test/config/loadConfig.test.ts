@@ -47,7 +47,7 @@ test("no file and no env gives the documented defaults", () => {
     healthCheckIntervalSec: 5,
     electDriver: "standalone",
     store: { kind: "sqlite", path: "./data/easytask.db" },
-    etcd: { endpoints: ["http://127.0.0.1:2379"] },
+    etcd: { endpoints: ["http://127.0.0.1:2379"], leaseTtlSec: 3 },
     log: { level: "info" },
     http: { host: "0.0.0.0", port: 8801 },
     callbackCmdNumbering: "documented",
@@ -121,6 +121,8 @@ test("wrong types name the key and the value", () => {
   throwsConfig(() => load({ log: { level: "verbose" } }), /^config: log\.level: expected one of "trace", /);
   throwsConfig(() => load({ health_check_interval_sec: 0 }), /^config: health_check_interval_sec: expected a number > 0/);
   assert.equal(load({ health_check_interval_sec: 0.2 }).healthCheckIntervalSec, 0.2);
+  throwsConfig(() => load({ etcd: { lease_ttl_sec: 1 } }), /^config: etcd\.lease_ttl_sec: expected an integer 2\.\.3600, got 1$/);
+  assert.equal(load({ etcd: { lease_ttl_sec: 10 } }).etcd.leaseTtlSec, 10);
 });
 
 test("null leaves a key or section unset, as Go's encoding/json does", () => {

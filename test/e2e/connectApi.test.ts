@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients, PROTOCOLS } from "../support/api.js";
+import { clients, PROTOCOLS, readyz } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
@@ -53,6 +53,10 @@ for (const dialect of DIALECTS) {
         assert.equal((await api.tasks.getTask({ taskId })).task?.state, TaskState.STOPPED);
         await api.registry.delTaskServer({ name: srvName, schema: "http", host: "127.0.0.1", port: worker.port });
         assert.equal((await api.registry.listTaskServers({})).taskServers.find((s) => s.name === srvName)?.routes.length, 0);
+
+        const cluster = await api.cluster.getCluster({});
+        assert.equal(cluster.nodeId, node.nodeId);
+        assert.equal(cluster.isLeader, true);
       });
     }
 
@@ -68,6 +72,17 @@ for (const dialect of DIALECTS) {
       const got = (await (await post("TaskService/GetTask", { task_id: Number(body.task_id) })).json()) as { task: Record<string, unknown> };
       assert.equal(got.task.srv_name, "raw");
       assert.equal(got.task.time_interval_sec, 3600);
+    });
+
+    test("a standalone node is ready and is the whole cluster", async () => {
+      const cluster = await clients(node.port).cluster.getCluster({});
+      assert.equal(cluster.electDriver, "standalone");
+      assert.equal(cluster.leaderId, node.nodeId);
+      assert.deepEqual(cluster.members.map((m) => [m.nodeId, m.address]), [[node.nodeId, `127.0.0.1:${node.port}`]]);
+      assert.equal(cluster.ready, true, cluster.notReadyReason);
+      const ready = await readyz(node.port);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(ready.body, { ready: true, reason: "", node_id: node.nodeId, leading: true });
     });
 
     test("ListTasks pages through every task once", async () => {

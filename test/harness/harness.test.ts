@@ -82,6 +82,27 @@ test('private MariaDB answers queries and is gone after stop()', async (t) => {
   if (!external) assert.equal(await tryConnect(db.port), 'ECONNREFUSED');
 });
 
+test('private MariaDB keeps its data across kill() and restart()', { skip: process.env.EASYTASK_TEST_MYSQL_URL ? 'needs a private MariaDB' : false }, async (t) => {
+  const db = await startMariaDb({ database: 'harness_restart' });
+  t.after(() => db.stop());
+  const query = async (sql: string) => {
+    const conn = await createConnection(db.url);
+    try {
+      return (await conn.query(sql))[0];
+    } finally {
+      await conn.end();
+    }
+  };
+  await query('CREATE TABLE kept (v INT)');
+  await query('INSERT INTO kept VALUES (7)');
+
+  await db.kill();
+  assert.equal(await tryConnect(db.port), 'ECONNREFUSED');
+
+  await db.restart();
+  assert.deepEqual(await query('SELECT v FROM kept'), [{ v: 7 }]);
+});
+
 test('private etcd keeps its data across kill() and restart()', async (t) => {
   const etcd = await startEtcd();
   t.after(() => etcd.stop());

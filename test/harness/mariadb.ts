@@ -18,6 +18,10 @@ export interface PrivateMariaDb {
   port: number;
   /** Stops the server and deletes its data (no-op for an external server). Idempotent. */
   stop(): Promise<void>;
+  /** Stops the process but keeps the data. Default signal SIGKILL (a crash); other signals escalate to SIGKILL after 5 s. Private servers only. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port and data (stopping it first if it is running). Private servers only. */
+  restart(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -66,7 +70,31 @@ async function useExternal(externalUrl: string, requested: string | undefined): 
   url.pathname = '/';
   await createDatabase(url.toString(), database);
   url.pathname = '/' + encodeURIComponent(database);
-  return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {} };
+  const notOurs = async () => {
+    throw new Error('mariadb harness: an external server (EASYTASK_TEST_MYSQL_URL) cannot be killed or restarted');
+  };
+  return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {}, kill: notOurs, restart: notOurs };
+}
+
+function launch(mariadbd: string, dataDir: string, port: number): Promise<ManagedProcess> {
+  return startProcess(
+    {
+      name: 'mariadbd',
+      command: mariadbd,
+      args: [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        '--user=root',
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${dataDir}/sock`,
+        `--pid-file=${dataDir}/mariadbd.pid`,
+        '--skip-log-bin',
+        ...LIGHT_SETTINGS,
+      ],
+    },
+    { probe: () => canConnect(port), timeoutMs: STARTUP_TIMEOUT_MS },
+  );
 }
 
 /**
@@ -105,39 +133,35 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
 
     const started = await retryIfAddressInUse(async () => {
       const port = await freePort();
-      const proc = await startProcess(
-        {
-          name: 'mariadbd',
-          command: mariadbd,
-          args: [
-            '--no-defaults',
-            `--datadir=${dataDir}`,
-            '--user=root',
-            `--port=${port}`,
-            '--bind-address=127.0.0.1',
-            `--socket=${dataDir}/sock`,
-            `--pid-file=${dataDir}/mariadbd.pid`,
-            '--skip-log-bin',
-            ...LIGHT_SETTINGS,
-          ],
-        },
-        { probe: () => canConnect(port), timeoutMs: STARTUP_TIMEOUT_MS },
-      );
-      return { proc, port };
+      return { proc: await launch(mariadbd, dataDir, port), port };
     });
     server = started.proc;
     const { port } = started;
 
     await createDatabase(`mysql://root@127.0.0.1:${port}/`, database);
 
-    const proc = server;
+    let proc = server;
     let stopping: Promise<void> | undefined;
+    let restarting: Promise<void> | undefined;
+    const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+      await proc.stop(signal, 5000);
+    };
     return {
       url: `mysql://root@127.0.0.1:${port}/${encodeURIComponent(database)}`,
       port,
+      kill,
+      restart: () => {
+        if (stopping) return Promise.reject(new Error('mariadb harness: restart() after stop()'));
+        restarting = (async () => {
+          await kill('SIGTERM');
+          proc = await launch(mariadbd, dataDir, port);
+        })();
+        return restarting;
+      },
       stop: () =>
         (stopping ??= (async () => {
-          await proc.stop('SIGTERM', 5000);
+          await restarting?.catch(() => {});
+          await kill('SIGTERM');
           await removeTempDir(dataDir);
         })()),
     };

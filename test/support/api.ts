@@ -1,5 +1,6 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
 import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
 import { TaskService } from "../../gen/easytask/v1/task_pb.js";
 
@@ -40,9 +41,16 @@ export function transport(port: number, protocol: Protocol): Transport {
 export interface Clients {
   tasks: Client<typeof TaskService>;
   registry: Client<typeof RegistryService>;
+  cluster: Client<typeof ClusterService>;
 }
 
 export function clients(port: number, protocol: Protocol = "connect-json"): Clients {
   const t = transport(port, protocol);
-  return { tasks: createClient(TaskService, t), registry: createClient(RegistryService, t) };
+  return { tasks: createClient(TaskService, t), registry: createClient(RegistryService, t), cluster: createClient(ClusterService, t) };
+}
+
+// GET /readyz: its status and JSON body.
+export async function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reason: string; node_id: string; leading: boolean } }> {
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: res.status, body: await res.json() };
 }

@@ -53,3 +53,6 @@ export function runEasytask(args: string[], env: Record<string, string> = {}): P
   proc.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
   return new Promise((resolve) => proc.once("exit", (code) => resolve({ code, stderr, stdout })));
 }
+
+// When the node logged `msg`, in epoch ms, oldest first.
+export const loggedAt = (node: NodeProcess, msg: string): number[] => node.lines().filter((l) => l.msg === msg).map((l) => Date.parse(l.time as string));

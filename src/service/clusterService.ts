@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ClusterMemberSchema, ClusterService, GetClusterResponseSchema, type GetClusterResponse } from "../../gen/easytask/v1/cluster_pb.js";
+import type { ClusterView, Leadership } from "../cluster/leadership.js";
+import { ping } from "../store/availability.js";
+import type { Db } from "../store/database.js";
+
+export interface NodeInfo {
+  nodeId: string;
+  electDriver: string;
+  clusterName: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  // Why not; empty when ready.
+  reason: string;
+  nodeId: string;
+  leading: boolean;
+}
+
+// A database that takes longer to answer a ping is as good as down for
+// callers, and a probe must answer in time anyway.
+const PING_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+// This node's place in the cluster, and whether it is ready: the database
+// answers and the node knows whether it may lead (a healthy follower is
+// ready; a node cut off from etcd is not).
+export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
+  constructor(
+    private readonly db: Db,
+    private readonly leadership: Leadership,
+    private readonly node: NodeInfo,
+  ) {}
+
+  async readiness(): Promise<Readiness> {
+    const problems: string[] = [];
+    try {
+      await withTimeout(ping(this.db), PING_TIMEOUT_MS, "database ping");
+    } catch (err) {
+      problems.push(`database unavailable: ${(err as Error).message}`);
+    }
+    // Read after the ping, which may have taken a while.
+    const state = this.leadership.state();
+    if (!state.known) problems.push(`leadership unknown: ${state.reason}`);
+    return { ready: problems.length === 0, reason: problems.join("; "), nodeId: this.node.nodeId, leading: state.leading };
+  }
+
+  // What etcd cannot tell right now (leader, members) is left empty; why is
+  // in not_ready_reason once the node notices.
+  async getCluster(): Promise<GetClusterResponse> {
+    const unknown: ClusterView = { leaderId: undefined, members: [] };
+    const [readiness, view] = await Promise.all([this.readiness(), this.leadership.view().catch(() => unknown)]);
+    return create(GetClusterResponseSchema, {
+      nodeId: this.node.nodeId,
+      isLeader: readiness.leading,
+      leaderId: view.leaderId ?? "",
+      members: view.members.map((m) => create(ClusterMemberSchema, { nodeId: m.id, address: m.address, startedAt: timestampFromMs(m.startedAt) })),
+      electDriver: this.node.electDriver,
+      clusterName: this.node.clusterName,
+      ready: readiness.ready,
+      notReadyReason: readiness.reason,
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import { sql } from "kysely";
+import type { Db } from "./database.js";
+
+// The cheapest query that proves the database answers.
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
+}
+
+// Driver errors that mean the database cannot be reached right now, as
+// opposed to a query it refused: the same request may succeed later.
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_SERVER_SHUTDOWN",
+  "ER_CONNECTION_KILLED",
+  "ER_CON_COUNT_ERROR",
+]);
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN)/;
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { code, fatal } = err as { code?: unknown; fatal?: unknown };
+  // mysql2 marks errors that leave the connection unusable as fatal.
+  if (fatal === true) return true;
+  return typeof code === "string" && (UNREACHABLE.has(code) || SQLITE_UNAVAILABLE.test(code));
+}
