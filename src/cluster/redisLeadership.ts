@@ -28,8 +28,9 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 // Redis starts the lease's TTL when it runs the command, which is after this
 // node sent it, so "sent at + ttl" is a lower bound of the lease's end. The
 // node stops leading at "sent at + 3/4 ttl" of its last successful renewal
-// unless a later one succeeded: with ttl 3 s, renewals at 1 s intervals may
-// fail or time out (500 ms each) twice before it gives up, and 750 ms remain
+// unless a later one succeeded: with ttl 3 s, renewals are sent every second
+// and time out after 500 ms, so one renewal may fail and the next still keeps
+// the lease; after two failures in a row the node steps down with 750 ms left
 // for a late timer and clock rate differences before another node could take
 // the key. A renewal answering 0 (the key expired or is someone else's)
 // stops leading at once.
@@ -90,7 +91,8 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
     notify(true);
   };
 
-  const step = async () => {
+  // Returns when the command was sent, so renewals keep a fixed rate.
+  const step = async (): Promise<number> => {
     const sentAt = performance.now();
     try {
       if (leading) {
@@ -104,11 +106,12 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
       // still push back.
       log.debug("redis lease command failed", { err: (err as Error).message, leading });
     }
+    return sentAt;
   };
 
-  const pause = () =>
+  const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, renewEveryMs);
+      const timer = setTimeout(resolve, ms);
       wake = () => {
         clearTimeout(timer);
         resolve();
@@ -121,8 +124,8 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
       notify = onChange;
       loop = (async () => {
         while (!stopped) {
-          await step();
-          if (!stopped) await pause();
+          const sentAt = await step();
+          if (!stopped) await pause(Math.max(0, sentAt + renewEveryMs - performance.now()));
         }
       })();
     },
