@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { etcdLeadership } from "./cluster/etcdLeadership.js";
 import { standalone, type Leadership, type Member } from "./cluster/leadership.js";
+import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
@@ -34,14 +35,28 @@ export interface RunningNode {
 }
 
 const SWEEP_MS = 1000;
+// A dead leader's Redis lease ends after this; the original's lock lived 5 s.
+const REDIS_LEASE_TTL_SEC = 3;
 
 // Unique per process, so several nodes on one host never take each other
 // for the leader (the original named nodes by ip + mac).
 const newNodeId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
 function leadershipFor(config: Config, log: Logger): Leadership {
-  if (config.electDriver === "standalone") return standalone();
-  return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, ttlSec: config.etcd.leaseTtlSec, log });
+  switch (config.electDriver) {
+    case "standalone":
+      return standalone();
+    case "etcd":
+      return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, ttlSec: config.etcd.leaseTtlSec, log });
+    case "redis": {
+      // The original also kept its lock on a single Redis; a lease spread
+      // over independent nodes would need a quorum (Redlock), which the
+      // database's compare-and-set makes unnecessary for correctness.
+      const [node, ...ignored] = config.redis.nodes;
+      if (ignored.length > 0) log.info("redis.nodes: only the first node holds the leader lease; the others are ignored", { redis: `${node!.host}:${node!.port}` });
+      return redisLeadership({ node: node!, clusterName: config.clusterName, ttlMs: REDIS_LEASE_TTL_SEC * 1000, log });
+    }
+  }
 }
 
 // How other nodes and operators reach this node's API.

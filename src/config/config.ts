@@ -1,6 +1,12 @@
 import { expected, fail, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
 
+export interface RedisNode {
+  host: string;
+  port: number;
+  password: string;
+}
+
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 export interface Config {
@@ -8,13 +14,13 @@ export interface Config {
   taskWorkerPoolSize: number;
   healthCheckWorkerPoolSize: number;
   healthCheckIntervalSec: number;
-  electDriver: "standalone" | "etcd";
+  electDriver: "standalone" | "etcd" | "redis";
   store:
     | { kind: "sqlite"; path: string }
     | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string };
   etcd: { endpoints: string[]; leaseTtlSec: number };
-  /** Accepted from the Go original's conf.json; validated for shape only. */
-  redis?: { nodes: { host: string; port: number; password: string }[] };
+  /** Only the first node holds the leader lease (see redisLeadership.ts). */
+  redis: { nodes: RedisNode[] };
   log: { level: LogLevel; logDir?: string; fileSize?: number };
   http: { host: string; port: number };
   /** Accepted and ignored: Node has no pprof. */
@@ -58,7 +64,7 @@ const endpoints = (v: unknown, key: string): string[] => {
 };
 
 const REDIS_NODE_FIELDS = ["host", "port", "password"];
-const redisNodes = (v: unknown, key: string) => {
+const redisNodes = (v: unknown, key: string): RedisNode[] => {
   if (!Array.isArray(v)) return expected(key, "an array of {host, port, password}", v);
   return v.map((n: unknown, i) => {
     const at = `${key}[${i}]`;
@@ -73,11 +79,6 @@ const redisNodes = (v: unknown, key: string) => {
   });
 };
 
-const electDriver = (v: unknown, key: string) =>
-  v === "redis"
-    ? fail(key, 'redis election is not supported yet; use "etcd" or "standalone"')
-    : oneOf("standalone", "etcd")(v, key);
-
 /**
  * Every accepted key, by its dotted path in conf.json. This one table drives file validation,
  * unknown-key detection, environment overrides and defaults.
@@ -87,13 +88,13 @@ export const SCHEMA = {
   task_worker_pool_size: { env: "number", default: 50, parse: int(1, 10_000) },
   health_check_worker_pool_size: { env: "number", default: 100, parse: int(1, 10_000) },
   health_check_interval_sec: { env: "number", default: 5, parse: interval },
-  elect_driver: { env: "string", default: "standalone", parse: electDriver },
+  elect_driver: { env: "string", default: "standalone", parse: oneOf("standalone", "etcd", "redis") },
   "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
   "sqlite.path": { env: "string", default: "./data/easytask.db", parse: nonEmpty },
   "etcd.endpoints": { env: "list", default: ["127.0.0.1:2379"], parse: endpoints },
   // At least 2: a leader gives up 1 s before its lease could expire, and must renew in between.
   "etcd.lease_ttl_sec": { env: "number", default: 3, parse: int(2, 3600) },
-  "redis.nodes": { env: "json", parse: redisNodes },
+  "redis.nodes": { env: "json", default: [{ host: "127.0.0.1", port: 6379, password: "" }], parse: redisNodes },
   "log.level": { env: "string", default: "info", parse: oneOf<LogLevel>("trace", "debug", "info", "warn", "error", "fatal", "silent") },
   "log.log_dir": { env: "string", parse: str },
   "log.file_size": { env: "number", parse: int(1) },
@@ -136,6 +137,10 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
   }
   const v = p as Parsed;
   const mysql = v["mysql.dsn"];
+  // An empty list is harmless under another driver (conf files carry the section anyway).
+  if (v.elect_driver === "redis" && v["redis.nodes"]!.length === 0) {
+    fail("redis.nodes", 'expected at least one {host, port, password} when elect_driver is "redis"');
+  }
   return {
     clusterName: v.cluster_name!,
     taskWorkerPoolSize: v.task_worker_pool_size!,
@@ -144,7 +149,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     electDriver: v.elect_driver!,
     store: mysql ? { kind: "mysql", ...mysql } : { kind: "sqlite", path: v["sqlite.path"]! },
     etcd: { endpoints: v["etcd.endpoints"]!, leaseTtlSec: v["etcd.lease_ttl_sec"]! },
-    ...(v["redis.nodes"] && { redis: { nodes: v["redis.nodes"] } }),
+    redis: { nodes: v["redis.nodes"]! },
     log: {
       level: v["log.level"]!,
       ...(v["log.log_dir"] !== undefined && { logDir: v["log.log_dir"] }),

@@ -48,6 +48,7 @@ test("no file and no env gives the documented defaults", () => {
     electDriver: "standalone",
     store: { kind: "sqlite", path: "./data/easytask.db" },
     etcd: { endpoints: ["http://127.0.0.1:2379"], leaseTtlSec: 3 },
+    redis: { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] },
     log: { level: "info" },
     http: { host: "0.0.0.0", port: 8801 },
     callbackCmdNumbering: "documented",
@@ -75,8 +76,18 @@ test("the Go original's default conf loads once elect_driver is etcd", () => {
   assert.equal(c.pprofPort, 8802);
 });
 
-test("elect_driver redis is a clear not-yet-supported error", () => {
-  throwsConfig(() => load(GO_DEFAULT_CONF), /^config: elect_driver: redis election is not supported yet; use "etcd" or "standalone"$/);
+test("the Go original's default conf loads as it is, elect_driver redis included", () => {
+  const c = load(GO_DEFAULT_CONF);
+  assert.equal(c.electDriver, "redis");
+  assert.deepEqual(c.redis, { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] });
+});
+
+test("elect_driver redis needs a node; an empty list is fine under another driver", () => {
+  throwsConfig(() => load({ elect_driver: "redis", redis: { nodes: [] } }), /^config: redis\.nodes: expected at least one \{host, port, password\} when elect_driver is "redis"$/);
+  assert.deepEqual(load({ elect_driver: "etcd", redis: { nodes: [] } }).redis.nodes, []);
+  const fromEnv = loadConfig({ env: { EASYTASK_ELECT_DRIVER: "redis", EASYTASK_REDIS__NODES: '[{"host":"r","port":7000,"password":"pw"}]' } });
+  assert.deepEqual([fromEnv.electDriver, fromEnv.redis.nodes], ["redis", [{ host: "r", port: 7000, password: "pw" }]]);
+  throwsConfig(() => load({ elect_driver: "zookeeper" }), /^config: elect_driver: expected one of "standalone", "etcd", "redis", got "zookeeper"$/);
 });
 
 test("Go DSN forms", () => {

@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { createConnection } from 'mysql2/promise';
 import { Etcd3 } from 'etcd3';
+import { Redis } from 'ioredis';
 import { startMariaDb } from './mariadb.js';
 import { startEtcd } from './etcd.js';
+import { startRedis } from './redis.js';
 import { freePort } from './ports.js';
 import { ProcessStartError, runCommand, startProcess } from './processes.js';
 
@@ -125,4 +127,18 @@ test('private etcd keeps its data across kill() and restart()', async (t) => {
   await etcd.stop();
   assert.equal(await tryConnect(etcd.clientPort), 'ECONNREFUSED');
   assert.equal(existsSync(etcd.dataDir), false);
+});
+
+test('private Redis answers commands and is gone after stop()', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const client = new Redis({ host: redis.host, port: redis.port, lazyConnect: true });
+  t.after(() => client.disconnect());
+  await client.connect();
+  await client.set('harness:key', 'value-1');
+  assert.equal(await client.get('harness:key'), 'value-1');
+  client.disconnect();
+
+  await redis.stop();
+  assert.equal(await tryConnect(redis.port), 'ECONNREFUSED');
 });

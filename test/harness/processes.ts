@@ -141,6 +141,8 @@ export interface ProcessSpec {
   command: string;
   args: readonly string[];
   cwd?: string;
+  /** Added to this process's environment. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export class ManagedProcess {
@@ -181,7 +183,8 @@ export class ManagedProcess {
     const [command, args] = wrapper
       ? [wrapper, ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]]
       : [spec.command, [...spec.args]];
-    const child = spawn(command, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = spec.env && { ...process.env, ...spec.env };
+    const child = spawn(command, args, { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new ManagedProcess(spec.name, child);
     if (child.pid !== undefined) liveChildren.add(child);
     // Do not keep the event loop alive just because a server is running; the

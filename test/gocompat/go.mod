@@ -1,0 +1,3 @@
+module easytask.test/gocompat
+
+go 1.19
