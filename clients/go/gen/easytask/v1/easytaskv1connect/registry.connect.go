@@ -48,10 +48,10 @@ const (
 type RegistryServiceClient interface {
 	// Adds a route to the named task server, creating the server on first use.
 	// Registering an existing route updates its settings.
-	AddTaskServer(context.Context, *connect.Request[v1.AddTaskServerRequest]) (*connect.Response[v1.AddTaskServerResponse], error)
+	AddTaskServer(context.Context, *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error)
 	// Removes one route of the named task server.
-	DelTaskServer(context.Context, *connect.Request[v1.DelTaskServerRequest]) (*connect.Response[v1.DelTaskServerResponse], error)
-	ListTaskServers(context.Context, *connect.Request[v1.ListTaskServersRequest]) (*connect.Response[v1.ListTaskServersResponse], error)
+	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
+	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
 }
 
 // NewRegistryServiceClient constructs a client for the easytask.v1.RegistryService service. By
@@ -94,28 +94,40 @@ type registryServiceClient struct {
 }
 
 // AddTaskServer calls easytask.v1.RegistryService.AddTaskServer.
-func (c *registryServiceClient) AddTaskServer(ctx context.Context, req *connect.Request[v1.AddTaskServerRequest]) (*connect.Response[v1.AddTaskServerResponse], error) {
-	return c.addTaskServer.CallUnary(ctx, req)
+func (c *registryServiceClient) AddTaskServer(ctx context.Context, req *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error) {
+	response, err := c.addTaskServer.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // DelTaskServer calls easytask.v1.RegistryService.DelTaskServer.
-func (c *registryServiceClient) DelTaskServer(ctx context.Context, req *connect.Request[v1.DelTaskServerRequest]) (*connect.Response[v1.DelTaskServerResponse], error) {
-	return c.delTaskServer.CallUnary(ctx, req)
+func (c *registryServiceClient) DelTaskServer(ctx context.Context, req *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error) {
+	response, err := c.delTaskServer.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // ListTaskServers calls easytask.v1.RegistryService.ListTaskServers.
-func (c *registryServiceClient) ListTaskServers(ctx context.Context, req *connect.Request[v1.ListTaskServersRequest]) (*connect.Response[v1.ListTaskServersResponse], error) {
-	return c.listTaskServers.CallUnary(ctx, req)
+func (c *registryServiceClient) ListTaskServers(ctx context.Context, req *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error) {
+	response, err := c.listTaskServers.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // RegistryServiceHandler is an implementation of the easytask.v1.RegistryService service.
 type RegistryServiceHandler interface {
 	// Adds a route to the named task server, creating the server on first use.
 	// Registering an existing route updates its settings.
-	AddTaskServer(context.Context, *connect.Request[v1.AddTaskServerRequest]) (*connect.Response[v1.AddTaskServerResponse], error)
+	AddTaskServer(context.Context, *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error)
 	// Removes one route of the named task server.
-	DelTaskServer(context.Context, *connect.Request[v1.DelTaskServerRequest]) (*connect.Response[v1.DelTaskServerResponse], error)
-	ListTaskServers(context.Context, *connect.Request[v1.ListTaskServersRequest]) (*connect.Response[v1.ListTaskServersResponse], error)
+	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
+	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
 }
 
 // NewRegistryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -125,19 +137,19 @@ type RegistryServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	registryServiceMethods := v1.File_easytask_v1_registry_proto.Services().ByName("RegistryService").Methods()
-	registryServiceAddTaskServerHandler := connect.NewUnaryHandler(
+	registryServiceAddTaskServerHandler := connect.NewUnaryHandlerSimple(
 		RegistryServiceAddTaskServerProcedure,
 		svc.AddTaskServer,
 		connect.WithSchema(registryServiceMethods.ByName("AddTaskServer")),
 		connect.WithHandlerOptions(opts...),
 	)
-	registryServiceDelTaskServerHandler := connect.NewUnaryHandler(
+	registryServiceDelTaskServerHandler := connect.NewUnaryHandlerSimple(
 		RegistryServiceDelTaskServerProcedure,
 		svc.DelTaskServer,
 		connect.WithSchema(registryServiceMethods.ByName("DelTaskServer")),
 		connect.WithHandlerOptions(opts...),
 	)
-	registryServiceListTaskServersHandler := connect.NewUnaryHandler(
+	registryServiceListTaskServersHandler := connect.NewUnaryHandlerSimple(
 		RegistryServiceListTaskServersProcedure,
 		svc.ListTaskServers,
 		connect.WithSchema(registryServiceMethods.ByName("ListTaskServers")),
@@ -160,14 +172,14 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 // UnimplementedRegistryServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedRegistryServiceHandler struct{}
 
-func (UnimplementedRegistryServiceHandler) AddTaskServer(context.Context, *connect.Request[v1.AddTaskServerRequest]) (*connect.Response[v1.AddTaskServerResponse], error) {
+func (UnimplementedRegistryServiceHandler) AddTaskServer(context.Context, *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.RegistryService.AddTaskServer is not implemented"))
 }
 
-func (UnimplementedRegistryServiceHandler) DelTaskServer(context.Context, *connect.Request[v1.DelTaskServerRequest]) (*connect.Response[v1.DelTaskServerResponse], error) {
+func (UnimplementedRegistryServiceHandler) DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.RegistryService.DelTaskServer is not implemented"))
 }
 
-func (UnimplementedRegistryServiceHandler) ListTaskServers(context.Context, *connect.Request[v1.ListTaskServersRequest]) (*connect.Response[v1.ListTaskServersResponse], error) {
+func (UnimplementedRegistryServiceHandler) ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.RegistryService.ListTaskServers is not implemented"))
 }

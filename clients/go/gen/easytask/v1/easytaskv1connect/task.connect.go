@@ -52,16 +52,16 @@ const (
 type TaskServiceClient interface {
 	// Creates a task, or updates the task with the same name and biz_id (and
 	// revives it if it was stopped) and returns its id.
-	AddTask(context.Context, *connect.Request[v1.AddTaskRequest]) (*connect.Response[v1.AddTaskResponse], error)
+	AddTask(context.Context, *v1.AddTaskRequest) (*v1.AddTaskResponse, error)
 	// Stops a task: it never fires again, and a callback in flight is aborted.
-	StopTask(context.Context, *connect.Request[v1.StopTaskRequest]) (*connect.Response[v1.StopTaskResponse], error)
+	StopTask(context.Context, *v1.StopTaskRequest) (*v1.StopTaskResponse, error)
 	// Reports the outcome of a run that the task server answered with
 	// is_run_in_async.
-	ConfirmTask(context.Context, *connect.Request[v1.ConfirmTaskRequest]) (*connect.Response[v1.ConfirmTaskResponse], error)
-	GetTask(context.Context, *connect.Request[v1.GetTaskRequest]) (*connect.Response[v1.GetTaskResponse], error)
-	ListTasks(context.Context, *connect.Request[v1.ListTasksRequest]) (*connect.Response[v1.ListTasksResponse], error)
+	ConfirmTask(context.Context, *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error)
+	GetTask(context.Context, *v1.GetTaskRequest) (*v1.GetTaskResponse, error)
+	ListTasks(context.Context, *v1.ListTasksRequest) (*v1.ListTasksResponse, error)
 	// The runs of one task, newest first.
-	ListTaskLogs(context.Context, *connect.Request[v1.ListTaskLogsRequest]) (*connect.Response[v1.ListTaskLogsResponse], error)
+	ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error)
 }
 
 // NewTaskServiceClient constructs a client for the easytask.v1.TaskService service. By default, it
@@ -125,49 +125,73 @@ type taskServiceClient struct {
 }
 
 // AddTask calls easytask.v1.TaskService.AddTask.
-func (c *taskServiceClient) AddTask(ctx context.Context, req *connect.Request[v1.AddTaskRequest]) (*connect.Response[v1.AddTaskResponse], error) {
-	return c.addTask.CallUnary(ctx, req)
+func (c *taskServiceClient) AddTask(ctx context.Context, req *v1.AddTaskRequest) (*v1.AddTaskResponse, error) {
+	response, err := c.addTask.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // StopTask calls easytask.v1.TaskService.StopTask.
-func (c *taskServiceClient) StopTask(ctx context.Context, req *connect.Request[v1.StopTaskRequest]) (*connect.Response[v1.StopTaskResponse], error) {
-	return c.stopTask.CallUnary(ctx, req)
+func (c *taskServiceClient) StopTask(ctx context.Context, req *v1.StopTaskRequest) (*v1.StopTaskResponse, error) {
+	response, err := c.stopTask.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // ConfirmTask calls easytask.v1.TaskService.ConfirmTask.
-func (c *taskServiceClient) ConfirmTask(ctx context.Context, req *connect.Request[v1.ConfirmTaskRequest]) (*connect.Response[v1.ConfirmTaskResponse], error) {
-	return c.confirmTask.CallUnary(ctx, req)
+func (c *taskServiceClient) ConfirmTask(ctx context.Context, req *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error) {
+	response, err := c.confirmTask.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // GetTask calls easytask.v1.TaskService.GetTask.
-func (c *taskServiceClient) GetTask(ctx context.Context, req *connect.Request[v1.GetTaskRequest]) (*connect.Response[v1.GetTaskResponse], error) {
-	return c.getTask.CallUnary(ctx, req)
+func (c *taskServiceClient) GetTask(ctx context.Context, req *v1.GetTaskRequest) (*v1.GetTaskResponse, error) {
+	response, err := c.getTask.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // ListTasks calls easytask.v1.TaskService.ListTasks.
-func (c *taskServiceClient) ListTasks(ctx context.Context, req *connect.Request[v1.ListTasksRequest]) (*connect.Response[v1.ListTasksResponse], error) {
-	return c.listTasks.CallUnary(ctx, req)
+func (c *taskServiceClient) ListTasks(ctx context.Context, req *v1.ListTasksRequest) (*v1.ListTasksResponse, error) {
+	response, err := c.listTasks.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // ListTaskLogs calls easytask.v1.TaskService.ListTaskLogs.
-func (c *taskServiceClient) ListTaskLogs(ctx context.Context, req *connect.Request[v1.ListTaskLogsRequest]) (*connect.Response[v1.ListTaskLogsResponse], error) {
-	return c.listTaskLogs.CallUnary(ctx, req)
+func (c *taskServiceClient) ListTaskLogs(ctx context.Context, req *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error) {
+	response, err := c.listTaskLogs.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
 }
 
 // TaskServiceHandler is an implementation of the easytask.v1.TaskService service.
 type TaskServiceHandler interface {
 	// Creates a task, or updates the task with the same name and biz_id (and
 	// revives it if it was stopped) and returns its id.
-	AddTask(context.Context, *connect.Request[v1.AddTaskRequest]) (*connect.Response[v1.AddTaskResponse], error)
+	AddTask(context.Context, *v1.AddTaskRequest) (*v1.AddTaskResponse, error)
 	// Stops a task: it never fires again, and a callback in flight is aborted.
-	StopTask(context.Context, *connect.Request[v1.StopTaskRequest]) (*connect.Response[v1.StopTaskResponse], error)
+	StopTask(context.Context, *v1.StopTaskRequest) (*v1.StopTaskResponse, error)
 	// Reports the outcome of a run that the task server answered with
 	// is_run_in_async.
-	ConfirmTask(context.Context, *connect.Request[v1.ConfirmTaskRequest]) (*connect.Response[v1.ConfirmTaskResponse], error)
-	GetTask(context.Context, *connect.Request[v1.GetTaskRequest]) (*connect.Response[v1.GetTaskResponse], error)
-	ListTasks(context.Context, *connect.Request[v1.ListTasksRequest]) (*connect.Response[v1.ListTasksResponse], error)
+	ConfirmTask(context.Context, *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error)
+	GetTask(context.Context, *v1.GetTaskRequest) (*v1.GetTaskResponse, error)
+	ListTasks(context.Context, *v1.ListTasksRequest) (*v1.ListTasksResponse, error)
 	// The runs of one task, newest first.
-	ListTaskLogs(context.Context, *connect.Request[v1.ListTaskLogsRequest]) (*connect.Response[v1.ListTaskLogsResponse], error)
+	ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error)
 }
 
 // NewTaskServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -177,37 +201,37 @@ type TaskServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	taskServiceMethods := v1.File_easytask_v1_task_proto.Services().ByName("TaskService").Methods()
-	taskServiceAddTaskHandler := connect.NewUnaryHandler(
+	taskServiceAddTaskHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceAddTaskProcedure,
 		svc.AddTask,
 		connect.WithSchema(taskServiceMethods.ByName("AddTask")),
 		connect.WithHandlerOptions(opts...),
 	)
-	taskServiceStopTaskHandler := connect.NewUnaryHandler(
+	taskServiceStopTaskHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceStopTaskProcedure,
 		svc.StopTask,
 		connect.WithSchema(taskServiceMethods.ByName("StopTask")),
 		connect.WithHandlerOptions(opts...),
 	)
-	taskServiceConfirmTaskHandler := connect.NewUnaryHandler(
+	taskServiceConfirmTaskHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceConfirmTaskProcedure,
 		svc.ConfirmTask,
 		connect.WithSchema(taskServiceMethods.ByName("ConfirmTask")),
 		connect.WithHandlerOptions(opts...),
 	)
-	taskServiceGetTaskHandler := connect.NewUnaryHandler(
+	taskServiceGetTaskHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceGetTaskProcedure,
 		svc.GetTask,
 		connect.WithSchema(taskServiceMethods.ByName("GetTask")),
 		connect.WithHandlerOptions(opts...),
 	)
-	taskServiceListTasksHandler := connect.NewUnaryHandler(
+	taskServiceListTasksHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceListTasksProcedure,
 		svc.ListTasks,
 		connect.WithSchema(taskServiceMethods.ByName("ListTasks")),
 		connect.WithHandlerOptions(opts...),
 	)
-	taskServiceListTaskLogsHandler := connect.NewUnaryHandler(
+	taskServiceListTaskLogsHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceListTaskLogsProcedure,
 		svc.ListTaskLogs,
 		connect.WithSchema(taskServiceMethods.ByName("ListTaskLogs")),
@@ -236,26 +260,26 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 // UnimplementedTaskServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedTaskServiceHandler struct{}
 
-func (UnimplementedTaskServiceHandler) AddTask(context.Context, *connect.Request[v1.AddTaskRequest]) (*connect.Response[v1.AddTaskResponse], error) {
+func (UnimplementedTaskServiceHandler) AddTask(context.Context, *v1.AddTaskRequest) (*v1.AddTaskResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.AddTask is not implemented"))
 }
 
-func (UnimplementedTaskServiceHandler) StopTask(context.Context, *connect.Request[v1.StopTaskRequest]) (*connect.Response[v1.StopTaskResponse], error) {
+func (UnimplementedTaskServiceHandler) StopTask(context.Context, *v1.StopTaskRequest) (*v1.StopTaskResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.StopTask is not implemented"))
 }
 
-func (UnimplementedTaskServiceHandler) ConfirmTask(context.Context, *connect.Request[v1.ConfirmTaskRequest]) (*connect.Response[v1.ConfirmTaskResponse], error) {
+func (UnimplementedTaskServiceHandler) ConfirmTask(context.Context, *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.ConfirmTask is not implemented"))
 }
 
-func (UnimplementedTaskServiceHandler) GetTask(context.Context, *connect.Request[v1.GetTaskRequest]) (*connect.Response[v1.GetTaskResponse], error) {
+func (UnimplementedTaskServiceHandler) GetTask(context.Context, *v1.GetTaskRequest) (*v1.GetTaskResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.GetTask is not implemented"))
 }
 
-func (UnimplementedTaskServiceHandler) ListTasks(context.Context, *connect.Request[v1.ListTasksRequest]) (*connect.Response[v1.ListTasksResponse], error) {
+func (UnimplementedTaskServiceHandler) ListTasks(context.Context, *v1.ListTasksRequest) (*v1.ListTasksResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.ListTasks is not implemented"))
 }
 
-func (UnimplementedTaskServiceHandler) ListTaskLogs(context.Context, *connect.Request[v1.ListTaskLogsRequest]) (*connect.Response[v1.ListTaskLogsResponse], error) {
+func (UnimplementedTaskServiceHandler) ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.ListTaskLogs is not implemented"))
 }
