@@ -11,7 +11,7 @@ import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
  * Describes the file easytask/v1/options.proto.
  */
 export const file_easytask_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9vcHRpb25zLnByb3RvEgtlYXN5dGFzay52MTpBCgtsZWdhY3lfcGF0aBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAlSCmxlZ2FjeVBhdGhiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("ChllYXN5dGFzay92MS9vcHRpb25zLnByb3RvEgtlYXN5dGFzay52MTpBCgtsZWdhY3lfcGF0aBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAlSCmxlZ2FjeVBhdGhCRFpCZ2l0aHViLmNvbS9lYXN5dGFzay9lYXN5dGFzay9jbGllbnRzL2dvL2dlbi9lYXN5dGFzay92MTtlYXN5dGFza3YxYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * The documented plain-JSON path of the Go original (e.g. "/add_task") at

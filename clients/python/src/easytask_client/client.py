@@ -1,0 +1,65 @@
+"""Typed clients of easytask's TaskService and RegistryService over Connect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from connectrpc.interceptor import InterceptorSync
+from connectrpc.request import RequestContext
+from easytask.v1.registry_connect import RegistryServiceClientSync
+from easytask.v1.task_connect import TaskServiceClientSync
+from pyqwest import SyncClient
+
+
+class _Bearer:
+    """Sends the API token on every call."""
+
+    def __init__(self, token: str) -> None:
+        self._value = f"Bearer {token}"
+
+    def intercept_unary_sync(self, call_next: Callable[[Any, RequestContext], Any], request: Any, ctx: RequestContext, /) -> Any:
+        ctx.request_headers["authorization"] = self._value
+        return call_next(request, ctx)
+
+
+def _check_base_url(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"easytask: base_url {base_url!r} must be http:// or https:// and a host, e.g. 'http://127.0.0.1:8801'")
+
+
+class Client:
+    """Clients of the easytask server at ``base_url``, e.g. ``"http://127.0.0.1:8801"``.
+
+    ``tasks`` and ``registry`` are the generated synchronous Connect clients
+    (binary protobuf); their methods take and return the messages of
+    ``easytask.v1.task_pb2`` and ``easytask.v1.registry_pb2`` and raise
+    ``connectrpc.errors.ConnectError`` on refusal. ``token`` is sent as
+    ``Authorization: Bearer <token>``; ``interceptors`` run after it.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout_ms: int | None = None,
+        interceptors: Iterable[InterceptorSync] = (),
+    ) -> None:
+        _check_base_url(base_url)
+        chain = ([_Bearer(token)] if token else []) + list(interceptors)
+        self._http = SyncClient()
+        self.tasks = TaskServiceClientSync(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+        self.registry = RegistryServiceClientSync(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+
+    def close(self) -> None:
+        self.tasks.close()
+        self.registry.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
