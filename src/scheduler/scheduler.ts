@@ -96,6 +96,9 @@ export class Scheduler {
         await this.fireDue(signal);
       } catch (err) {
         log.error("scheduler pass failed; retrying", { err });
+        // Timers popped for a claim that failed, or rows read but not yet
+        // tracked, would be missed: read the whole window again.
+        this.lastRescan = Number.NEGATIVE_INFINITY;
         this.nextPollAt = clock.now() + timing.pollMs;
       }
       await this.sleep(signal);

@@ -51,7 +51,8 @@ export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, f
     if (t.sched_mode === SchedMode.FIXED_DELAY) {
       await tx.kysely
         .updateTable("task")
-        .set((eb) => ({ next_fire_at: now + t.time_interval_sec * 1000, version: eb("version", "+", 1) }))
+        // updated_at: the leader learns of it through the change feed.
+        .set((eb) => ({ next_fire_at: now + t.time_interval_sec * 1000, version: eb("version", "+", 1), updated_at: now }))
         .where("id", "=", t.id)
         .where("state", "=", TaskState.SCHEDULED)
         .where("next_fire_at", "is", null)
