@@ -133,7 +133,7 @@ export class Scheduler {
     // A full page may cut through runs due at the same millisecond: read
     // from that millisecond again next time (duplicates are ignored).
     this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
-    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, shard);
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, shard);
     this.lastChangeScan = now;
     for (const row of [...window, ...changed]) this.track(row);
     await this.readChanged();

@@ -32,6 +32,10 @@ import { maxLength, pageSize, pageToken, required, requiredId } from "./validate
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
 export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
+  // Task server ids by name: task_server rows are never deleted or renamed
+  // (only their routes come and go), so a name once found stays valid.
+  private readonly taskServerIds = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -44,8 +48,9 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     // Every field is checked before the task server is looked up, so a bad
     // request gets the same answer whether or not the server exists.
     const fields = taskFromRequest(req, 0, now);
-    const taskServerId = await findTaskServerId(this.db, srvName);
+    const taskServerId = this.taskServerIds.get(srvName) ?? (await findTaskServerId(this.db, srvName));
     if (taskServerId === undefined) throw taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
+    this.taskServerIds.set(srvName, taskServerId);
     const id = await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
     this.events.taskChanged(id, fields.next_fire_at);
     return { taskId: BigInt(id) };

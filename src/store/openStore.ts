@@ -12,6 +12,26 @@ export interface Store extends Db {
   close(): Promise<void>;
 }
 
+const STATEMENT_CACHE = 500;
+
+// Kysely prepares every query anew, which costs about as much as running it
+// on SQLite; the same few statements run over and over, so keep them.
+function withStatementCache(database: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+        statement = database.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function connect(config: StoreConfig): Kysely<Database> {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
@@ -21,7 +41,7 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   }
   const pool = createPool({
     uri: config.url,

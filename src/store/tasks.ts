@@ -22,24 +22,22 @@ export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times
 
 // Creates the task, or updates the one with the same name and biz_id and
 // schedules it again (reviving a stopped or finished task). Returns its id.
+// One statement either way: SQLite returns the id, MySQL hands it over
+// through LAST_INSERT_ID(id) on the update path.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
   const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
   const onUpdate = { ...changed, version: sql<number>`version + 1` };
-  return transaction(db, async (tx) => {
-    const insert = tx.kysely.insertInto("task").values({ ...fields, created_at: now });
-    await (db.dialect === "mysql"
-      ? insert.onDuplicateKeyUpdate(onUpdate)
-      : insert.onConflict((oc) => oc.columns(["name", "biz_id"]).doUpdateSet(onUpdate))
-    ).execute();
-    const row = await tx.kysely
-      .selectFrom("task")
-      .select("id")
-      .where("name", "=", t.name)
-      .where("biz_id", "=", t.biz_id)
-      .executeTakeFirstOrThrow();
-    return row.id;
-  });
+  const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
+  if (db.dialect === "mysql") {
+    const result = await insert.onDuplicateKeyUpdate({ ...onUpdate, id: sql<number>`LAST_INSERT_ID(id)` }).executeTakeFirstOrThrow();
+    return Number(result.insertId);
+  }
+  const row = await insert
+    .onConflict((oc) => oc.columns(["name", "biz_id"]).doUpdateSet(onUpdate))
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 // Moves the task to a state with its next fire time, if it is in one of
@@ -101,9 +99,19 @@ export async function loadDueWindow(db: Db, after: number, until: number, shard:
     .execute();
 }
 
-// Tasks of the shard changed through the API since `since`, on any node.
-export async function loadChangedTasks(db: Db, since: number, shard: Shard): Promise<TaskRow[]> {
-  return db.kysely.selectFrom("task").selectAll().where("updated_at", ">=", since).where(inShard(shard)).execute();
+// Scheduled tasks of the shard changed since `since` (on any node) and due
+// by `until`: the ones the scheduler's timers may hold a stale copy of or
+// lack. Tasks changed to a later time come with their slice of time; tasks
+// stopped or paused are found when their claim fails.
+export async function loadChangedTasks(db: Db, since: number, until: number, shard: Shard): Promise<TaskRow[]> {
+  return db.kysely
+    .selectFrom("task")
+    .selectAll()
+    .where("updated_at", ">=", since)
+    .where("state", "=", TaskState.SCHEDULED)
+    .where("next_fire_at", "<=", until)
+    .where(inShard(shard))
+    .execute();
 }
 
 export async function getTasks(db: Db, ids: number[]): Promise<TaskRow[]> {
