@@ -16,10 +16,9 @@ import {
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
 import { scheduleOfTask } from "../schedule/taskSchedule.js";
-import { enqueueRun } from "../store/claims.js";
 import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
-import { abortOpenRuns, listTaskLogs } from "../store/taskLogs.js";
+import { abortOpenRuns, enqueueRun, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
 import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";

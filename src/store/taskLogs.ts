@@ -1,7 +1,6 @@
 import type { Selectable, Updateable } from "kysely";
 import { OverlapPolicy, RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { retryDelayMs } from "../schedule/retryDelay.js";
-import { enqueueRun } from "./claims.js";
 import type { Db, TaskLogTable } from "./database.js";
 import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
@@ -177,4 +176,22 @@ export async function listTaskLogs(db: Db, taskId: number, beforeId: number, lim
     .orderBy("id", "desc")
     .limit(limit)
     .execute();
+}
+
+// Adds a run outside the schedule, due now, for the scheduler to pick up
+// (TriggerTask, or the run a QUEUE_ONE task queued while busy when
+// `onlyIfQueued`). Returns its run_times, or undefined when the task is
+// missing (or had nothing queued).
+export async function enqueueRun(db: Db, taskId: number, now: number, onlyIfQueued = false): Promise<number | undefined> {
+  return transaction(db, async (tx) => {
+    let update = tx.kysely
+      .updateTable("task")
+      .set((eb) => ({ run_times: eb("run_times", "+", 1), queued: 0, version: eb("version", "+", 1) }))
+      .where("id", "=", taskId);
+    if (onlyIfQueued) update = update.where("queued", "=", 1).where("state", "=", TaskState.SCHEDULED);
+    if (Number((await update.executeTakeFirst()).numUpdatedRows) !== 1) return undefined;
+    const { run_times } = await tx.kysely.selectFrom("task").select("run_times").where("id", "=", taskId).executeTakeFirstOrThrow();
+    await tx.kysely.insertInto("task_log").values(pendingRow(taskId, run_times, 1, now)).execute();
+    return run_times;
+  });
 }

@@ -51,6 +51,13 @@ for (const numbering of ["documented", "easytask-go"]) {
       await easytask.stop();
     });
 
+    test("reads the cluster: a standalone node leads itself", async () => {
+      const cluster = await client.cluster.getCluster({});
+      assert.equal(cluster.isLeader, true);
+      assert.notEqual(cluster.nodeId, "");
+      assert.equal(cluster.leaderId, cluster.nodeId);
+    });
+
     test("registers itself and answers heartbeats", async () => {
       const { taskServers } = await client.registry.listTaskServers({});
       const route = taskServers.find((s) => s.name === "ts-worker")?.routes[0];

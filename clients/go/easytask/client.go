@@ -1,5 +1,5 @@
 // Package easytask is the Go SDK of easytask: typed clients of its
-// TaskService and RegistryService over Connect, and TaskServer, an
+// TaskService, RegistryService and ClusterService over Connect, and TaskServer, an
 // http.Handler that serves the callback protocol with one handler function.
 package easytask
 
@@ -19,6 +19,7 @@ import (
 type Client struct {
 	Tasks    easytaskv1connect.TaskServiceClient
 	Registry easytaskv1connect.RegistryServiceClient
+	Cluster  easytaskv1connect.ClusterServiceClient
 }
 
 type settings struct {
@@ -67,6 +68,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	return &Client{
 		Tasks:    easytaskv1connect.NewTaskServiceClient(s.httpClient, baseURL, clientOptions...),
 		Registry: easytaskv1connect.NewRegistryServiceClient(s.httpClient, baseURL, clientOptions...),
+		Cluster:  easytaskv1connect.NewClusterServiceClient(s.httpClient, baseURL, clientOptions...),
 	}, nil
 }
 

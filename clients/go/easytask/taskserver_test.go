@@ -147,6 +147,20 @@ func TestClient(t *testing.T) {
 		}
 	})
 
+	t.Run("reads the cluster", func(t *testing.T) {
+		client, err := easytask.NewClient(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cluster, err := client.Cluster.GetCluster(t.Context(), &easytaskv1.GetClusterRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cluster.GetIsLeader() || cluster.GetNodeId() == "" || cluster.GetLeaderId() != cluster.GetNodeId() {
+			t.Fatalf("a standalone node leads itself, got %v", cluster)
+		}
+	})
+
 	t.Run("speaks gRPC over h2c", func(t *testing.T) {
 		var protocols http.Protocols
 		protocols.SetUnencryptedHTTP2(true)

@@ -12,6 +12,7 @@ import pytest
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from easytask.v1.callback_pb2 import TaskCallbackRequest, TaskCallbackResponse
+from easytask.v1.cluster_pb2 import GetClusterRequest
 from easytask.v1.registry_pb2 import ListTaskServersRequest, Route
 from easytask.v1.task_pb2 import AddTaskRequest, ListTaskLogsRequest, RunState, SchedMode, TaskLog
 from easytask_client import Client, TaskServer
@@ -111,9 +112,11 @@ def test_client_sends_the_token_and_raises_connect_errors(start_easytask: Callab
     with Client(start_easytask(), token="t0ken", interceptors=[Observe()]) as client:
         with pytest.raises(ConnectError) as refused:
             client.tasks.add_task(AddTaskRequest(name="x", srv_name="nobody", sched_mode=SchedMode.SCHED_MODE_INTERVAL, time_interval_sec=10))
+        cluster = client.cluster.get_cluster(GetClusterRequest())
     assert refused.value.code == Code.NOT_FOUND
     assert "task server nobody not found" in str(refused.value)
-    assert seen == ["Bearer t0ken"]
+    assert seen == ["Bearer t0ken", "Bearer t0ken"]
+    assert cluster.is_leader and cluster.leader_id == cluster.node_id != ""
 
 
 def test_bad_settings_are_refused_with_a_clear_message() -> None:

@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { ClusterService } from "./gen/easytask/v1/cluster_pb.js";
 import { RegistryService } from "./gen/easytask/v1/registry_pb.js";
 import { TaskService } from "./gen/easytask/v1/task_pb.js";
 
@@ -15,6 +16,7 @@ export interface ClientOptions {
 export interface EasytaskClient {
   tasks: Client<typeof TaskService>;
   registry: Client<typeof RegistryService>;
+  cluster: Client<typeof ClusterService>;
 }
 
 function checkBaseUrl(baseUrl: string): void {
@@ -29,7 +31,7 @@ function checkBaseUrl(baseUrl: string): void {
   }
 }
 
-/** Typed clients of TaskService and RegistryService over Connect (binary protobuf, HTTP/1.1). */
+/** Typed clients of TaskService, RegistryService and ClusterService over Connect (binary protobuf, HTTP/1.1). */
 export function createEasytaskClient(options: ClientOptions): EasytaskClient {
   checkBaseUrl(options.baseUrl);
   const interceptors = [...(options.interceptors ?? [])];
@@ -41,5 +43,9 @@ export function createEasytaskClient(options: ClientOptions): EasytaskClient {
     });
   }
   const transport = createConnectTransport({ baseUrl: options.baseUrl, httpVersion: "1.1", useBinaryFormat: true, interceptors });
-  return { tasks: createClient(TaskService, transport), registry: createClient(RegistryService, transport) };
+  return {
+    tasks: createClient(TaskService, transport),
+    registry: createClient(RegistryService, transport),
+    cluster: createClient(ClusterService, transport),
+  };
 }

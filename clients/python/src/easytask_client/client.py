@@ -1,4 +1,4 @@
-"""Typed clients of easytask's TaskService and RegistryService over Connect."""
+"""Typed clients of easytask's TaskService, RegistryService and ClusterService over Connect."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from connectrpc.interceptor import InterceptorSync
 from connectrpc.request import RequestContext
+from easytask.v1.cluster_connect import ClusterServiceClientSync
 from easytask.v1.registry_connect import RegistryServiceClientSync
 from easytask.v1.task_connect import TaskServiceClientSync
 from pyqwest import SyncClient
@@ -33,9 +34,9 @@ def _check_base_url(base_url: str) -> None:
 class Client:
     """Clients of the easytask server at ``base_url``, e.g. ``"http://127.0.0.1:8801"``.
 
-    ``tasks`` and ``registry`` are the generated synchronous Connect clients
-    (binary protobuf); their methods take and return the messages of
-    ``easytask.v1.task_pb2`` and ``easytask.v1.registry_pb2`` and raise
+    ``tasks``, ``registry`` and ``cluster`` are the generated synchronous
+    Connect clients (binary protobuf); their methods take and return the
+    messages of ``easytask.v1.task_pb2``, ``registry_pb2`` and ``cluster_pb2`` and raise
     ``connectrpc.errors.ConnectError`` on refusal. ``token`` is sent as
     ``Authorization: Bearer <token>``; ``interceptors`` run after it.
     """
@@ -53,10 +54,12 @@ class Client:
         self._http = SyncClient()
         self.tasks = TaskServiceClientSync(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
         self.registry = RegistryServiceClientSync(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+        self.cluster = ClusterServiceClientSync(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
 
     def close(self) -> None:
         self.tasks.close()
         self.registry.close()
+        self.cluster.close()
 
     def __enter__(self) -> Client:
         return self
