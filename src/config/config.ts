@@ -39,7 +39,7 @@ interface Spec<T> {
   parse: (value: unknown, key: string) => T;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const str = (v: unknown, key: string): string => (typeof v === "string" ? v : expected(key, "a string", v));
 const nonEmpty = (v: unknown, key: string): string =>

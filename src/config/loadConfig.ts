@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, expected } from "./errors.js";
-import { SECTIONS, resolveConfig, specFor } from "./config.js";
+import { SECTIONS, isObject, resolveConfig, specFor } from "./config.js";
 import type { Config, EnvKind } from "./config.js";
 
 export { ConfigError } from "./errors.js";
@@ -88,9 +88,6 @@ function describeJsonError(text: string, message: string): string {
   return `${reason} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, unknown>): void {
   for (const [name, value] of Object.entries(obj)) {

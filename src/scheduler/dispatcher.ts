@@ -4,7 +4,8 @@ import { routeUrl } from "../registry/routeUrl.js";
 import { selectRoutes, type RoutingState } from "../registry/selectRoute.js";
 import { newTraceId, TRACE_ID } from "../server/trace.js";
 import type { Clock } from "../service/ports.js";
-import type { Db } from "../store/database.js";
+import type { Updateable } from "kysely";
+import type { Db, TaskLogTable } from "../store/database.js";
 import { closedAmong, type AttemptRef, type InFlightRef } from "../store/taskLogs.js";
 import type { RouteRow } from "../store/taskServers.js";
 import type { TaskRow } from "../store/tasks.js";
@@ -27,6 +28,8 @@ export interface DispatcherDeps {
   poolSize: number;
   log: Logger;
 }
+
+const MAX_SHARE_PER_TASK_SERVER = 0.8;
 
 // Async runs not confirmed within max_run_time_sec, or this when it is 0.
 export const DEFAULT_ASYNC_TIMEOUT_SEC = 24 * 3600;
@@ -53,6 +56,7 @@ const refKey = (r: AttemptRef) => `${r.taskId}:${r.runTimes}:${r.attempt}`;
 export class Dispatcher {
   private readonly inFlight = new Map<string, { ref: InFlightRef; controller: AbortController; done: Promise<void> }>();
   private readonly routing: RoutingState = { rotation: new Map(), random: Math.random };
+  private readonly perServer = new Map<number, number>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -60,13 +64,27 @@ export class Dispatcher {
     return Math.max(0, this.deps.poolSize - this.inFlight.size);
   }
 
+  // A task server may hold at most this share of the pool, so the rest
+  // stays free for the others however slow it answers.
+  freeFor(taskServerId: number): number {
+    const cap = Math.max(1, Math.floor(this.deps.poolSize * MAX_SHARE_PER_TASK_SERVER));
+    return Math.max(0, Math.min(this.free, cap - (this.perServer.get(taskServerId) ?? 0)));
+  }
+
   dispatch(run: Run, routes: RouteRow[]): void {
     const ref: InFlightRef = { taskId: run.task.id, runTimes: run.runTimes, attempt: run.attempt, startedAt: this.deps.clock.now() };
     const controller = new AbortController();
     const key = refKey(ref);
+    const serverId = run.task.task_server_id;
+    this.perServer.set(serverId, (this.perServer.get(serverId) ?? 0) + 1);
     const done = this.call(run, ref, routes, controller.signal)
       .catch((err) => this.deps.log.error("callback failed unexpectedly", { err, task_id: ref.taskId, run_times: ref.runTimes }))
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        this.inFlight.delete(key);
+        const left = this.perServer.get(serverId)! - 1;
+        if (left === 0) this.perServer.delete(serverId);
+        else this.perServer.set(serverId, left);
+      });
     this.inFlight.set(key, { ref, controller, done });
   }
 
@@ -173,7 +191,7 @@ function outcomeOf(calls: Call[], task: TaskRow, startedAt: number, now: number)
   const extra = answers.map((c) => c.extra).filter(Boolean).join("\n");
   const answer = { route, http_status: status, response };
   let state: RunState;
-  let fields: Record<string, unknown>;
+  let fields: Updateable<TaskLogTable>;
   if (failed.some((c) => c.aborted)) {
     // Cut by a stop, kill or shutdown: whether the task server ran it is
     // unknown, so it is not retried.

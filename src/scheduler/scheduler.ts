@@ -31,6 +31,9 @@ export const systemSchedulerClock: SchedulerClock = {
 
 export interface RunSink {
   readonly free: number;
+  // Callback slots a task server may still take: one slow task server must
+  // not hold every slot and starve the others.
+  freeFor(taskServerId: number): number;
   dispatch(run: Run, routes: RouteRow[]): void;
   abortTask(taskId: number): void;
 }
@@ -83,6 +86,8 @@ export class Scheduler {
   private lastChangeScan = 0;
   private nextPollAt = 0;
   private readonly changed = new Set<number>();
+  // Due runs are waiting for callback slots (of the pool or their task server).
+  private waitingForSlots = false;
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -158,8 +163,16 @@ export class Scheduler {
     const now = clock.now();
     const dueSlots: TaskRow[] = [];
     const dueAttempts: PendingAttempt[] = [];
+    const deferred: Timer[] = [];
+    const taken = new Map<number, number>();
     for (let budget = sink.free; budget > 0 && (this.heap.peek()?.at ?? Infinity) <= now; ) {
       const timer = this.heap.pop()!;
+      const serverId = ("task" in timer ? timer.task : timer.attempt.task).task_server_id;
+      if ((taken.get(serverId) ?? 0) >= sink.freeFor(serverId)) {
+        deferred.push(timer);
+        continue;
+      }
+      taken.set(serverId, (taken.get(serverId) ?? 0) + 1);
       if ("task" in timer) {
         if (this.slots.get(timer.task.id) !== timer.task) continue;
         this.slots.delete(timer.task.id);
@@ -171,6 +184,8 @@ export class Scheduler {
       }
       budget--;
     }
+    for (const timer of deferred) this.heap.push(timer);
+    this.waitingForSlots = deferred.length > 0;
     if (dueSlots.length + dueAttempts.length === 0 || signal?.aborted) return 0;
     const routes = await listRoutesOf(db, [...new Set([...dueSlots, ...dueAttempts.map((a) => a.task)].map((t) => t.task_server_id))]);
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
@@ -219,7 +234,7 @@ export class Scheduler {
     const now = clock.now();
     const top = this.heap.peek()?.at ?? Infinity;
     // Due runs waiting for a free callback slot: look again shortly.
-    const wait = Math.min(this.nextPollAt, top <= now && sink.free === 0 ? now + 5 : top) - now;
+    const wait = Math.min(this.nextPollAt, top <= now && (sink.free === 0 || this.waitingForSlots) ? now + 5 : top) - now;
     if (wait <= 0) return;
     const woken = new AbortController();
     this.wakeUp = () => woken.abort();

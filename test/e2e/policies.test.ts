@@ -202,3 +202,26 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("a slow task server cannot starve the others", () => {
+  test("with every callback to one server hanging, another server's runs still fire", async () => {
+    const slow = await new FakeTaskServer().start();
+    const fast = await new FakeTaskServer().start();
+    const node = await startTestNode("sqlite", { taskWorkerPoolSize: 5 });
+    try {
+      const api = clients(node.port);
+      slow.answer("/slow", "hang");
+      await api.registry.addTaskServer({ name: "slow", schema: "http", host: "127.0.0.1", port: slow.port, callbackTimeoutSec: 60 });
+      await api.registry.addTaskServer({ name: "fast", schema: "http", host: "127.0.0.1", port: fast.port });
+      for (let i = 0; i < 8; i++) await api.tasks.addTask({ name: `slow${i}`, srvName: "slow", callbackPath: "/slow", schedMode: SchedMode.INTERVAL, timeIntervalSec: 1 });
+      await waitFor("the slow server to hold its share of the pool", () => slow.tasks("/slow"), (c) => c.length >= 4);
+      await api.tasks.addTask({ name: "fast", srvName: "fast", callbackPath: "/fast", schedMode: SchedMode.INTERVAL, timeIntervalSec: 1 });
+      await waitFor("runs on the fast server", () => fast.tasks("/fast"), (c) => c.length >= 2);
+      assert.equal(slow.tasks("/slow").length, 4, "4 of the 5 slots at most for one task server");
+    } finally {
+      await node.stop();
+      await slow.stop();
+      await fast.stop();
+    }
+  });
+});

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { silentLogger } from "../../src/log.js";
 import type { Run } from "../../src/scheduler/dispatcher.js";
 import { Scheduler, type SchedulerClock } from "../../src/scheduler/scheduler.js";
+import { sweepOnce } from "../../src/scheduler/sweeper.js";
+import { pendingRow } from "../../src/store/taskLogs.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { findTaskServerId, upsertRoute, type RouteRow } from "../../src/store/taskServers.js";
 import { getTask, setTaskState, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
@@ -27,6 +29,9 @@ class RecordingSink {
   runs: Run[] = [];
   aborted: number[] = [];
   constructor(public free = 1000) {}
+  freeFor(_taskServerId: number) {
+    return this.free;
+  }
   dispatch(run: Run, _routes: RouteRow[]) {
     this.runs.push(run);
   }
@@ -163,6 +168,47 @@ for (const dialect of DIALECTS) {
       assert.equal(await pass(s), 0);
       sink.free = 10;
       assert.equal(await s.fireDue(), 3, "the runs left due fire once slots are free");
+      await store.close();
+    });
+
+    test("a task server out of callback slots waits while the others' runs fire", async () => {
+      const { store, interval, scheduler } = await setup();
+      await upsertRoute(store, { name: "slow", schema: "http", host: "127.0.0.1", port: 10, callbackTimeoutSec: 5, isEnableHealthCheck: false }, T0);
+      const slowId = (await findTaskServerId(store, "slow"))!;
+      for (let i = 0; i < 3; i++) await upsertTask(store, interval(`slow${i}`, { task_server_id: slowId }), T0);
+      await upsertTask(store, interval("fast"), T0);
+      const sink = new RecordingSink(10);
+      sink.freeFor = (serverId: number) => (serverId === slowId ? 0 : 10);
+      const s = scheduler(store, sink);
+      assert.equal(await pass(s), 1);
+      assert.deepEqual(sink.runs.map((r) => r.task.name), ["fast"]);
+      sink.freeFor = () => 10;
+      assert.equal(await s.fireDue(), 3, "the waiting runs fire once their server has slots");
+      await store.close();
+    });
+
+    test("the sweeper times out a run its dead scheduler left open, and the retry policy applies", async () => {
+      const { store, clock, interval } = await setup();
+      const id = await upsertTask(store, interval("orphan", { max_retries: 1 }), T0);
+      await store.kysely
+        .insertInto("task_log")
+        .values({ ...pendingRow(id, 1, 1, T0), state: RunState.RUNNING, deadline_at: T0 + 10_000 })
+        .execute();
+      const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
+      clock.t = T0 + 9_999;
+      assert.equal(await sweepOnce(deps), 0, "not before its deadline");
+      clock.t = T0 + 10_000;
+      assert.equal(await sweepOnce(deps), 1);
+      const rows = await store.kysely.selectFrom("task_log").selectAll().where("task_id", "=", id).orderBy("attempt").execute();
+      assert.deepEqual(rows.map((r) => [r.attempt, r.state]), [
+        [1, RunState.TIMEOUT],
+        [2, RunState.PENDING],
+      ]);
+      assert.match(rows[0].error, /no answer recorded/);
+      assert.equal(rows[1].due_at, T0 + 10_000 + 1000, "the retry waits its backoff");
+      const inFlight = { ...deps, dispatcher: { isInFlight: () => true, reconcile: async () => {} } };
+      await store.kysely.updateTable("task_log").set({ state: RunState.RUNNING, deadline_at: T0 }).where("attempt", "=", 2).execute();
+      assert.equal(await sweepOnce(inFlight), 0, "a callback still in flight here is left to its own timeout");
       await store.close();
     });
 
