@@ -167,6 +167,10 @@ export class Scheduler {
     const taken = new Map<number, number>();
     for (let budget = sink.free; budget > 0 && (this.heap.peek()?.at ?? Infinity) <= now; ) {
       const timer = this.heap.pop()!;
+      // Stale timers (a newer row or attempt list replaced them) are dropped
+      // before they can count against a task server's slots.
+      const current = "task" in timer ? this.slots.get(timer.task.id) === timer.task : this.attempts.get(timer.attempt.logId) === timer.attempt;
+      if (!current) continue;
       const serverId = ("task" in timer ? timer.task : timer.attempt.task).task_server_id;
       if ((taken.get(serverId) ?? 0) >= sink.freeFor(serverId)) {
         deferred.push(timer);
@@ -174,11 +178,9 @@ export class Scheduler {
       }
       taken.set(serverId, (taken.get(serverId) ?? 0) + 1);
       if ("task" in timer) {
-        if (this.slots.get(timer.task.id) !== timer.task) continue;
         this.slots.delete(timer.task.id);
         dueSlots.push(timer.task);
       } else {
-        if (this.attempts.get(timer.attempt.logId) !== timer.attempt) continue;
         this.attempts.delete(timer.attempt.logId);
         dueAttempts.push(timer.attempt);
       }
