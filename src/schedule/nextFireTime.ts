@@ -80,3 +80,12 @@ export function nextFireAfterRun(s: Schedule, dueMs: number, nowMs: number): num
       return unknownMode(s);
   }
 }
+
+// Up to `count` fire times from `first` on, none after `endAt` (0: no end),
+// as if every run were claimed on time. A fixed delay gives only the first:
+// the next depends on when the run finishes.
+export function upcomingFireTimes(s: Schedule, first: number | null, endAt: number, count: number): number[] {
+  const times: number[] = [];
+  for (let t = first; t !== null && times.length < count && (!endAt || t <= endAt); t = nextFireAfterRun(s, t, t)) times.push(t);
+  return times;
+}

@@ -10,7 +10,7 @@ import {
 } from "../../gen/easytask/v1/registry_pb.js";
 import { routeUrl } from "../registry/routeUrl.js";
 import type { Db } from "../store/database.js";
-import { deleteRoute, listTaskServers, upsertRoute, type RouteKey } from "../store/taskServers.js";
+import { deleteRoute, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
 import { invalidArgument, taskServerNotFound } from "./errors.js";
 import type { Clock } from "./ports.js";
 import { optionalTimestamp } from "./timestamps.js";
@@ -63,24 +63,26 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
     const servers = await listTaskServers(this.db);
     return {
       taskServers: servers.map((s) =>
-        create(TaskServerSchema, {
-          taskServerId: BigInt(s.id),
-          name: s.name,
-          routes: s.routes.map((r) =>
-            create(RouteSchema, {
-              routeId: BigInt(r.id),
-              schema: r.schema,
-              host: r.host,
-              port: r.port,
-              callbackTimeoutSec: r.callback_timeout_sec,
-              isEnableHealthCheck: r.is_enable_health_check === 1,
-              failedHealthChecks: r.failed_health_checks,
-              lastHeartbeatAt: optionalTimestamp(r.last_heartbeat_at),
-              createdAt: timestampFromMs(r.created_at),
-            }),
-          ),
-        }),
+        create(TaskServerSchema, { taskServerId: BigInt(s.id), name: s.name, routes: s.routes.map(toRoute), evictedRoutes: s.evicted.map(toEvictedRoute) }),
       ),
     };
   }
 }
+
+function toRoute(r: RouteRow) {
+  return create(RouteSchema, {
+    routeId: BigInt(r.id),
+    schema: r.schema,
+    host: r.host,
+    port: r.port,
+    callbackTimeoutSec: r.callback_timeout_sec,
+    isEnableHealthCheck: r.is_enable_health_check === 1,
+    failedHealthChecks: r.failed_health_checks,
+    lastHeartbeatAt: optionalTimestamp(r.last_heartbeat_at),
+    createdAt: timestampFromMs(r.created_at),
+  });
+}
+
+// Only health-checked routes are evicted.
+const toEvictedRoute = (r: EvictionRow) =>
+  create(RouteSchema, { ...toRoute({ ...r, id: r.route_id, is_enable_health_check: 1 }), evictedAt: timestampFromMs(r.evicted_at) });

@@ -13,7 +13,18 @@ const MAX_UNIX_SEC = 253402300799n;
 
 const MODES = "1 cron, 2 specified time, 3 interval, 4 fixed delay";
 
-function scheduleOf(req: AddTaskRequest): Schedule {
+// The schedule fields of AddTask (and PreviewSchedule, which takes the same).
+export type ScheduleFields = Pick<AddTaskRequest, "schedMode" | "timeCron" | "timeZone" | "timeSpecAt" | "timeIntervalSec">;
+
+// Checks the schedule fields (each refusal names its field).
+export function scheduleOf(req: ScheduleFields): Schedule {
+  if (req.timeZone) {
+    try {
+      checkTimeZone(req.timeZone);
+    } catch (err) {
+      throw invalidArgument("time_zone", (err as Error).message);
+    }
+  }
   switch (req.schedMode) {
     case SchedMode.CRON:
       return { mode: SchedMode.CRON, cron: required("time_cron", req.timeCron).trim(), timeZone: req.timeZone || undefined };
@@ -43,7 +54,7 @@ function atMost(field: string, value: number, max: number): number {
   return value;
 }
 
-function unixSeconds(field: string, value: bigint): number {
+export function unixSeconds(field: string, value: bigint): number {
   if (value < 0n || value > MAX_UNIX_SEC) throw invalidArgument(field, `${field} must be unix seconds between 0 and the year 10000`);
   return Number(value) * 1000;
 }
@@ -71,13 +82,6 @@ export function taskFromRequest(req: AddTaskRequest, taskServerId: number, now: 
   const bizId = maxLength("biz_id", req.bizId, MAX_NAME);
   const path = maxLength("callback_path", req.callbackPath.trim(), MAX_PATH);
   if (/[\s?#]/.test(path)) throw invalidArgument("callback_path", "callback_path must be a URL path without spaces, query or fragment");
-  if (req.timeZone) {
-    try {
-      checkTimeZone(req.timeZone);
-    } catch (err) {
-      throw invalidArgument("time_zone", (err as Error).message);
-    }
-  }
   const schedule = scheduleOf(req);
   const backoff = req.retryBackoff;
   if (backoff && backoff.multiplier !== 0 && !(backoff.multiplier >= 1 && backoff.multiplier <= 100)) {

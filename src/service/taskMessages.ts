@@ -1,11 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { RetryBackoffSchema, TaskLogSchema, TaskSchema } from "../../gen/easytask/v1/task_pb.js";
-import type { TaskLogRow } from "../store/taskLogs.js";
+import type { RunWithTask, TaskLogRow } from "../store/taskLogs.js";
 import type { TaskWithServer } from "../store/tasks.js";
 import { optionalTimestamp } from "./timestamps.js";
 
-export function toTask(row: TaskWithServer) {
+// `lastRun`: the task's latest attempt, when the caller read it.
+export function toTask(row: TaskWithServer, lastRun?: TaskLogRow) {
   return create(TaskSchema, {
     taskId: BigInt(row.id),
     name: row.name,
@@ -33,12 +34,15 @@ export function toTask(row: TaskWithServer) {
     startAt: BigInt(Math.floor(row.start_at / 1000)),
     endAt: BigInt(Math.floor(row.end_at / 1000)),
     routeStrategy: row.route_strategy,
+    lastRunState: lastRun?.state,
+    lastRunStartedAt: lastRun && timestampFromMs(lastRun.started_at),
   });
 }
 
-export function toTaskLog(row: TaskLogRow) {
+export function toTaskLog(row: RunWithTask) {
   return create(TaskLogSchema, {
     taskLogId: BigInt(row.id),
+    taskName: row.task_name,
     taskId: BigInt(row.task_id),
     runTimes: row.run_times,
     attempt: row.attempt,

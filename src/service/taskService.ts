@@ -9,6 +9,7 @@ import {
   type ListTaskLogsRequest,
   type ListTasksRequest,
   type PauseTaskRequest,
+  type PreviewScheduleRequest,
   type ResumeTaskRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
@@ -18,14 +19,17 @@ import {
 import { scheduleOfTask } from "../schedule/taskSchedule.js";
 import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
-import { abortOpenRuns, enqueueRun, listTaskLogs } from "../store/taskLogs.js";
+import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
 import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock, TaskEvents } from "./ports.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
+import { previewSchedule } from "./schedulePreview.js";
+import { getStats } from "./stats.js";
 import { toTask, toTaskLog } from "./taskMessages.js";
+import { optionalMs } from "./timestamps.js";
 import { maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
 
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
@@ -138,20 +142,40 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   }
 
   async getTask(req: GetTaskRequest) {
-    return { task: toTask(await this.existing(req.taskId)) };
+    const task = await this.existing(req.taskId);
+    const lastRuns = await latestRuns(this.db, [task.id]);
+    return { task: toTask(task, lastRuns.get(task.id)) };
   }
 
   async listTasks(req: ListTasksRequest) {
     const limit = pageSize(req.pageSize);
-    const rows = await listTasks(this.db, { afterId: pageToken(req.pageToken, 0), limit, srvName: req.srvName, state: req.state });
-    return { tasks: rows.map(toTask), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
+    const query = maxLength("query", req.query.trim(), 255);
+    const rows = await listTasks(this.db, { afterId: pageToken(req.pageToken, 0), limit, srvName: req.srvName, state: req.state, query });
+    const lastRuns = await latestRuns(this.db, rows.map((r) => r.id));
+    return { tasks: rows.map((r) => toTask(r, lastRuns.get(r.id))), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
   }
 
   async listTaskLogs(req: ListTaskLogsRequest) {
-    const taskId = requiredId("task_id", req.taskId);
+    if (req.taskId < 0n) throw invalidArgument("task_id", "task_id must be positive, or 0 for every task");
+    const taskId = req.taskId === 0n ? 0 : requiredId("task_id", req.taskId);
     const limit = pageSize(req.pageSize);
-    const rows = await listTaskLogs(this.db, taskId, pageToken(req.pageToken, Number.MAX_SAFE_INTEGER), limit);
+    const rows = await listTaskLogs(this.db, {
+      taskId,
+      beforeId: pageToken(req.pageToken, Number.MAX_SAFE_INTEGER),
+      limit,
+      state: req.state,
+      startedFrom: optionalMs(req.startedFrom),
+      startedBefore: optionalMs(req.startedBefore),
+    });
     return { taskLogs: rows.map(toTaskLog), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
+  }
+
+  async previewSchedule(req: PreviewScheduleRequest) {
+    return previewSchedule(this.db, req, this.clock.now());
+  }
+
+  async getStats() {
+    return getStats(this.db, this.clock.now());
   }
 
   private async existing(id: bigint): Promise<TaskWithServer> {

@@ -22,6 +22,24 @@ export interface TaskServerRouteTable {
   created_at: number;
 }
 
+// A route evicted after failed heartbeats: the route row is deleted (so it
+// gets no callbacks or heartbeats, as before) and this record keeps what it
+// was for operators, until the route is registered again or dismissed.
+export interface RouteEvictionTable {
+  id: Generated<number>;
+  task_server_id: number;
+  // The id the route had.
+  route_id: number;
+  schema: string;
+  host: string;
+  port: number;
+  callback_timeout_sec: number;
+  failed_health_checks: number;
+  last_heartbeat_at: number | null;
+  created_at: number;
+  evicted_at: number;
+}
+
 export interface TaskTable {
   id: Generated<number>;
   name: string;
@@ -86,6 +104,7 @@ export interface Database {
   task_server_route: TaskServerRouteTable;
   task: TaskTable;
   task_log: TaskLogTable;
+  route_eviction: RouteEvictionTable;
 }
 
 export type Dialect = "sqlite" | "mysql";

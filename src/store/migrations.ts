@@ -98,6 +98,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ix_task_log_deadline").ifNotExists().on("task_log").columns(["state", "deadline_at"]).execute();
       },
     },
+    "0004_console": {
+      async up(db) {
+        await table(db, "route_eviction")
+          .addColumn("task_server_id", "bigint", (c) => c.notNull())
+          .addColumn("route_id", "bigint", (c) => c.notNull())
+          .addColumn("schema", "varchar(8)", (c) => c.notNull())
+          .addColumn("host", "varchar(255)", (c) => c.notNull())
+          .addColumn("port", "integer", (c) => c.notNull())
+          .addColumn("callback_timeout_sec", "integer", (c) => c.notNull())
+          .addColumn("failed_health_checks", "integer", (c) => c.notNull())
+          .addColumn("last_heartbeat_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("evicted_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("uq_route_eviction", ["task_server_id", "schema", "host", "port"])
+          .execute();
+      },
+    },
   };
 }
 

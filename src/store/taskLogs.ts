@@ -167,15 +167,42 @@ export async function listPendingAttempts(db: Db, until: number, shard: Shard, l
   return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, ...task }) => ({ logId: log_id, runTimes: log_run_times, attempt: log_attempt, dueAt: log_due_at, task }));
 }
 
-export async function listTaskLogs(db: Db, taskId: number, beforeId: number, limit: number): Promise<TaskLogRow[]> {
-  return db.kysely
+export interface RunFilter {
+  beforeId: number;
+  limit: number;
+  // 0: every task.
+  taskId: number;
+  state?: number;
+  startedFrom?: number;
+  startedBefore?: number;
+}
+
+export type RunWithTask = TaskLogRow & { task_name: string };
+
+// Runs newest first (by id), with their task's name.
+export async function listTaskLogs(db: Db, f: RunFilter): Promise<RunWithTask[]> {
+  let q = db.kysely
+    .selectFrom("task_log")
+    .innerJoin("task", "task.id", "task_log.task_id")
+    .selectAll("task_log")
+    .select("task.name as task_name")
+    .where("task_log.id", "<", f.beforeId);
+  if (f.taskId) q = q.where("task_log.task_id", "=", f.taskId);
+  if (f.state) q = q.where("task_log.state", "=", f.state);
+  if (f.startedFrom !== undefined) q = q.where("task_log.started_at", ">=", f.startedFrom);
+  if (f.startedBefore !== undefined) q = q.where("task_log.started_at", "<", f.startedBefore);
+  return q.orderBy("task_log.id", "desc").limit(f.limit).execute();
+}
+
+// The latest attempt of each of these tasks that has one, keyed by task id.
+export async function latestRuns(db: Db, taskIds: number[]): Promise<Map<number, TaskLogRow>> {
+  if (taskIds.length === 0) return new Map();
+  const rows = await db.kysely
     .selectFrom("task_log")
     .selectAll()
-    .where("task_id", "=", taskId)
-    .where("id", "<", beforeId)
-    .orderBy("id", "desc")
-    .limit(limit)
+    .where("id", "in", (eb) => eb.selectFrom("task_log").select((e) => e.fn.max("id").as("id")).where("task_id", "in", taskIds).groupBy("task_id"))
     .execute();
+  return new Map(rows.map((r) => [r.task_id, r]));
 }
 
 // Adds a run outside the schedule, due now, for the scheduler to pick up

@@ -1,7 +1,8 @@
 import type { Selectable } from "kysely";
-import type { Db, TaskServerRouteTable } from "./database.js";
+import type { Db, RouteEvictionTable, TaskServerRouteTable } from "./database.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
+export type EvictionRow = Selectable<RouteEvictionTable>;
 
 export interface RouteKey {
   name: string;
@@ -57,11 +58,24 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number): Pr
       ? insert.onDuplicateKeyUpdate(settings)
       : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(settings))
     ).execute();
+    // Registered again: the route is back, so its eviction is over.
+    await deleteEviction(tx, taskServerId, route);
   });
+}
+
+function deleteEviction(db: Db, taskServerId: number, route: Omit<RouteKey, "name">) {
+  return db.kysely
+    .deleteFrom("route_eviction")
+    .where("task_server_id", "=", taskServerId)
+    .where("schema", "=", route.schema)
+    .where("host", "=", route.host)
+    .where("port", "=", route.port)
+    .executeTakeFirst();
 }
 
 export type DeleteRouteResult = "deleted" | "no_task_server" | "no_route";
 
+// Removes the route, or the record of its eviction.
 export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteResult> {
   const taskServerId = await findTaskServerId(db, route.name);
   if (taskServerId === undefined) return "no_task_server";
@@ -72,7 +86,8 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
     .where("host", "=", route.host)
     .where("port", "=", route.port)
     .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0 ? "deleted" : "no_route";
+  const dismissed = await deleteEviction(db, taskServerId, route);
+  return Number(result.numDeletedRows) + Number(dismissed.numDeletedRows) > 0 ? "deleted" : "no_route";
 }
 
 export async function listHealthCheckedRoutes(db: Db): Promise<RouteRow[]> {
@@ -83,17 +98,23 @@ export interface TaskServerWithRoutes {
   id: number;
   name: string;
   routes: RouteRow[];
+  evicted: EvictionRow[];
 }
 
 export async function listTaskServers(db: Db): Promise<TaskServerWithRoutes[]> {
   const servers = await db.kysely.selectFrom("task_server").select(["id", "name"]).orderBy("id").execute();
   const routes = await db.kysely.selectFrom("task_server_route").selectAll().orderBy("id").execute();
-  return servers.map((s) => ({ ...s, routes: routes.filter((r) => r.task_server_id === s.id) }));
+  const evicted = await db.kysely.selectFrom("route_eviction").selectAll().orderBy("evicted_at", "desc").execute();
+  return servers.map((s) => ({
+    ...s,
+    routes: routes.filter((r) => r.task_server_id === s.id),
+    evicted: evicted.filter((r) => r.task_server_id === s.id),
+  }));
 }
 
 // A passed heartbeat clears the failure count; a failed one adds to it, and
-// the route is removed once it has failed `evictAfter` times in a row.
-// Returns true when the route was evicted.
+// the route is removed once it has failed `evictAfter` times in a row,
+// leaving a record of its eviction. Returns true when the route was evicted.
 export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now: number, evictAfter: number): Promise<boolean> {
   if (ok) {
     await db.kysely
@@ -109,12 +130,17 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
       .set((eb) => ({ failed_health_checks: eb("failed_health_checks", "+", 1) }))
       .where("id", "=", routeId)
       .execute();
-    const evicted = await trx
-      .deleteFrom("task_server_route")
-      .where("id", "=", routeId)
-      .where("failed_health_checks", ">=", evictAfter)
-      .executeTakeFirst();
-    return Number(evicted.numDeletedRows) > 0;
+    const route = await trx.selectFrom("task_server_route").selectAll().where("id", "=", routeId).where("failed_health_checks", ">=", evictAfter).executeTakeFirst();
+    if (!route) return false;
+    await trx.deleteFrom("task_server_route").where("id", "=", routeId).execute();
+    const { id, is_enable_health_check: _checked, ...kept } = route;
+    const insert = trx.insertInto("route_eviction").values({ ...kept, route_id: id, evicted_at: now });
+    const again = { route_id: id, callback_timeout_sec: route.callback_timeout_sec, failed_health_checks: route.failed_health_checks, last_heartbeat_at: route.last_heartbeat_at, evicted_at: now };
+    await (db.dialect === "mysql"
+      ? insert.onDuplicateKeyUpdate(again)
+      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(again))
+    ).execute();
+    return true;
   });
 }
 

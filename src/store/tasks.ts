@@ -75,12 +75,23 @@ export interface TaskFilter {
   limit: number;
   srvName?: string;
   state?: number;
+  // Text that the name or the biz_id contains, ignoring ASCII case.
+  query?: string;
 }
+
+// LIKE treats % and _ as wildcards; the search text is matched literally.
+// "!" escapes them: a backslash would itself need escaping in MySQL strings.
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => "!" + c)}%`;
 
 export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]> {
   let q = withServer(db).where("task.id", ">", f.afterId);
   if (f.srvName) q = q.where("task_server.name", "=", f.srvName);
   if (f.state) q = q.where("task.state", "=", f.state);
+  if (f.query) {
+    const pattern = likePattern(f.query);
+    const contains = (column: "task.name" | "task.biz_id") => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
+    q = q.where((eb) => eb.or([contains("task.name"), contains("task.biz_id")]));
+  }
   return q.orderBy("task.id").limit(f.limit).execute();
 }
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ScheduleError } from "../../src/schedule/cron.js";
-import { firstFireTime, nextFireAfterRun, SchedMode, type Schedule } from "../../src/schedule/nextFireTime.js";
+import { firstFireTime, nextFireAfterRun, SchedMode, upcomingFireTimes, type Schedule } from "../../src/schedule/nextFireTime.js";
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -92,4 +92,15 @@ test("after run: cron misfire skips to the next fire after now", () => {
 test("after run: cron claimed early (clock skew) moves past the due slot", () => {
   const s: Schedule = { mode: SchedMode.CRON, cron: "0 * * * *" };
   assert.equal(nextFireAfterRun(s, ms("2026-01-15T10:00:00Z"), ms("2026-01-15T09:59:58Z")), ms("2026-01-15T11:00:00Z"));
+});
+
+test("upcoming fire times: cron and interval step on, end_at cuts them, fixed delay and AT give one", () => {
+  const t0 = ms("2026-01-15T12:00:00Z");
+  const cron: Schedule = { mode: SchedMode.CRON, cron: "0 */15 * * * *" };
+  assert.deepEqual(upcomingFireTimes(cron, t0, 0, 3), [t0, t0 + 900_000, t0 + 1_800_000]);
+  const interval: Schedule = { mode: SchedMode.INTERVAL, intervalSec: 10 };
+  assert.deepEqual(upcomingFireTimes(interval, t0, t0 + 25_000, 5), [t0, t0 + 10_000, t0 + 20_000]);
+  assert.deepEqual(upcomingFireTimes({ mode: SchedMode.FIXED_DELAY, intervalSec: 10 }, t0, 0, 5), [t0]);
+  assert.deepEqual(upcomingFireTimes({ mode: SchedMode.AT, specAtMs: t0 }, t0, 0, 5), [t0]);
+  assert.deepEqual(upcomingFireTimes(interval, null, 0, 5), []);
 });

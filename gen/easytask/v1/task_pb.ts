@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/task.proto.
  */
 export const file_easytask_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSJICgxSZXRyeUJhY2tvZmYSEwoLaW5pdGlhbF9zZWMYASABKA0SEgoKbXVsdGlwbGllchgCIAEoARIPCgdtYXhfc2VjGAMgASgNIrsECg5BZGRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHNydl9uYW1lGAIgASgJEhUKDWNhbGxiYWNrX3BhdGgYAyABKAkSKgoKc2NoZWRfbW9kZRgEIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIRCgl0aW1lX2Nyb24YBSABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYBiABKA0SFAoMdGltZV9zcGVjX2F0GAcgASgDEgsKA2FyZxgIIAEoCRIOCgZiaXpfaWQYCSABKAkSEQoJdGltZV96b25lGAogASgJEjIKDm1pc2ZpcmVfcG9saWN5GAsgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIcChRtaXNmaXJlX21heF9jYXRjaF91cBgMIAEoDRIyCg5vdmVybGFwX3BvbGljeRgNIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSEwoLbWF4X3JldHJpZXMYDiABKA0SMAoNcmV0cnlfYmFja29mZhgPIAEoCzIZLmVhc3l0YXNrLnYxLlJldHJ5QmFja29mZhIYChBtYXhfcnVuX3RpbWVfc2VjGBAgASgNEhUKDW1heF9ydW5fdGltZXMYESABKA0SEAoIc3RhcnRfYXQYEiABKAMSDgoGZW5kX2F0GBMgASgDEjIKDnJvdXRlX3N0cmF0ZWd5GBQgASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneSIiCg9BZGRUYXNrUmVzcG9uc2USDwoHdGFza19pZBgBIAEoAyIiCg9TdG9wVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyISChBTdG9wVGFza1Jlc3BvbnNlImAKEkNvbmZpcm1UYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhIKCmlzX3N1Y2Nlc3MYAiABKAgSDQoFZXh0cmEYAyABKAkSFgoOdGFza19ydW5fdGltZXMYBCABKA0iFQoTQ29uZmlybVRhc2tSZXNwb25zZSKOBgoEVGFzaxIPCgd0YXNrX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSEAoIc3J2X25hbWUYAyABKAkSFQoNY2FsbGJhY2tfcGF0aBgEIAEoCRIqCgpzY2hlZF9tb2RlGAUgASgOMhYuZWFzeXRhc2sudjEuU2NoZWRNb2RlEhEKCXRpbWVfY3JvbhgGIAEoCRIZChF0aW1lX2ludGVydmFsX3NlYxgHIAEoDRIUCgx0aW1lX3NwZWNfYXQYCCABKAMSCwoDYXJnGAkgASgJEg4KBmJpel9pZBgKIAEoCRIlCgVzdGF0ZRgLIAEoDjIWLmVhc3l0YXNrLnYxLlRhc2tTdGF0ZRIRCglydW5fdGltZXMYDCABKA0SMAoMbmV4dF9maXJlX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYECABKAkSMgoObWlzZmlyZV9wb2xpY3kYESABKA4yGi5lYXN5dGFzay52MS5NaXNmaXJlUG9saWN5EhwKFG1pc2ZpcmVfbWF4X2NhdGNoX3VwGBIgASgNEjIKDm92ZXJsYXBfcG9saWN5GBMgASgOMhouZWFzeXRhc2sudjEuT3ZlcmxhcFBvbGljeRITCgttYXhfcmV0cmllcxgUIAEoDRIwCg1yZXRyeV9iYWNrb2ZmGBUgASgLMhkuZWFzeXRhc2sudjEuUmV0cnlCYWNrb2ZmEhgKEG1heF9ydW5fdGltZV9zZWMYFiABKA0SFQoNbWF4X3J1bl90aW1lcxgXIAEoDRIQCghzdGFydF9hdBgYIAEoAxIOCgZlbmRfYXQYGSABKAMSMgoOcm91dGVfc3RyYXRlZ3kYGiABKA4yGi5lYXN5dGFzay52MS5Sb3V0ZVN0cmF0ZWd5IiEKDkdldFRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiMgoPR2V0VGFza1Jlc3BvbnNlEh8KBHRhc2sYASABKAsyES5lYXN5dGFzay52MS5UYXNrInIKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLRAwoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlYWRsaW5lX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChNMaXN0VGFza0xvZ3NSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiWAoUTGlzdFRhc2tMb2dzUmVzcG9uc2USJwoJdGFza19sb2dzGAEgAygLMhQuZWFzeXRhc2sudjEuVGFza0xvZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQUGF1c2VUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhMKEVBhdXNlVGFza1Jlc3BvbnNlIiQKEVJlc3VtZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiFAoSUmVzdW1lVGFza1Jlc3BvbnNlIiUKElRyaWdnZXJUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIigKE1RyaWdnZXJUYXNrUmVzcG9uc2USEQoJcnVuX3RpbWVzGAEgASgNIjQKDktpbGxSdW5SZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcnVuX3RpbWVzGAIgASgNIhEKD0tpbGxSdW5SZXNwb25zZSIkChFEZWxldGVUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSqEAQoJU2NoZWRNb2RlEhoKFlNDSEVEX01PREVfVU5TUEVDSUZJRUQQABITCg9TQ0hFRF9NT0RFX0NST04QARIRCg1TQ0hFRF9NT0RFX0FUEAISFwoTU0NIRURfTU9ERV9JTlRFUlZBTBADEhoKFlNDSEVEX01PREVfRklYRURfREVMQVkQBCqDAQoNTWlzZmlyZVBvbGljeRIeChpNSVNGSVJFX1BPTElDWV9VTlNQRUNJRklFRBAAEhwKGE1JU0ZJUkVfUE9MSUNZX0ZJUkVfT05DRRABEhcKE01JU0ZJUkVfUE9MSUNZX1NLSVAQAhIbChdNSVNGSVJFX1BPTElDWV9GSVJFX0FMTBADKqQBCg1PdmVybGFwUG9saWN5Eh4KGk9WRVJMQVBfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGAoUT1ZFUkxBUF9QT0xJQ1lfQUxMT1cQARIXChNPVkVSTEFQX1BPTElDWV9TS0lQEAISHAoYT1ZFUkxBUF9QT0xJQ1lfUVVFVUVfT05FEAMSIgoeT1ZFUkxBUF9QT0xJQ1lfQ0FOQ0VMX1BSRVZJT1VTEAQqyQEKDVJvdXRlU3RyYXRlZ3kSHgoaUk9VVEVfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIZChVST1VURV9TVFJBVEVHWV9SQU5ET00QARIeChpST1VURV9TVFJBVEVHWV9ST1VORF9ST0JJThACEiIKHlJPVVRFX1NUUkFURUdZX0NPTlNJU1RFTlRfSEFTSBADEhsKF1JPVVRFX1NUUkFURUdZX0ZBSUxPVkVSEAQSHAoYUk9VVEVfU1RSQVRFR1lfQlJPQURDQVNUEAUqiQEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUVEFTS19TVEFURV9TQ0hFRFVMRUQQARIWChJUQVNLX1NUQVRFX1NUT1BQRUQQAhIXChNUQVNLX1NUQVRFX0ZJTklTSEVEEAMSFQoRVEFTS19TVEFURV9QQVVTRUQQBCr7AQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRFX1JVTk5JTkcQARIbChdSVU5fU1RBVEVfQVNZTkNfV0FJVElORxACEhcKE1JVTl9TVEFURV9TVUNDRUVERUQQAxIUChBSVU5fU1RBVEVfRkFJTEVEEAQSFQoRUlVOX1NUQVRFX0FCT1JURUQQBRIVChFSVU5fU1RBVEVfVElNRU9VVBAGEhQKEFJVTl9TVEFURV9LSUxMRUQQBxIWChJSVU5fU1RBVEVfQ0FOQ0VMRUQQCBIVChFSVU5fU1RBVEVfUEVORElORxAJMokHCgtUYXNrU2VydmljZRJTCgdBZGRUYXNrEhsuZWFzeXRhc2sudjEuQWRkVGFza1JlcXVlc3QaHC5lYXN5dGFzay52MS5BZGRUYXNrUmVzcG9uc2UiDYq1GAkvYWRkX3Rhc2sSVwoIU3RvcFRhc2sSHC5lYXN5dGFzay52MS5TdG9wVGFza1JlcXVlc3QaHS5lYXN5dGFzay52MS5TdG9wVGFza1Jlc3BvbnNlIg6KtRgKL3N0b3BfdGFzaxJjCgtDb25maXJtVGFzaxIfLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVxdWVzdBogLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVzcG9uc2UiEYq1GA0vY29uZmlybV90YXNrEkQKB0dldFRhc2sSGy5lYXN5dGFzay52MS5HZXRUYXNrUmVxdWVzdBocLmVhc3l0YXNrLnYxLkdldFRhc2tSZXNwb25zZRJKCglMaXN0VGFza3MSHS5lYXN5dGFzay52MS5MaXN0VGFza3NSZXF1ZXN0Gh4uZWFzeXRhc2sudjEuTGlzdFRhc2tzUmVzcG9uc2USUwoMTGlzdFRhc2tMb2dzEiAuZWFzeXRhc2sudjEuTGlzdFRhc2tMb2dzUmVxdWVzdBohLmVhc3l0YXNrLnYxLkxpc3RUYXNrTG9nc1Jlc3BvbnNlEkoKCVBhdXNlVGFzaxIdLmVhc3l0YXNrLnYxLlBhdXNlVGFza1JlcXVlc3QaHi5lYXN5dGFzay52MS5QYXVzZVRhc2tSZXNwb25zZRJNCgpSZXN1bWVUYXNrEh4uZWFzeXRhc2sudjEuUmVzdW1lVGFza1JlcXVlc3QaHy5lYXN5dGFzay52MS5SZXN1bWVUYXNrUmVzcG9uc2USUAoLVHJpZ2dlclRhc2sSHy5lYXN5dGFzay52MS5UcmlnZ2VyVGFza1JlcXVlc3QaIC5lYXN5dGFzay52MS5UcmlnZ2VyVGFza1Jlc3BvbnNlEkQKB0tpbGxSdW4SGy5lYXN5dGFzay52MS5LaWxsUnVuUmVxdWVzdBocLmVhc3l0YXNrLnYxLktpbGxSdW5SZXNwb25zZRJNCgpEZWxldGVUYXNrEh4uZWFzeXRhc2sudjEuRGVsZXRlVGFza1JlcXVlc3QaHy5lYXN5dGFzay52MS5EZWxldGVUYXNrUmVzcG9uc2VCRFpCZ2l0aHViLmNvbS9lYXN5dGFzay9lYXN5dGFzay9jbGllbnRzL2dvL2dlbi9lYXN5dGFzay92MTtlYXN5dGFza3YxYgZwcm90bzM", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSJICgxSZXRyeUJhY2tvZmYSEwoLaW5pdGlhbF9zZWMYASABKA0SEgoKbXVsdGlwbGllchgCIAEoARIPCgdtYXhfc2VjGAMgASgNIrsECg5BZGRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHNydl9uYW1lGAIgASgJEhUKDWNhbGxiYWNrX3BhdGgYAyABKAkSKgoKc2NoZWRfbW9kZRgEIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIRCgl0aW1lX2Nyb24YBSABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYBiABKA0SFAoMdGltZV9zcGVjX2F0GAcgASgDEgsKA2FyZxgIIAEoCRIOCgZiaXpfaWQYCSABKAkSEQoJdGltZV96b25lGAogASgJEjIKDm1pc2ZpcmVfcG9saWN5GAsgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIcChRtaXNmaXJlX21heF9jYXRjaF91cBgMIAEoDRIyCg5vdmVybGFwX3BvbGljeRgNIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSEwoLbWF4X3JldHJpZXMYDiABKA0SMAoNcmV0cnlfYmFja29mZhgPIAEoCzIZLmVhc3l0YXNrLnYxLlJldHJ5QmFja29mZhIYChBtYXhfcnVuX3RpbWVfc2VjGBAgASgNEhUKDW1heF9ydW5fdGltZXMYESABKA0SEAoIc3RhcnRfYXQYEiABKAMSDgoGZW5kX2F0GBMgASgDEjIKDnJvdXRlX3N0cmF0ZWd5GBQgASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneSIiCg9BZGRUYXNrUmVzcG9uc2USDwoHdGFza19pZBgBIAEoAyIiCg9TdG9wVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyISChBTdG9wVGFza1Jlc3BvbnNlImAKEkNvbmZpcm1UYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhIKCmlzX3N1Y2Nlc3MYAiABKAgSDQoFZXh0cmEYAyABKAkSFgoOdGFza19ydW5fdGltZXMYBCABKA0iFQoTQ29uZmlybVRhc2tSZXNwb25zZSL2BgoEVGFzaxIPCgd0YXNrX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSEAoIc3J2X25hbWUYAyABKAkSFQoNY2FsbGJhY2tfcGF0aBgEIAEoCRIqCgpzY2hlZF9tb2RlGAUgASgOMhYuZWFzeXRhc2sudjEuU2NoZWRNb2RlEhEKCXRpbWVfY3JvbhgGIAEoCRIZChF0aW1lX2ludGVydmFsX3NlYxgHIAEoDRIUCgx0aW1lX3NwZWNfYXQYCCABKAMSCwoDYXJnGAkgASgJEg4KBmJpel9pZBgKIAEoCRIlCgVzdGF0ZRgLIAEoDjIWLmVhc3l0YXNrLnYxLlRhc2tTdGF0ZRIRCglydW5fdGltZXMYDCABKA0SMAoMbmV4dF9maXJlX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYECABKAkSMgoObWlzZmlyZV9wb2xpY3kYESABKA4yGi5lYXN5dGFzay52MS5NaXNmaXJlUG9saWN5EhwKFG1pc2ZpcmVfbWF4X2NhdGNoX3VwGBIgASgNEjIKDm92ZXJsYXBfcG9saWN5GBMgASgOMhouZWFzeXRhc2sudjEuT3ZlcmxhcFBvbGljeRITCgttYXhfcmV0cmllcxgUIAEoDRIwCg1yZXRyeV9iYWNrb2ZmGBUgASgLMhkuZWFzeXRhc2sudjEuUmV0cnlCYWNrb2ZmEhgKEG1heF9ydW5fdGltZV9zZWMYFiABKA0SFQoNbWF4X3J1bl90aW1lcxgXIAEoDRIQCghzdGFydF9hdBgYIAEoAxIOCgZlbmRfYXQYGSABKAMSMgoOcm91dGVfc3RyYXRlZ3kYGiABKA4yGi5lYXN5dGFzay52MS5Sb3V0ZVN0cmF0ZWd5Ei0KDmxhc3RfcnVuX3N0YXRlGBsgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSNwoTbGFzdF9ydW5fc3RhcnRlZF9hdBgcIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoOR2V0VGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyIyCg9HZXRUYXNrUmVzcG9uc2USHwoEdGFzaxgBIAEoCzIRLmVhc3l0YXNrLnYxLlRhc2sigQEKEExpc3RUYXNrc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSDQoFcXVlcnkYBSABKAkiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLkAwoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlYWRsaW5lX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0YXNrX25hbWUYESABKAki2QEKE0xpc3RUYXNrTG9nc1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCRIkCgVzdGF0ZRgEIAEoDjIVLmVhc3l0YXNrLnYxLlJ1blN0YXRlEjAKDHN0YXJ0ZWRfZnJvbRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOc3RhcnRlZF9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlgKFExpc3RUYXNrTG9nc1Jlc3BvbnNlEicKCXRhc2tfbG9ncxgBIAMoCzIULmVhc3l0YXNrLnYxLlRhc2tMb2cSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKEFBhdXNlVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyITChFQYXVzZVRhc2tSZXNwb25zZSIkChFSZXN1bWVUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhQKElJlc3VtZVRhc2tSZXNwb25zZSIlChJUcmlnZ2VyVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyIoChNUcmlnZ2VyVGFza1Jlc3BvbnNlEhEKCXJ1bl90aW1lcxgBIAEoDSI0Cg5LaWxsUnVuUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhEKCXJ1bl90aW1lcxgCIAEoDSIRCg9LaWxsUnVuUmVzcG9uc2UiJAoRRGVsZXRlVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyIUChJEZWxldGVUYXNrUmVzcG9uc2Ui3QEKFlByZXZpZXdTY2hlZHVsZVJlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIqCgpzY2hlZF9tb2RlGAIgASgOMhYuZWFzeXRhc2sudjEuU2NoZWRNb2RlEhEKCXRpbWVfY3JvbhgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYBSABKA0SFAoMdGltZV9zcGVjX2F0GAYgASgDEhAKCHN0YXJ0X2F0GAcgASgDEg4KBmVuZF9hdBgIIAEoAxINCgVjb3VudBgJIAEoDSJJChdQcmV2aWV3U2NoZWR1bGVSZXNwb25zZRIuCgpmaXJlX3RpbWVzGAEgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIRCg9HZXRTdGF0c1JlcXVlc3QicwoLTWludXRlU3RhdHMSKgoGbWludXRlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmaXJlcxgCIAEoDRIQCghmYWlsdXJlcxgDIAEoDRIXCg9sYXRlbmVzc19wOTlfbXMYBCABKA0ihQEKC0ZhaWxpbmdUYXNrEg8KB3Rhc2tfaWQYASABKAMSDAoEbmFtZRgCIAEoCRIQCghzcnZfbmFtZRgDIAEoCRIQCghmYWlsdXJlcxgEIAEoDRIzCg9sYXN0X2ZhaWx1cmVfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuACChBHZXRTdGF0c1Jlc3BvbnNlEhcKD3Rhc2tzX3NjaGVkdWxlZBgBIAEoDRIUCgx0YXNrc19wYXVzZWQYAiABKA0SFQoNdGFza3Nfc3RvcHBlZBgDIAEoDRIWCg50YXNrc19maW5pc2hlZBgEIAEoDRIUCgx0YXNrX3NlcnZlcnMYBSABKA0SDgoGcm91dGVzGAYgASgNEhgKEHJvdXRlc191bmhlYWx0aHkYByABKA0SFgoOcm91dGVzX2V2aWN0ZWQYCCABKA0SKQoHbWludXRlcxgJIAMoCzIYLmVhc3l0YXNrLnYxLk1pbnV0ZVN0YXRzEhcKD2ZpcmVzX2xhc3RfaG91chgKIAEoDRIhChlsYXRlbmVzc19wOTlfbXNfbGFzdF9ob3VyGAsgASgNEi8KDWZhaWxpbmdfdGFza3MYDCADKAsyGC5lYXN5dGFzay52MS5GYWlsaW5nVGFzayqEAQoJU2NoZWRNb2RlEhoKFlNDSEVEX01PREVfVU5TUEVDSUZJRUQQABITCg9TQ0hFRF9NT0RFX0NST04QARIRCg1TQ0hFRF9NT0RFX0FUEAISFwoTU0NIRURfTU9ERV9JTlRFUlZBTBADEhoKFlNDSEVEX01PREVfRklYRURfREVMQVkQBCqDAQoNTWlzZmlyZVBvbGljeRIeChpNSVNGSVJFX1BPTElDWV9VTlNQRUNJRklFRBAAEhwKGE1JU0ZJUkVfUE9MSUNZX0ZJUkVfT05DRRABEhcKE01JU0ZJUkVfUE9MSUNZX1NLSVAQAhIbChdNSVNGSVJFX1BPTElDWV9GSVJFX0FMTBADKqQBCg1PdmVybGFwUG9saWN5Eh4KGk9WRVJMQVBfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGAoUT1ZFUkxBUF9QT0xJQ1lfQUxMT1cQARIXChNPVkVSTEFQX1BPTElDWV9TS0lQEAISHAoYT1ZFUkxBUF9QT0xJQ1lfUVVFVUVfT05FEAMSIgoeT1ZFUkxBUF9QT0xJQ1lfQ0FOQ0VMX1BSRVZJT1VTEAQqyQEKDVJvdXRlU3RyYXRlZ3kSHgoaUk9VVEVfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIZChVST1VURV9TVFJBVEVHWV9SQU5ET00QARIeChpST1VURV9TVFJBVEVHWV9ST1VORF9ST0JJThACEiIKHlJPVVRFX1NUUkFURUdZX0NPTlNJU1RFTlRfSEFTSBADEhsKF1JPVVRFX1NUUkFURUdZX0ZBSUxPVkVSEAQSHAoYUk9VVEVfU1RSQVRFR1lfQlJPQURDQVNUEAUqiQEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUVEFTS19TVEFURV9TQ0hFRFVMRUQQARIWChJUQVNLX1NUQVRFX1NUT1BQRUQQAhIXChNUQVNLX1NUQVRFX0ZJTklTSEVEEAMSFQoRVEFTS19TVEFURV9QQVVTRUQQBCr7AQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRFX1JVTk5JTkcQARIbChdSVU5fU1RBVEVfQVNZTkNfV0FJVElORxACEhcKE1JVTl9TVEFURV9TVUNDRUVERUQQAxIUChBSVU5fU1RBVEVfRkFJTEVEEAQSFQoRUlVOX1NUQVRFX0FCT1JURUQQBRIVChFSVU5fU1RBVEVfVElNRU9VVBAGEhQKEFJVTl9TVEFURV9LSUxMRUQQBxIWChJSVU5fU1RBVEVfQ0FOQ0VMRUQQCBIVChFSVU5fU1RBVEVfUEVORElORxAJMrAICgtUYXNrU2VydmljZRJTCgdBZGRUYXNrEhsuZWFzeXRhc2sudjEuQWRkVGFza1JlcXVlc3QaHC5lYXN5dGFzay52MS5BZGRUYXNrUmVzcG9uc2UiDYq1GAkvYWRkX3Rhc2sSVwoIU3RvcFRhc2sSHC5lYXN5dGFzay52MS5TdG9wVGFza1JlcXVlc3QaHS5lYXN5dGFzay52MS5TdG9wVGFza1Jlc3BvbnNlIg6KtRgKL3N0b3BfdGFzaxJjCgtDb25maXJtVGFzaxIfLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVxdWVzdBogLmVhc3l0YXNrLnYxLkNvbmZpcm1UYXNrUmVzcG9uc2UiEYq1GA0vY29uZmlybV90YXNrEkQKB0dldFRhc2sSGy5lYXN5dGFzay52MS5HZXRUYXNrUmVxdWVzdBocLmVhc3l0YXNrLnYxLkdldFRhc2tSZXNwb25zZRJKCglMaXN0VGFza3MSHS5lYXN5dGFzay52MS5MaXN0VGFza3NSZXF1ZXN0Gh4uZWFzeXRhc2sudjEuTGlzdFRhc2tzUmVzcG9uc2USUwoMTGlzdFRhc2tMb2dzEiAuZWFzeXRhc2sudjEuTGlzdFRhc2tMb2dzUmVxdWVzdBohLmVhc3l0YXNrLnYxLkxpc3RUYXNrTG9nc1Jlc3BvbnNlElwKD1ByZXZpZXdTY2hlZHVsZRIjLmVhc3l0YXNrLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJC5lYXN5dGFzay52MS5QcmV2aWV3U2NoZWR1bGVSZXNwb25zZRJHCghHZXRTdGF0cxIcLmVhc3l0YXNrLnYxLkdldFN0YXRzUmVxdWVzdBodLmVhc3l0YXNrLnYxLkdldFN0YXRzUmVzcG9uc2USSgoJUGF1c2VUYXNrEh0uZWFzeXRhc2sudjEuUGF1c2VUYXNrUmVxdWVzdBoeLmVhc3l0YXNrLnYxLlBhdXNlVGFza1Jlc3BvbnNlEk0KClJlc3VtZVRhc2sSHi5lYXN5dGFzay52MS5SZXN1bWVUYXNrUmVxdWVzdBofLmVhc3l0YXNrLnYxLlJlc3VtZVRhc2tSZXNwb25zZRJQCgtUcmlnZ2VyVGFzaxIfLmVhc3l0YXNrLnYxLlRyaWdnZXJUYXNrUmVxdWVzdBogLmVhc3l0YXNrLnYxLlRyaWdnZXJUYXNrUmVzcG9uc2USRAoHS2lsbFJ1bhIbLmVhc3l0YXNrLnYxLktpbGxSdW5SZXF1ZXN0GhwuZWFzeXRhc2sudjEuS2lsbFJ1blJlc3BvbnNlEk0KCkRlbGV0ZVRhc2sSHi5lYXN5dGFzay52MS5EZWxldGVUYXNrUmVxdWVzdBofLmVhc3l0YXNrLnYxLkRlbGV0ZVRhc2tSZXNwb25zZUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * Retries of a failed, errored or timed-out run: attempt n+1 waits
@@ -420,6 +420,19 @@ export type Task = Message<"easytask.v1.Task"> & {
    * @generated from field: easytask.v1.RouteStrategy route_strategy = 26;
    */
   routeStrategy: RouteStrategy;
+
+  /**
+   * The state of the task's latest run (ListTasks, GetTask); unspecified
+   * before the first.
+   *
+   * @generated from field: easytask.v1.RunState last_run_state = 27;
+   */
+  lastRunState: RunState;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_started_at = 28;
+   */
+  lastRunStartedAt?: Timestamp | undefined;
 };
 
 /**
@@ -494,6 +507,13 @@ export type ListTasksRequest = Message<"easytask.v1.ListTasksRequest"> & {
    * @generated from field: easytask.v1.TaskState state = 4;
    */
   state: TaskState;
+
+  /**
+   * Only tasks whose name or biz_id contains this text (ignoring ASCII case).
+   *
+   * @generated from field: string query = 5;
+   */
+  query: string;
 };
 
 /**
@@ -622,6 +642,13 @@ export type TaskLog = Message<"easytask.v1.TaskLog"> & {
    * @generated from field: google.protobuf.Timestamp deadline_at = 16;
    */
   deadlineAt?: Timestamp | undefined;
+
+  /**
+   * The task's name.
+   *
+   * @generated from field: string task_name = 17;
+   */
+  taskName: string;
 };
 
 /**
@@ -636,6 +663,8 @@ export const TaskLogSchema: GenMessage<TaskLog> = /*@__PURE__*/
  */
 export type ListTaskLogsRequest = Message<"easytask.v1.ListTaskLogsRequest"> & {
   /**
+   * Only this task's runs; 0 means every task's.
+   *
    * @generated from field: int64 task_id = 1;
    */
   taskId: bigint;
@@ -651,6 +680,27 @@ export type ListTaskLogsRequest = Message<"easytask.v1.ListTaskLogsRequest"> & {
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * Only runs in this state.
+   *
+   * @generated from field: easytask.v1.RunState state = 4;
+   */
+  state: RunState;
+
+  /**
+   * Only runs started at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp started_from = 5;
+   */
+  startedFrom?: Timestamp | undefined;
+
+  /**
+   * Only runs started before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp started_before = 6;
+   */
+  startedBefore?: Timestamp | undefined;
 };
 
 /**
@@ -840,6 +890,264 @@ export type DeleteTaskResponse = Message<"easytask.v1.DeleteTaskResponse"> & {
  */
 export const DeleteTaskResponseSchema: GenMessage<DeleteTaskResponse> = /*@__PURE__*/
   messageDesc(file_easytask_v1_task, 24);
+
+/**
+ * @generated from message easytask.v1.PreviewScheduleRequest
+ */
+export type PreviewScheduleRequest = Message<"easytask.v1.PreviewScheduleRequest"> & {
+  /**
+   * The schedule of this task from its next fire time (as stored, with its
+   * end_at and max_run_times); the other fields are then ignored.
+   *
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+
+  /**
+   * The schedule fields as in AddTaskRequest, checked the same way (an
+   * invalid one is refused with invalid_argument naming the field).
+   *
+   * @generated from field: easytask.v1.SchedMode sched_mode = 2;
+   */
+  schedMode: SchedMode;
+
+  /**
+   * @generated from field: string time_cron = 3;
+   */
+  timeCron: string;
+
+  /**
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: uint32 time_interval_sec = 5;
+   */
+  timeIntervalSec: number;
+
+  /**
+   * @generated from field: int64 time_spec_at = 6;
+   */
+  timeSpecAt: bigint;
+
+  /**
+   * @generated from field: int64 start_at = 7;
+   */
+  startAt: bigint;
+
+  /**
+   * @generated from field: int64 end_at = 8;
+   */
+  endAt: bigint;
+
+  /**
+   * How many fire times; 0 means 5, at most 100.
+   *
+   * @generated from field: uint32 count = 9;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message easytask.v1.PreviewScheduleRequest.
+ * Use `create(PreviewScheduleRequestSchema)` to create a new message.
+ */
+export const PreviewScheduleRequestSchema: GenMessage<PreviewScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 25);
+
+/**
+ * @generated from message easytask.v1.PreviewScheduleResponse
+ */
+export type PreviewScheduleResponse = Message<"easytask.v1.PreviewScheduleResponse"> & {
+  /**
+   * The next fire times, earliest first; fewer than count when the schedule
+   * ends. FIXED_DELAY gives only the first (the later ones depend on how
+   * long the runs take).
+   *
+   * @generated from field: repeated google.protobuf.Timestamp fire_times = 1;
+   */
+  fireTimes: Timestamp[];
+};
+
+/**
+ * Describes the message easytask.v1.PreviewScheduleResponse.
+ * Use `create(PreviewScheduleResponseSchema)` to create a new message.
+ */
+export const PreviewScheduleResponseSchema: GenMessage<PreviewScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 26);
+
+/**
+ * @generated from message easytask.v1.GetStatsRequest
+ */
+export type GetStatsRequest = Message<"easytask.v1.GetStatsRequest"> & {
+};
+
+/**
+ * Describes the message easytask.v1.GetStatsRequest.
+ * Use `create(GetStatsRequestSchema)` to create a new message.
+ */
+export const GetStatsRequestSchema: GenMessage<GetStatsRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 27);
+
+/**
+ * The runs that started in one minute.
+ *
+ * @generated from message easytask.v1.MinuteStats
+ */
+export type MinuteStats = Message<"easytask.v1.MinuteStats"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp minute = 1;
+   */
+  minute?: Timestamp | undefined;
+
+  /**
+   * @generated from field: uint32 fires = 2;
+   */
+  fires: number;
+
+  /**
+   * Runs that ended FAILED or TIMEOUT.
+   *
+   * @generated from field: uint32 failures = 3;
+   */
+  failures: number;
+
+  /**
+   * 99th percentile of started_at minus due_at, in milliseconds.
+   *
+   * @generated from field: uint32 lateness_p99_ms = 4;
+   */
+  latenessP99Ms: number;
+};
+
+/**
+ * Describes the message easytask.v1.MinuteStats.
+ * Use `create(MinuteStatsSchema)` to create a new message.
+ */
+export const MinuteStatsSchema: GenMessage<MinuteStats> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 28);
+
+/**
+ * A task with failed or timed-out runs in the last hour.
+ *
+ * @generated from message easytask.v1.FailingTask
+ */
+export type FailingTask = Message<"easytask.v1.FailingTask"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string srv_name = 3;
+   */
+  srvName: string;
+
+  /**
+   * @generated from field: uint32 failures = 4;
+   */
+  failures: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_failure_at = 5;
+   */
+  lastFailureAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message easytask.v1.FailingTask.
+ * Use `create(FailingTaskSchema)` to create a new message.
+ */
+export const FailingTaskSchema: GenMessage<FailingTask> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 29);
+
+/**
+ * @generated from message easytask.v1.GetStatsResponse
+ */
+export type GetStatsResponse = Message<"easytask.v1.GetStatsResponse"> & {
+  /**
+   * @generated from field: uint32 tasks_scheduled = 1;
+   */
+  tasksScheduled: number;
+
+  /**
+   * @generated from field: uint32 tasks_paused = 2;
+   */
+  tasksPaused: number;
+
+  /**
+   * @generated from field: uint32 tasks_stopped = 3;
+   */
+  tasksStopped: number;
+
+  /**
+   * @generated from field: uint32 tasks_finished = 4;
+   */
+  tasksFinished: number;
+
+  /**
+   * @generated from field: uint32 task_servers = 5;
+   */
+  taskServers: number;
+
+  /**
+   * @generated from field: uint32 routes = 6;
+   */
+  routes: number;
+
+  /**
+   * Routes whose last heartbeat failed (not evicted yet).
+   *
+   * @generated from field: uint32 routes_unhealthy = 7;
+   */
+  routesUnhealthy: number;
+
+  /**
+   * Routes evicted after failed heartbeats and not registered again.
+   *
+   * @generated from field: uint32 routes_evicted = 8;
+   */
+  routesEvicted: number;
+
+  /**
+   * The last 60 minutes, oldest first, the current minute last.
+   *
+   * @generated from field: repeated easytask.v1.MinuteStats minutes = 9;
+   */
+  minutes: MinuteStats[];
+
+  /**
+   * Over the whole hour.
+   *
+   * @generated from field: uint32 fires_last_hour = 10;
+   */
+  firesLastHour: number;
+
+  /**
+   * @generated from field: uint32 lateness_p99_ms_last_hour = 11;
+   */
+  latenessP99MsLastHour: number;
+
+  /**
+   * Most failures first, at most 20.
+   *
+   * @generated from field: repeated easytask.v1.FailingTask failing_tasks = 12;
+   */
+  failingTasks: FailingTask[];
+};
+
+/**
+ * Describes the message easytask.v1.GetStatsResponse.
+ * Use `create(GetStatsResponseSchema)` to create a new message.
+ */
+export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 30);
 
 /**
  * @generated from enum easytask.v1.SchedMode
@@ -1198,6 +1506,9 @@ export const TaskService: GenService<{
     output: typeof GetTaskResponseSchema;
   },
   /**
+   * Tasks by id, a page at a time, filtered by task server, state and a
+   * search of name and biz_id.
+   *
    * @generated from rpc easytask.v1.TaskService.ListTasks
    */
   listTasks: {
@@ -1206,7 +1517,8 @@ export const TaskService: GenService<{
     output: typeof ListTasksResponseSchema;
   },
   /**
-   * The runs of one task, newest first.
+   * Runs (one row per attempt), newest first: of one task, or of every task,
+   * filtered by state and start time.
    *
    * @generated from rpc easytask.v1.TaskService.ListTaskLogs
    */
@@ -1214,6 +1526,28 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof ListTaskLogsRequestSchema;
     output: typeof ListTaskLogsResponseSchema;
+  },
+  /**
+   * The next fire times of a schedule: of an existing task (task_id), or of
+   * the schedule fields as AddTask takes them, to check one before adding it.
+   *
+   * @generated from rpc easytask.v1.TaskService.PreviewSchedule
+   */
+  previewSchedule: {
+    methodKind: "unary";
+    input: typeof PreviewScheduleRequestSchema;
+    output: typeof PreviewScheduleResponseSchema;
+  },
+  /**
+   * Counts of tasks and routes, and the runs of the last hour per minute
+   * (fires, failures, lateness), for dashboards.
+   *
+   * @generated from rpc easytask.v1.TaskService.GetStats
+   */
+  getStats: {
+    methodKind: "unary";
+    input: typeof GetStatsRequestSchema;
+    output: typeof GetStatsResponseSchema;
   },
   /**
    * Stops scheduling the task until ResumeTask; its history stays.

@@ -330,10 +330,13 @@ func (x *ListTaskServersResponse) GetTaskServers() []*TaskServer {
 }
 
 type TaskServer struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskServerId  int64                  `protobuf:"varint,1,opt,name=task_server_id,json=taskServerId,proto3" json:"task_server_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Routes        []*Route               `protobuf:"bytes,3,rep,name=routes,proto3" json:"routes,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TaskServerId int64                  `protobuf:"varint,1,opt,name=task_server_id,json=taskServerId,proto3" json:"task_server_id,omitempty"`
+	Name         string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Routes       []*Route               `protobuf:"bytes,3,rep,name=routes,proto3" json:"routes,omitempty"`
+	// Routes evicted after failed heartbeats (they get no callbacks), until
+	// registered again with AddTaskServer or dismissed with DelTaskServer.
+	EvictedRoutes []*Route `protobuf:"bytes,4,rep,name=evicted_routes,json=evictedRoutes,proto3" json:"evicted_routes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -389,6 +392,13 @@ func (x *TaskServer) GetRoutes() []*Route {
 	return nil
 }
 
+func (x *TaskServer) GetEvictedRoutes() []*Route {
+	if x != nil {
+		return x.EvictedRoutes
+	}
+	return nil
+}
+
 type Route struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	RouteId             int64                  `protobuf:"varint,1,opt,name=route_id,json=routeId,proto3" json:"route_id,omitempty"`
@@ -401,8 +411,10 @@ type Route struct {
 	FailedHealthChecks uint32                 `protobuf:"varint,7,opt,name=failed_health_checks,json=failedHealthChecks,proto3" json:"failed_health_checks,omitempty"`
 	LastHeartbeatAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_heartbeat_at,json=lastHeartbeatAt,proto3" json:"last_heartbeat_at,omitempty"`
 	CreatedAt          *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Set on evicted_routes: when the route was evicted.
+	EvictedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=evicted_at,json=evictedAt,proto3" json:"evicted_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Route) Reset() {
@@ -498,6 +510,13 @@ func (x *Route) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Route) GetEvictedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EvictedAt
+	}
+	return nil
+}
+
 var File_easytask_v1_registry_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_registry_proto_rawDesc = "" +
@@ -519,12 +538,13 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\x15DelTaskServerResponse\"\x18\n" +
 	"\x16ListTaskServersRequest\"U\n" +
 	"\x17ListTaskServersResponse\x12:\n" +
-	"\ftask_servers\x18\x01 \x03(\v2\x17.easytask.v1.TaskServerR\vtaskServers\"r\n" +
+	"\ftask_servers\x18\x01 \x03(\v2\x17.easytask.v1.TaskServerR\vtaskServers\"\xad\x01\n" +
 	"\n" +
 	"TaskServer\x12$\n" +
 	"\x0etask_server_id\x18\x01 \x01(\x03R\ftaskServerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
-	"\x06routes\x18\x03 \x03(\v2\x12.easytask.v1.RouteR\x06routes\"\xfe\x02\n" +
+	"\x06routes\x18\x03 \x03(\v2\x12.easytask.v1.RouteR\x06routes\x129\n" +
+	"\x0eevicted_routes\x18\x04 \x03(\v2\x12.easytask.v1.RouteR\revictedRoutes\"\xb9\x03\n" +
 	"\x05Route\x12\x19\n" +
 	"\broute_id\x18\x01 \x01(\x03R\arouteId\x12\x16\n" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
@@ -535,7 +555,9 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\x14failed_health_checks\x18\a \x01(\rR\x12failedHealthChecks\x12F\n" +
 	"\x11last_heartbeat_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x0flastHeartbeatAt\x129\n" +
 	"\n" +
-	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt2\xcb\x02\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"evicted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tevictedAt2\xcb\x02\n" +
 	"\x0fRegistryService\x12l\n" +
 	"\rAddTaskServer\x12!.easytask.v1.AddTaskServerRequest\x1a\".easytask.v1.AddTaskServerResponse\"\x14\x8a\xb5\x18\x10/add_task_server\x12l\n" +
 	"\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12\\\n" +
@@ -568,19 +590,21 @@ var file_easytask_v1_registry_proto_goTypes = []any{
 var file_easytask_v1_registry_proto_depIdxs = []int32{
 	6, // 0: easytask.v1.ListTaskServersResponse.task_servers:type_name -> easytask.v1.TaskServer
 	7, // 1: easytask.v1.TaskServer.routes:type_name -> easytask.v1.Route
-	8, // 2: easytask.v1.Route.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	8, // 3: easytask.v1.Route.created_at:type_name -> google.protobuf.Timestamp
-	0, // 4: easytask.v1.RegistryService.AddTaskServer:input_type -> easytask.v1.AddTaskServerRequest
-	2, // 5: easytask.v1.RegistryService.DelTaskServer:input_type -> easytask.v1.DelTaskServerRequest
-	4, // 6: easytask.v1.RegistryService.ListTaskServers:input_type -> easytask.v1.ListTaskServersRequest
-	1, // 7: easytask.v1.RegistryService.AddTaskServer:output_type -> easytask.v1.AddTaskServerResponse
-	3, // 8: easytask.v1.RegistryService.DelTaskServer:output_type -> easytask.v1.DelTaskServerResponse
-	5, // 9: easytask.v1.RegistryService.ListTaskServers:output_type -> easytask.v1.ListTaskServersResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	7, // 2: easytask.v1.TaskServer.evicted_routes:type_name -> easytask.v1.Route
+	8, // 3: easytask.v1.Route.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	8, // 4: easytask.v1.Route.created_at:type_name -> google.protobuf.Timestamp
+	8, // 5: easytask.v1.Route.evicted_at:type_name -> google.protobuf.Timestamp
+	0, // 6: easytask.v1.RegistryService.AddTaskServer:input_type -> easytask.v1.AddTaskServerRequest
+	2, // 7: easytask.v1.RegistryService.DelTaskServer:input_type -> easytask.v1.DelTaskServerRequest
+	4, // 8: easytask.v1.RegistryService.ListTaskServers:input_type -> easytask.v1.ListTaskServersRequest
+	1, // 9: easytask.v1.RegistryService.AddTaskServer:output_type -> easytask.v1.AddTaskServerResponse
+	3, // 10: easytask.v1.RegistryService.DelTaskServer:output_type -> easytask.v1.DelTaskServerResponse
+	5, // 11: easytask.v1.RegistryService.ListTaskServers:output_type -> easytask.v1.ListTaskServersResponse
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_easytask_v1_registry_proto_init() }

@@ -939,8 +939,12 @@ type Task struct {
 	StartAt           int64                  `protobuf:"varint,24,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
 	EndAt             int64                  `protobuf:"varint,25,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
 	RouteStrategy     RouteStrategy          `protobuf:"varint,26,opt,name=route_strategy,json=routeStrategy,proto3,enum=easytask.v1.RouteStrategy" json:"route_strategy,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The state of the task's latest run (ListTasks, GetTask); unspecified
+	// before the first.
+	LastRunState     RunState               `protobuf:"varint,27,opt,name=last_run_state,json=lastRunState,proto3,enum=easytask.v1.RunState" json:"last_run_state,omitempty"`
+	LastRunStartedAt *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=last_run_started_at,json=lastRunStartedAt,proto3" json:"last_run_started_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1155,6 +1159,20 @@ func (x *Task) GetRouteStrategy() RouteStrategy {
 	return RouteStrategy_ROUTE_STRATEGY_UNSPECIFIED
 }
 
+func (x *Task) GetLastRunState() RunState {
+	if x != nil {
+		return x.LastRunState
+	}
+	return RunState_RUN_STATE_UNSPECIFIED
+}
+
+func (x *Task) GetLastRunStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastRunStartedAt
+	}
+	return nil
+}
+
 type GetTaskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TaskId        int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
@@ -1252,7 +1270,9 @@ type ListTasksRequest struct {
 	// Only tasks of this task server.
 	SrvName string `protobuf:"bytes,3,opt,name=srv_name,json=srvName,proto3" json:"srv_name,omitempty"`
 	// Only tasks in this state.
-	State         TaskState `protobuf:"varint,4,opt,name=state,proto3,enum=easytask.v1.TaskState" json:"state,omitempty"`
+	State TaskState `protobuf:"varint,4,opt,name=state,proto3,enum=easytask.v1.TaskState" json:"state,omitempty"`
+	// Only tasks whose name or biz_id contains this text (ignoring ASCII case).
+	Query         string `protobuf:"bytes,5,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1313,6 +1333,13 @@ func (x *ListTasksRequest) GetState() TaskState {
 		return x.State
 	}
 	return TaskState_TASK_STATE_UNSPECIFIED
+}
+
+func (x *ListTasksRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
 }
 
 type ListTasksResponse struct {
@@ -1391,7 +1418,9 @@ type TaskLog struct {
 	FinishedAt  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
 	ConfirmedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
 	// When an open run times out.
-	DeadlineAt    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=deadline_at,json=deadlineAt,proto3" json:"deadline_at,omitempty"`
+	DeadlineAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=deadline_at,json=deadlineAt,proto3" json:"deadline_at,omitempty"`
+	// The task's name.
+	TaskName      string `protobuf:"bytes,17,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1538,12 +1567,26 @@ func (x *TaskLog) GetDeadlineAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *TaskLog) GetTaskName() string {
+	if x != nil {
+		return x.TaskName
+	}
+	return ""
+}
+
 type ListTaskLogsRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	TaskId int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this task's runs; 0 means every task's.
+	TaskId int64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
 	// At most 1000; 0 means 100.
-	PageSize      uint32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  uint32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only runs in this state.
+	State RunState `protobuf:"varint,4,opt,name=state,proto3,enum=easytask.v1.RunState" json:"state,omitempty"`
+	// Only runs started at or after this time.
+	StartedFrom *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=started_from,json=startedFrom,proto3" json:"started_from,omitempty"`
+	// Only runs started before this time.
+	StartedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=started_before,json=startedBefore,proto3" json:"started_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1597,6 +1640,27 @@ func (x *ListTaskLogsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListTaskLogsRequest) GetState() RunState {
+	if x != nil {
+		return x.State
+	}
+	return RunState_RUN_STATE_UNSPECIFIED
+}
+
+func (x *ListTaskLogsRequest) GetStartedFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedFrom
+	}
+	return nil
+}
+
+func (x *ListTaskLogsRequest) GetStartedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedBefore
+	}
+	return nil
 }
 
 type ListTaskLogsResponse struct {
@@ -2067,6 +2131,487 @@ func (*DeleteTaskResponse) Descriptor() ([]byte, []int) {
 	return file_easytask_v1_task_proto_rawDescGZIP(), []int{24}
 }
 
+type PreviewScheduleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The schedule of this task from its next fire time (as stored, with its
+	// end_at and max_run_times); the other fields are then ignored.
+	TaskId int64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The schedule fields as in AddTaskRequest, checked the same way (an
+	// invalid one is refused with invalid_argument naming the field).
+	SchedMode       SchedMode `protobuf:"varint,2,opt,name=sched_mode,json=schedMode,proto3,enum=easytask.v1.SchedMode" json:"sched_mode,omitempty"`
+	TimeCron        string    `protobuf:"bytes,3,opt,name=time_cron,json=timeCron,proto3" json:"time_cron,omitempty"`
+	TimeZone        string    `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	TimeIntervalSec uint32    `protobuf:"varint,5,opt,name=time_interval_sec,json=timeIntervalSec,proto3" json:"time_interval_sec,omitempty"`
+	TimeSpecAt      int64     `protobuf:"varint,6,opt,name=time_spec_at,json=timeSpecAt,proto3" json:"time_spec_at,omitempty"`
+	StartAt         int64     `protobuf:"varint,7,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	EndAt           int64     `protobuf:"varint,8,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
+	// How many fire times; 0 means 5, at most 100.
+	Count         uint32 `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewScheduleRequest) Reset() {
+	*x = PreviewScheduleRequest{}
+	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewScheduleRequest) ProtoMessage() {}
+
+func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
+func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *PreviewScheduleRequest) GetTaskId() int64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *PreviewScheduleRequest) GetSchedMode() SchedMode {
+	if x != nil {
+		return x.SchedMode
+	}
+	return SchedMode_SCHED_MODE_UNSPECIFIED
+}
+
+func (x *PreviewScheduleRequest) GetTimeCron() string {
+	if x != nil {
+		return x.TimeCron
+	}
+	return ""
+}
+
+func (x *PreviewScheduleRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *PreviewScheduleRequest) GetTimeIntervalSec() uint32 {
+	if x != nil {
+		return x.TimeIntervalSec
+	}
+	return 0
+}
+
+func (x *PreviewScheduleRequest) GetTimeSpecAt() int64 {
+	if x != nil {
+		return x.TimeSpecAt
+	}
+	return 0
+}
+
+func (x *PreviewScheduleRequest) GetStartAt() int64 {
+	if x != nil {
+		return x.StartAt
+	}
+	return 0
+}
+
+func (x *PreviewScheduleRequest) GetEndAt() int64 {
+	if x != nil {
+		return x.EndAt
+	}
+	return 0
+}
+
+func (x *PreviewScheduleRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type PreviewScheduleResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next fire times, earliest first; fewer than count when the schedule
+	// ends. FIXED_DELAY gives only the first (the later ones depend on how
+	// long the runs take).
+	FireTimes     []*timestamppb.Timestamp `protobuf:"bytes,1,rep,name=fire_times,json=fireTimes,proto3" json:"fire_times,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewScheduleResponse) Reset() {
+	*x = PreviewScheduleResponse{}
+	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewScheduleResponse) ProtoMessage() {}
+
+func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
+func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PreviewScheduleResponse) GetFireTimes() []*timestamppb.Timestamp {
+	if x != nil {
+		return x.FireTimes
+	}
+	return nil
+}
+
+type GetStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStatsRequest) Reset() {
+	*x = GetStatsRequest{}
+	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStatsRequest) ProtoMessage() {}
+
+func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetStatsRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{27}
+}
+
+// The runs that started in one minute.
+type MinuteStats struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Minute *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=minute,proto3" json:"minute,omitempty"`
+	Fires  uint32                 `protobuf:"varint,2,opt,name=fires,proto3" json:"fires,omitempty"`
+	// Runs that ended FAILED or TIMEOUT.
+	Failures uint32 `protobuf:"varint,3,opt,name=failures,proto3" json:"failures,omitempty"`
+	// 99th percentile of started_at minus due_at, in milliseconds.
+	LatenessP99Ms uint32 `protobuf:"varint,4,opt,name=lateness_p99_ms,json=latenessP99Ms,proto3" json:"lateness_p99_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MinuteStats) Reset() {
+	*x = MinuteStats{}
+	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MinuteStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MinuteStats) ProtoMessage() {}
+
+func (x *MinuteStats) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MinuteStats.ProtoReflect.Descriptor instead.
+func (*MinuteStats) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *MinuteStats) GetMinute() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Minute
+	}
+	return nil
+}
+
+func (x *MinuteStats) GetFires() uint32 {
+	if x != nil {
+		return x.Fires
+	}
+	return 0
+}
+
+func (x *MinuteStats) GetFailures() uint32 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *MinuteStats) GetLatenessP99Ms() uint32 {
+	if x != nil {
+		return x.LatenessP99Ms
+	}
+	return 0
+}
+
+// A task with failed or timed-out runs in the last hour.
+type FailingTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TaskId        int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	SrvName       string                 `protobuf:"bytes,3,opt,name=srv_name,json=srvName,proto3" json:"srv_name,omitempty"`
+	Failures      uint32                 `protobuf:"varint,4,opt,name=failures,proto3" json:"failures,omitempty"`
+	LastFailureAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_failure_at,json=lastFailureAt,proto3" json:"last_failure_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailingTask) Reset() {
+	*x = FailingTask{}
+	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailingTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailingTask) ProtoMessage() {}
+
+func (x *FailingTask) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailingTask.ProtoReflect.Descriptor instead.
+func (*FailingTask) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *FailingTask) GetTaskId() int64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *FailingTask) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FailingTask) GetSrvName() string {
+	if x != nil {
+		return x.SrvName
+	}
+	return ""
+}
+
+func (x *FailingTask) GetFailures() uint32 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *FailingTask) GetLastFailureAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastFailureAt
+	}
+	return nil
+}
+
+type GetStatsResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	TasksScheduled uint32                 `protobuf:"varint,1,opt,name=tasks_scheduled,json=tasksScheduled,proto3" json:"tasks_scheduled,omitempty"`
+	TasksPaused    uint32                 `protobuf:"varint,2,opt,name=tasks_paused,json=tasksPaused,proto3" json:"tasks_paused,omitempty"`
+	TasksStopped   uint32                 `protobuf:"varint,3,opt,name=tasks_stopped,json=tasksStopped,proto3" json:"tasks_stopped,omitempty"`
+	TasksFinished  uint32                 `protobuf:"varint,4,opt,name=tasks_finished,json=tasksFinished,proto3" json:"tasks_finished,omitempty"`
+	TaskServers    uint32                 `protobuf:"varint,5,opt,name=task_servers,json=taskServers,proto3" json:"task_servers,omitempty"`
+	Routes         uint32                 `protobuf:"varint,6,opt,name=routes,proto3" json:"routes,omitempty"`
+	// Routes whose last heartbeat failed (not evicted yet).
+	RoutesUnhealthy uint32 `protobuf:"varint,7,opt,name=routes_unhealthy,json=routesUnhealthy,proto3" json:"routes_unhealthy,omitempty"`
+	// Routes evicted after failed heartbeats and not registered again.
+	RoutesEvicted uint32 `protobuf:"varint,8,opt,name=routes_evicted,json=routesEvicted,proto3" json:"routes_evicted,omitempty"`
+	// The last 60 minutes, oldest first, the current minute last.
+	Minutes []*MinuteStats `protobuf:"bytes,9,rep,name=minutes,proto3" json:"minutes,omitempty"`
+	// Over the whole hour.
+	FiresLastHour         uint32 `protobuf:"varint,10,opt,name=fires_last_hour,json=firesLastHour,proto3" json:"fires_last_hour,omitempty"`
+	LatenessP99MsLastHour uint32 `protobuf:"varint,11,opt,name=lateness_p99_ms_last_hour,json=latenessP99MsLastHour,proto3" json:"lateness_p99_ms_last_hour,omitempty"`
+	// Most failures first, at most 20.
+	FailingTasks  []*FailingTask `protobuf:"bytes,12,rep,name=failing_tasks,json=failingTasks,proto3" json:"failing_tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStatsResponse) Reset() {
+	*x = GetStatsResponse{}
+	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStatsResponse) ProtoMessage() {}
+
+func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetStatsResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetStatsResponse) GetTasksScheduled() uint32 {
+	if x != nil {
+		return x.TasksScheduled
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetTasksPaused() uint32 {
+	if x != nil {
+		return x.TasksPaused
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetTasksStopped() uint32 {
+	if x != nil {
+		return x.TasksStopped
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetTasksFinished() uint32 {
+	if x != nil {
+		return x.TasksFinished
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetTaskServers() uint32 {
+	if x != nil {
+		return x.TaskServers
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetRoutes() uint32 {
+	if x != nil {
+		return x.Routes
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetRoutesUnhealthy() uint32 {
+	if x != nil {
+		return x.RoutesUnhealthy
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetRoutesEvicted() uint32 {
+	if x != nil {
+		return x.RoutesEvicted
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetMinutes() []*MinuteStats {
+	if x != nil {
+		return x.Minutes
+	}
+	return nil
+}
+
+func (x *GetStatsResponse) GetFiresLastHour() uint32 {
+	if x != nil {
+		return x.FiresLastHour
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetLatenessP99MsLastHour() uint32 {
+	if x != nil {
+		return x.LatenessP99MsLastHour
+	}
+	return 0
+}
+
+func (x *GetStatsResponse) GetFailingTasks() []*FailingTask {
+	if x != nil {
+		return x.FailingTasks
+	}
+	return nil
+}
+
 var File_easytask_v1_task_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_task_proto_rawDesc = "" +
@@ -2115,7 +2660,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x14\n" +
 	"\x05extra\x18\x03 \x01(\tR\x05extra\x12$\n" +
 	"\x0etask_run_times\x18\x04 \x01(\rR\ftaskRunTimes\"\x15\n" +
-	"\x13ConfirmTaskResponse\"\xb4\b\n" +
+	"\x13ConfirmTaskResponse\"\xbc\t\n" +
 	"\x04Task\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +
@@ -2149,20 +2694,23 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\rmax_run_times\x18\x17 \x01(\rR\vmaxRunTimes\x12\x19\n" +
 	"\bstart_at\x18\x18 \x01(\x03R\astartAt\x12\x15\n" +
 	"\x06end_at\x18\x19 \x01(\x03R\x05endAt\x12A\n" +
-	"\x0eroute_strategy\x18\x1a \x01(\x0e2\x1a.easytask.v1.RouteStrategyR\rrouteStrategy\")\n" +
+	"\x0eroute_strategy\x18\x1a \x01(\x0e2\x1a.easytask.v1.RouteStrategyR\rrouteStrategy\x12;\n" +
+	"\x0elast_run_state\x18\x1b \x01(\x0e2\x15.easytask.v1.RunStateR\flastRunState\x12I\n" +
+	"\x13last_run_started_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\x10lastRunStartedAt\")\n" +
 	"\x0eGetTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"8\n" +
 	"\x0fGetTaskResponse\x12%\n" +
-	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\x97\x01\n" +
+	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\xad\x01\n" +
 	"\x10ListTasksRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x19\n" +
 	"\bsrv_name\x18\x03 \x01(\tR\asrvName\x12,\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\"d\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x14\n" +
+	"\x05query\x18\x05 \x01(\tR\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xeb\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x05\n" +
 	"\aTaskLog\x12\x1e\n" +
 	"\vtask_log_id\x18\x01 \x01(\x03R\ttaskLogId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\x03R\x06taskId\x12\x1b\n" +
@@ -2185,12 +2733,16 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"finishedAt\x12=\n" +
 	"\fconfirmed_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12;\n" +
 	"\vdeadline_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"deadlineAt\"j\n" +
+	"deadlineAt\x12\x1b\n" +
+	"\ttask_name\x18\x11 \x01(\tR\btaskName\"\x99\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"q\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12+\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x15.easytask.v1.RunStateR\x05state\x12=\n" +
+	"\fstarted_from\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vstartedFrom\x12A\n" +
+	"\x0estarted_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rstartedBefore\"q\n" +
 	"\x14ListTaskLogsResponse\x121\n" +
 	"\ttask_logs\x18\x01 \x03(\v2\x14.easytask.v1.TaskLogR\btaskLogs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
@@ -2210,7 +2762,48 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0fKillRunResponse\",\n" +
 	"\x11DeleteTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x14\n" +
-	"\x12DeleteTaskResponse*\x84\x01\n" +
+	"\x12DeleteTaskResponse\"\xb8\x02\n" +
+	"\x16PreviewScheduleRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x125\n" +
+	"\n" +
+	"sched_mode\x18\x02 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12\x1b\n" +
+	"\ttime_cron\x18\x03 \x01(\tR\btimeCron\x12\x1b\n" +
+	"\ttime_zone\x18\x04 \x01(\tR\btimeZone\x12*\n" +
+	"\x11time_interval_sec\x18\x05 \x01(\rR\x0ftimeIntervalSec\x12 \n" +
+	"\ftime_spec_at\x18\x06 \x01(\x03R\n" +
+	"timeSpecAt\x12\x19\n" +
+	"\bstart_at\x18\a \x01(\x03R\astartAt\x12\x15\n" +
+	"\x06end_at\x18\b \x01(\x03R\x05endAt\x12\x14\n" +
+	"\x05count\x18\t \x01(\rR\x05count\"T\n" +
+	"\x17PreviewScheduleResponse\x129\n" +
+	"\n" +
+	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\x11\n" +
+	"\x0fGetStatsRequest\"\x9b\x01\n" +
+	"\vMinuteStats\x122\n" +
+	"\x06minute\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06minute\x12\x14\n" +
+	"\x05fires\x18\x02 \x01(\rR\x05fires\x12\x1a\n" +
+	"\bfailures\x18\x03 \x01(\rR\bfailures\x12&\n" +
+	"\x0flateness_p99_ms\x18\x04 \x01(\rR\rlatenessP99Ms\"\xb5\x01\n" +
+	"\vFailingTask\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +
+	"\bsrv_name\x18\x03 \x01(\tR\asrvName\x12\x1a\n" +
+	"\bfailures\x18\x04 \x01(\rR\bfailures\x12B\n" +
+	"\x0flast_failure_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rlastFailureAt\"\x8c\x04\n" +
+	"\x10GetStatsResponse\x12'\n" +
+	"\x0ftasks_scheduled\x18\x01 \x01(\rR\x0etasksScheduled\x12!\n" +
+	"\ftasks_paused\x18\x02 \x01(\rR\vtasksPaused\x12#\n" +
+	"\rtasks_stopped\x18\x03 \x01(\rR\ftasksStopped\x12%\n" +
+	"\x0etasks_finished\x18\x04 \x01(\rR\rtasksFinished\x12!\n" +
+	"\ftask_servers\x18\x05 \x01(\rR\vtaskServers\x12\x16\n" +
+	"\x06routes\x18\x06 \x01(\rR\x06routes\x12)\n" +
+	"\x10routes_unhealthy\x18\a \x01(\rR\x0froutesUnhealthy\x12%\n" +
+	"\x0eroutes_evicted\x18\b \x01(\rR\rroutesEvicted\x122\n" +
+	"\aminutes\x18\t \x03(\v2\x18.easytask.v1.MinuteStatsR\aminutes\x12&\n" +
+	"\x0ffires_last_hour\x18\n" +
+	" \x01(\rR\rfiresLastHour\x128\n" +
+	"\x19lateness_p99_ms_last_hour\x18\v \x01(\rR\x15latenessP99MsLastHour\x12=\n" +
+	"\rfailing_tasks\x18\f \x03(\v2\x18.easytask.v1.FailingTaskR\ffailingTasks*\x84\x01\n" +
 	"\tSchedMode\x12\x1a\n" +
 	"\x16SCHED_MODE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSCHED_MODE_CRON\x10\x01\x12\x11\n" +
@@ -2251,7 +2844,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x11RUN_STATE_TIMEOUT\x10\x06\x12\x14\n" +
 	"\x10RUN_STATE_KILLED\x10\a\x12\x16\n" +
 	"\x12RUN_STATE_CANCELED\x10\b\x12\x15\n" +
-	"\x11RUN_STATE_PENDING\x10\t2\x89\a\n" +
+	"\x11RUN_STATE_PENDING\x10\t2\xb0\b\n" +
 	"\vTaskService\x12S\n" +
 	"\aAddTask\x12\x1b.easytask.v1.AddTaskRequest\x1a\x1c.easytask.v1.AddTaskResponse\"\r\x8a\xb5\x18\t/add_task\x12W\n" +
 	"\bStopTask\x12\x1c.easytask.v1.StopTaskRequest\x1a\x1d.easytask.v1.StopTaskResponse\"\x0e\x8a\xb5\x18\n" +
@@ -2259,7 +2852,9 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\vConfirmTask\x12\x1f.easytask.v1.ConfirmTaskRequest\x1a .easytask.v1.ConfirmTaskResponse\"\x11\x8a\xb5\x18\r/confirm_task\x12D\n" +
 	"\aGetTask\x12\x1b.easytask.v1.GetTaskRequest\x1a\x1c.easytask.v1.GetTaskResponse\x12J\n" +
 	"\tListTasks\x12\x1d.easytask.v1.ListTasksRequest\x1a\x1e.easytask.v1.ListTasksResponse\x12S\n" +
-	"\fListTaskLogs\x12 .easytask.v1.ListTaskLogsRequest\x1a!.easytask.v1.ListTaskLogsResponse\x12J\n" +
+	"\fListTaskLogs\x12 .easytask.v1.ListTaskLogsRequest\x1a!.easytask.v1.ListTaskLogsResponse\x12\\\n" +
+	"\x0fPreviewSchedule\x12#.easytask.v1.PreviewScheduleRequest\x1a$.easytask.v1.PreviewScheduleResponse\x12G\n" +
+	"\bGetStats\x12\x1c.easytask.v1.GetStatsRequest\x1a\x1d.easytask.v1.GetStatsResponse\x12J\n" +
 	"\tPauseTask\x12\x1d.easytask.v1.PauseTaskRequest\x1a\x1e.easytask.v1.PauseTaskResponse\x12M\n" +
 	"\n" +
 	"ResumeTask\x12\x1e.easytask.v1.ResumeTaskRequest\x1a\x1f.easytask.v1.ResumeTaskResponse\x12P\n" +
@@ -2281,40 +2876,46 @@ func file_easytask_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_easytask_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_easytask_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_easytask_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_easytask_v1_task_proto_goTypes = []any{
-	(SchedMode)(0),                // 0: easytask.v1.SchedMode
-	(MisfirePolicy)(0),            // 1: easytask.v1.MisfirePolicy
-	(OverlapPolicy)(0),            // 2: easytask.v1.OverlapPolicy
-	(RouteStrategy)(0),            // 3: easytask.v1.RouteStrategy
-	(TaskState)(0),                // 4: easytask.v1.TaskState
-	(RunState)(0),                 // 5: easytask.v1.RunState
-	(*RetryBackoff)(nil),          // 6: easytask.v1.RetryBackoff
-	(*AddTaskRequest)(nil),        // 7: easytask.v1.AddTaskRequest
-	(*AddTaskResponse)(nil),       // 8: easytask.v1.AddTaskResponse
-	(*StopTaskRequest)(nil),       // 9: easytask.v1.StopTaskRequest
-	(*StopTaskResponse)(nil),      // 10: easytask.v1.StopTaskResponse
-	(*ConfirmTaskRequest)(nil),    // 11: easytask.v1.ConfirmTaskRequest
-	(*ConfirmTaskResponse)(nil),   // 12: easytask.v1.ConfirmTaskResponse
-	(*Task)(nil),                  // 13: easytask.v1.Task
-	(*GetTaskRequest)(nil),        // 14: easytask.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),       // 15: easytask.v1.GetTaskResponse
-	(*ListTasksRequest)(nil),      // 16: easytask.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),     // 17: easytask.v1.ListTasksResponse
-	(*TaskLog)(nil),               // 18: easytask.v1.TaskLog
-	(*ListTaskLogsRequest)(nil),   // 19: easytask.v1.ListTaskLogsRequest
-	(*ListTaskLogsResponse)(nil),  // 20: easytask.v1.ListTaskLogsResponse
-	(*PauseTaskRequest)(nil),      // 21: easytask.v1.PauseTaskRequest
-	(*PauseTaskResponse)(nil),     // 22: easytask.v1.PauseTaskResponse
-	(*ResumeTaskRequest)(nil),     // 23: easytask.v1.ResumeTaskRequest
-	(*ResumeTaskResponse)(nil),    // 24: easytask.v1.ResumeTaskResponse
-	(*TriggerTaskRequest)(nil),    // 25: easytask.v1.TriggerTaskRequest
-	(*TriggerTaskResponse)(nil),   // 26: easytask.v1.TriggerTaskResponse
-	(*KillRunRequest)(nil),        // 27: easytask.v1.KillRunRequest
-	(*KillRunResponse)(nil),       // 28: easytask.v1.KillRunResponse
-	(*DeleteTaskRequest)(nil),     // 29: easytask.v1.DeleteTaskRequest
-	(*DeleteTaskResponse)(nil),    // 30: easytask.v1.DeleteTaskResponse
-	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
+	(SchedMode)(0),                  // 0: easytask.v1.SchedMode
+	(MisfirePolicy)(0),              // 1: easytask.v1.MisfirePolicy
+	(OverlapPolicy)(0),              // 2: easytask.v1.OverlapPolicy
+	(RouteStrategy)(0),              // 3: easytask.v1.RouteStrategy
+	(TaskState)(0),                  // 4: easytask.v1.TaskState
+	(RunState)(0),                   // 5: easytask.v1.RunState
+	(*RetryBackoff)(nil),            // 6: easytask.v1.RetryBackoff
+	(*AddTaskRequest)(nil),          // 7: easytask.v1.AddTaskRequest
+	(*AddTaskResponse)(nil),         // 8: easytask.v1.AddTaskResponse
+	(*StopTaskRequest)(nil),         // 9: easytask.v1.StopTaskRequest
+	(*StopTaskResponse)(nil),        // 10: easytask.v1.StopTaskResponse
+	(*ConfirmTaskRequest)(nil),      // 11: easytask.v1.ConfirmTaskRequest
+	(*ConfirmTaskResponse)(nil),     // 12: easytask.v1.ConfirmTaskResponse
+	(*Task)(nil),                    // 13: easytask.v1.Task
+	(*GetTaskRequest)(nil),          // 14: easytask.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),         // 15: easytask.v1.GetTaskResponse
+	(*ListTasksRequest)(nil),        // 16: easytask.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),       // 17: easytask.v1.ListTasksResponse
+	(*TaskLog)(nil),                 // 18: easytask.v1.TaskLog
+	(*ListTaskLogsRequest)(nil),     // 19: easytask.v1.ListTaskLogsRequest
+	(*ListTaskLogsResponse)(nil),    // 20: easytask.v1.ListTaskLogsResponse
+	(*PauseTaskRequest)(nil),        // 21: easytask.v1.PauseTaskRequest
+	(*PauseTaskResponse)(nil),       // 22: easytask.v1.PauseTaskResponse
+	(*ResumeTaskRequest)(nil),       // 23: easytask.v1.ResumeTaskRequest
+	(*ResumeTaskResponse)(nil),      // 24: easytask.v1.ResumeTaskResponse
+	(*TriggerTaskRequest)(nil),      // 25: easytask.v1.TriggerTaskRequest
+	(*TriggerTaskResponse)(nil),     // 26: easytask.v1.TriggerTaskResponse
+	(*KillRunRequest)(nil),          // 27: easytask.v1.KillRunRequest
+	(*KillRunResponse)(nil),         // 28: easytask.v1.KillRunResponse
+	(*DeleteTaskRequest)(nil),       // 29: easytask.v1.DeleteTaskRequest
+	(*DeleteTaskResponse)(nil),      // 30: easytask.v1.DeleteTaskResponse
+	(*PreviewScheduleRequest)(nil),  // 31: easytask.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil), // 32: easytask.v1.PreviewScheduleResponse
+	(*GetStatsRequest)(nil),         // 33: easytask.v1.GetStatsRequest
+	(*MinuteStats)(nil),             // 34: easytask.v1.MinuteStats
+	(*FailingTask)(nil),             // 35: easytask.v1.FailingTask
+	(*GetStatsResponse)(nil),        // 36: easytask.v1.GetStatsResponse
+	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
 }
 var file_easytask_v1_task_proto_depIdxs = []int32{
 	0,  // 0: easytask.v1.AddTaskRequest.sched_mode:type_name -> easytask.v1.SchedMode
@@ -2324,50 +2925,65 @@ var file_easytask_v1_task_proto_depIdxs = []int32{
 	3,  // 4: easytask.v1.AddTaskRequest.route_strategy:type_name -> easytask.v1.RouteStrategy
 	0,  // 5: easytask.v1.Task.sched_mode:type_name -> easytask.v1.SchedMode
 	4,  // 6: easytask.v1.Task.state:type_name -> easytask.v1.TaskState
-	31, // 7: easytask.v1.Task.next_fire_at:type_name -> google.protobuf.Timestamp
-	31, // 8: easytask.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	31, // 9: easytask.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	37, // 7: easytask.v1.Task.next_fire_at:type_name -> google.protobuf.Timestamp
+	37, // 8: easytask.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	37, // 9: easytask.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 10: easytask.v1.Task.misfire_policy:type_name -> easytask.v1.MisfirePolicy
 	2,  // 11: easytask.v1.Task.overlap_policy:type_name -> easytask.v1.OverlapPolicy
 	6,  // 12: easytask.v1.Task.retry_backoff:type_name -> easytask.v1.RetryBackoff
 	3,  // 13: easytask.v1.Task.route_strategy:type_name -> easytask.v1.RouteStrategy
-	13, // 14: easytask.v1.GetTaskResponse.task:type_name -> easytask.v1.Task
-	4,  // 15: easytask.v1.ListTasksRequest.state:type_name -> easytask.v1.TaskState
-	13, // 16: easytask.v1.ListTasksResponse.tasks:type_name -> easytask.v1.Task
-	5,  // 17: easytask.v1.TaskLog.state:type_name -> easytask.v1.RunState
-	31, // 18: easytask.v1.TaskLog.due_at:type_name -> google.protobuf.Timestamp
-	31, // 19: easytask.v1.TaskLog.started_at:type_name -> google.protobuf.Timestamp
-	31, // 20: easytask.v1.TaskLog.finished_at:type_name -> google.protobuf.Timestamp
-	31, // 21: easytask.v1.TaskLog.confirmed_at:type_name -> google.protobuf.Timestamp
-	31, // 22: easytask.v1.TaskLog.deadline_at:type_name -> google.protobuf.Timestamp
-	18, // 23: easytask.v1.ListTaskLogsResponse.task_logs:type_name -> easytask.v1.TaskLog
-	7,  // 24: easytask.v1.TaskService.AddTask:input_type -> easytask.v1.AddTaskRequest
-	9,  // 25: easytask.v1.TaskService.StopTask:input_type -> easytask.v1.StopTaskRequest
-	11, // 26: easytask.v1.TaskService.ConfirmTask:input_type -> easytask.v1.ConfirmTaskRequest
-	14, // 27: easytask.v1.TaskService.GetTask:input_type -> easytask.v1.GetTaskRequest
-	16, // 28: easytask.v1.TaskService.ListTasks:input_type -> easytask.v1.ListTasksRequest
-	19, // 29: easytask.v1.TaskService.ListTaskLogs:input_type -> easytask.v1.ListTaskLogsRequest
-	21, // 30: easytask.v1.TaskService.PauseTask:input_type -> easytask.v1.PauseTaskRequest
-	23, // 31: easytask.v1.TaskService.ResumeTask:input_type -> easytask.v1.ResumeTaskRequest
-	25, // 32: easytask.v1.TaskService.TriggerTask:input_type -> easytask.v1.TriggerTaskRequest
-	27, // 33: easytask.v1.TaskService.KillRun:input_type -> easytask.v1.KillRunRequest
-	29, // 34: easytask.v1.TaskService.DeleteTask:input_type -> easytask.v1.DeleteTaskRequest
-	8,  // 35: easytask.v1.TaskService.AddTask:output_type -> easytask.v1.AddTaskResponse
-	10, // 36: easytask.v1.TaskService.StopTask:output_type -> easytask.v1.StopTaskResponse
-	12, // 37: easytask.v1.TaskService.ConfirmTask:output_type -> easytask.v1.ConfirmTaskResponse
-	15, // 38: easytask.v1.TaskService.GetTask:output_type -> easytask.v1.GetTaskResponse
-	17, // 39: easytask.v1.TaskService.ListTasks:output_type -> easytask.v1.ListTasksResponse
-	20, // 40: easytask.v1.TaskService.ListTaskLogs:output_type -> easytask.v1.ListTaskLogsResponse
-	22, // 41: easytask.v1.TaskService.PauseTask:output_type -> easytask.v1.PauseTaskResponse
-	24, // 42: easytask.v1.TaskService.ResumeTask:output_type -> easytask.v1.ResumeTaskResponse
-	26, // 43: easytask.v1.TaskService.TriggerTask:output_type -> easytask.v1.TriggerTaskResponse
-	28, // 44: easytask.v1.TaskService.KillRun:output_type -> easytask.v1.KillRunResponse
-	30, // 45: easytask.v1.TaskService.DeleteTask:output_type -> easytask.v1.DeleteTaskResponse
-	35, // [35:46] is the sub-list for method output_type
-	24, // [24:35] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	5,  // 14: easytask.v1.Task.last_run_state:type_name -> easytask.v1.RunState
+	37, // 15: easytask.v1.Task.last_run_started_at:type_name -> google.protobuf.Timestamp
+	13, // 16: easytask.v1.GetTaskResponse.task:type_name -> easytask.v1.Task
+	4,  // 17: easytask.v1.ListTasksRequest.state:type_name -> easytask.v1.TaskState
+	13, // 18: easytask.v1.ListTasksResponse.tasks:type_name -> easytask.v1.Task
+	5,  // 19: easytask.v1.TaskLog.state:type_name -> easytask.v1.RunState
+	37, // 20: easytask.v1.TaskLog.due_at:type_name -> google.protobuf.Timestamp
+	37, // 21: easytask.v1.TaskLog.started_at:type_name -> google.protobuf.Timestamp
+	37, // 22: easytask.v1.TaskLog.finished_at:type_name -> google.protobuf.Timestamp
+	37, // 23: easytask.v1.TaskLog.confirmed_at:type_name -> google.protobuf.Timestamp
+	37, // 24: easytask.v1.TaskLog.deadline_at:type_name -> google.protobuf.Timestamp
+	5,  // 25: easytask.v1.ListTaskLogsRequest.state:type_name -> easytask.v1.RunState
+	37, // 26: easytask.v1.ListTaskLogsRequest.started_from:type_name -> google.protobuf.Timestamp
+	37, // 27: easytask.v1.ListTaskLogsRequest.started_before:type_name -> google.protobuf.Timestamp
+	18, // 28: easytask.v1.ListTaskLogsResponse.task_logs:type_name -> easytask.v1.TaskLog
+	0,  // 29: easytask.v1.PreviewScheduleRequest.sched_mode:type_name -> easytask.v1.SchedMode
+	37, // 30: easytask.v1.PreviewScheduleResponse.fire_times:type_name -> google.protobuf.Timestamp
+	37, // 31: easytask.v1.MinuteStats.minute:type_name -> google.protobuf.Timestamp
+	37, // 32: easytask.v1.FailingTask.last_failure_at:type_name -> google.protobuf.Timestamp
+	34, // 33: easytask.v1.GetStatsResponse.minutes:type_name -> easytask.v1.MinuteStats
+	35, // 34: easytask.v1.GetStatsResponse.failing_tasks:type_name -> easytask.v1.FailingTask
+	7,  // 35: easytask.v1.TaskService.AddTask:input_type -> easytask.v1.AddTaskRequest
+	9,  // 36: easytask.v1.TaskService.StopTask:input_type -> easytask.v1.StopTaskRequest
+	11, // 37: easytask.v1.TaskService.ConfirmTask:input_type -> easytask.v1.ConfirmTaskRequest
+	14, // 38: easytask.v1.TaskService.GetTask:input_type -> easytask.v1.GetTaskRequest
+	16, // 39: easytask.v1.TaskService.ListTasks:input_type -> easytask.v1.ListTasksRequest
+	19, // 40: easytask.v1.TaskService.ListTaskLogs:input_type -> easytask.v1.ListTaskLogsRequest
+	31, // 41: easytask.v1.TaskService.PreviewSchedule:input_type -> easytask.v1.PreviewScheduleRequest
+	33, // 42: easytask.v1.TaskService.GetStats:input_type -> easytask.v1.GetStatsRequest
+	21, // 43: easytask.v1.TaskService.PauseTask:input_type -> easytask.v1.PauseTaskRequest
+	23, // 44: easytask.v1.TaskService.ResumeTask:input_type -> easytask.v1.ResumeTaskRequest
+	25, // 45: easytask.v1.TaskService.TriggerTask:input_type -> easytask.v1.TriggerTaskRequest
+	27, // 46: easytask.v1.TaskService.KillRun:input_type -> easytask.v1.KillRunRequest
+	29, // 47: easytask.v1.TaskService.DeleteTask:input_type -> easytask.v1.DeleteTaskRequest
+	8,  // 48: easytask.v1.TaskService.AddTask:output_type -> easytask.v1.AddTaskResponse
+	10, // 49: easytask.v1.TaskService.StopTask:output_type -> easytask.v1.StopTaskResponse
+	12, // 50: easytask.v1.TaskService.ConfirmTask:output_type -> easytask.v1.ConfirmTaskResponse
+	15, // 51: easytask.v1.TaskService.GetTask:output_type -> easytask.v1.GetTaskResponse
+	17, // 52: easytask.v1.TaskService.ListTasks:output_type -> easytask.v1.ListTasksResponse
+	20, // 53: easytask.v1.TaskService.ListTaskLogs:output_type -> easytask.v1.ListTaskLogsResponse
+	32, // 54: easytask.v1.TaskService.PreviewSchedule:output_type -> easytask.v1.PreviewScheduleResponse
+	36, // 55: easytask.v1.TaskService.GetStats:output_type -> easytask.v1.GetStatsResponse
+	22, // 56: easytask.v1.TaskService.PauseTask:output_type -> easytask.v1.PauseTaskResponse
+	24, // 57: easytask.v1.TaskService.ResumeTask:output_type -> easytask.v1.ResumeTaskResponse
+	26, // 58: easytask.v1.TaskService.TriggerTask:output_type -> easytask.v1.TriggerTaskResponse
+	28, // 59: easytask.v1.TaskService.KillRun:output_type -> easytask.v1.KillRunResponse
+	30, // 60: easytask.v1.TaskService.DeleteTask:output_type -> easytask.v1.DeleteTaskResponse
+	48, // [48:61] is the sub-list for method output_type
+	35, // [35:48] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_easytask_v1_task_proto_init() }
@@ -2382,7 +2998,7 @@ func file_easytask_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_easytask_v1_task_proto_rawDesc), len(file_easytask_v1_task_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   25,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -50,7 +50,8 @@ class RegistryService(Protocol):
 
     async def del_task_server(self, request: DelTaskServerRequest, ctx: RequestContext[DelTaskServerRequest, DelTaskServerResponse], /) -> DelTaskServerResponse:
         """
-        Removes one route of the named task server.
+        Removes one route of the named task server (or dismisses its eviction
+        record when the route was evicted).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -177,7 +178,8 @@ class RegistryServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> DelTaskServerResponse:
         """
-        Removes one route of the named task server.
+        Removes one route of the named task server (or dismisses its eviction
+        record when the route was evicted).
         """
         return await self.execute_unary(
             request=request,
@@ -226,7 +228,8 @@ class RegistryServiceSync(Protocol):
 
     def del_task_server(self, request: DelTaskServerRequest, ctx: RequestContext[DelTaskServerRequest, DelTaskServerResponse], /) -> DelTaskServerResponse:
         """
-        Removes one route of the named task server.
+        Removes one route of the named task server (or dismisses its eviction
+        record when the route was evicted).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -351,7 +354,8 @@ class RegistryServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> DelTaskServerResponse:
         """
-        Removes one route of the named task server.
+        Removes one route of the named task server (or dismisses its eviction
+        record when the route was evicted).
         """
         return self.execute_unary(
             request=request,

@@ -57,17 +57,19 @@ class ListTaskServersResponse(_message.Message):
     def __init__(self, task_servers: _Optional[_Iterable[_Union[TaskServer, _Mapping]]] = ...) -> None: ...
 
 class TaskServer(_message.Message):
-    __slots__ = ("task_server_id", "name", "routes")
+    __slots__ = ("task_server_id", "name", "routes", "evicted_routes")
     TASK_SERVER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROUTES_FIELD_NUMBER: _ClassVar[int]
+    EVICTED_ROUTES_FIELD_NUMBER: _ClassVar[int]
     task_server_id: int
     name: str
     routes: _containers.RepeatedCompositeFieldContainer[Route]
-    def __init__(self, task_server_id: _Optional[int] = ..., name: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
+    evicted_routes: _containers.RepeatedCompositeFieldContainer[Route]
+    def __init__(self, task_server_id: _Optional[int] = ..., name: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., evicted_routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
 
 class Route(_message.Message):
-    __slots__ = ("route_id", "schema", "host", "port", "callback_timeout_sec", "is_enable_health_check", "failed_health_checks", "last_heartbeat_at", "created_at")
+    __slots__ = ("route_id", "schema", "host", "port", "callback_timeout_sec", "is_enable_health_check", "failed_health_checks", "last_heartbeat_at", "created_at", "evicted_at")
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +79,7 @@ class Route(_message.Message):
     FAILED_HEALTH_CHECKS_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EVICTED_AT_FIELD_NUMBER: _ClassVar[int]
     route_id: int
     schema: str
     host: str
@@ -86,4 +89,5 @@ class Route(_message.Message):
     failed_health_checks: int
     last_heartbeat_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, route_id: _Optional[int] = ..., schema: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., callback_timeout_sec: _Optional[int] = ..., is_enable_health_check: _Optional[bool] = ..., failed_health_checks: _Optional[int] = ..., last_heartbeat_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    evicted_at: _timestamp_pb2.Timestamp
+    def __init__(self, route_id: _Optional[int] = ..., schema: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., callback_timeout_sec: _Optional[int] = ..., is_enable_health_check: _Optional[bool] = ..., failed_health_checks: _Optional[int] = ..., last_heartbeat_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., evicted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

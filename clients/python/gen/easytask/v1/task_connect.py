@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .task_pb2 import AddTaskRequest, AddTaskResponse, ConfirmTaskRequest, ConfirmTaskResponse, DeleteTaskRequest, DeleteTaskResponse, GetTaskRequest, GetTaskResponse, KillRunRequest, KillRunResponse, ListTaskLogsRequest, ListTaskLogsResponse, ListTasksRequest, ListTasksResponse, PauseTaskRequest, PauseTaskResponse, ResumeTaskRequest, ResumeTaskResponse, StopTaskRequest, StopTaskResponse, TriggerTaskRequest, TriggerTaskResponse
+from .task_pb2 import AddTaskRequest, AddTaskResponse, ConfirmTaskRequest, ConfirmTaskResponse, DeleteTaskRequest, DeleteTaskResponse, GetStatsRequest, GetStatsResponse, GetTaskRequest, GetTaskResponse, KillRunRequest, KillRunResponse, ListTaskLogsRequest, ListTaskLogsResponse, ListTasksRequest, ListTasksResponse, PauseTaskRequest, PauseTaskResponse, PreviewScheduleRequest, PreviewScheduleResponse, ResumeTaskRequest, ResumeTaskResponse, StopTaskRequest, StopTaskResponse, TriggerTaskRequest, TriggerTaskResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -65,11 +65,30 @@ class TaskService(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def list_tasks(self, request: ListTasksRequest, ctx: RequestContext[ListTasksRequest, ListTasksResponse], /) -> ListTasksResponse:
+        """
+        Tasks by id, a page at a time, filtered by task server, state and a
+        search of name and biz_id.
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def list_task_logs(self, request: ListTaskLogsRequest, ctx: RequestContext[ListTaskLogsRequest, ListTaskLogsResponse], /) -> ListTaskLogsResponse:
         """
-        The runs of one task, newest first.
+        Runs (one row per attempt), newest first: of one task, or of every task,
+        filtered by state and start time.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def preview_schedule(self, request: PreviewScheduleRequest, ctx: RequestContext[PreviewScheduleRequest, PreviewScheduleResponse], /) -> PreviewScheduleResponse:
+        """
+        The next fire times of a schedule: of an existing task (task_id), or of
+        the schedule fields as AddTask takes them, to check one before adding it.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_stats(self, request: GetStatsRequest, ctx: RequestContext[GetStatsRequest, GetStatsResponse], /) -> GetStatsResponse:
+        """
+        Counts of tasks and routes, and the runs of the last hour per minute
+        (fires, failures, lateness), for dashboards.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -183,6 +202,28 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_task_logs,
+                ),
+                "/easytask.v1.TaskService/PreviewSchedule": Endpoint.unary(
+                    method=MethodInfo(
+                        name="PreviewSchedule",
+                        service_name="easytask.v1.TaskService",
+                        input=PreviewScheduleRequest,
+                        output=PreviewScheduleResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.preview_schedule,
+                ),
+                "/easytask.v1.TaskService/GetStats": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetStats",
+                        service_name="easytask.v1.TaskService",
+                        input=GetStatsRequest,
+                        output=GetStatsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_stats,
                 ),
                 "/easytask.v1.TaskService/PauseTask": Endpoint.unary(
                     method=MethodInfo(
@@ -378,6 +419,10 @@ class TaskServiceClient(ConnectClient):
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
     ) -> ListTasksResponse:
+        """
+        Tasks by id, a page at a time, filtered by task server, state and a
+        search of name and biz_id.
+        """
         return await self.execute_unary(
             request=request,
             method=MethodInfo(
@@ -399,7 +444,8 @@ class TaskServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> ListTaskLogsResponse:
         """
-        The runs of one task, newest first.
+        Runs (one row per attempt), newest first: of one task, or of every task,
+        filtered by state and start time.
         """
         return await self.execute_unary(
             request=request,
@@ -408,6 +454,54 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=ListTaskLogsRequest,
                 output=ListTaskLogsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def preview_schedule(
+        self,
+        request: PreviewScheduleRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> PreviewScheduleResponse:
+        """
+        The next fire times of a schedule: of an existing task (task_id), or of
+        the schedule fields as AddTask takes them, to check one before adding it.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PreviewSchedule",
+                service_name="easytask.v1.TaskService",
+                input=PreviewScheduleRequest,
+                output=PreviewScheduleResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_stats(
+        self,
+        request: GetStatsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetStatsResponse:
+        """
+        Counts of tasks and routes, and the runs of the last hour per minute
+        (fires, failures, lateness), for dashboards.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetStats",
+                service_name="easytask.v1.TaskService",
+                input=GetStatsRequest,
+                output=GetStatsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -559,11 +653,30 @@ class TaskServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def list_tasks(self, request: ListTasksRequest, ctx: RequestContext[ListTasksRequest, ListTasksResponse], /) -> ListTasksResponse:
+        """
+        Tasks by id, a page at a time, filtered by task server, state and a
+        search of name and biz_id.
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def list_task_logs(self, request: ListTaskLogsRequest, ctx: RequestContext[ListTaskLogsRequest, ListTaskLogsResponse], /) -> ListTaskLogsResponse:
         """
-        The runs of one task, newest first.
+        Runs (one row per attempt), newest first: of one task, or of every task,
+        filtered by state and start time.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def preview_schedule(self, request: PreviewScheduleRequest, ctx: RequestContext[PreviewScheduleRequest, PreviewScheduleResponse], /) -> PreviewScheduleResponse:
+        """
+        The next fire times of a schedule: of an existing task (task_id), or of
+        the schedule fields as AddTask takes them, to check one before adding it.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_stats(self, request: GetStatsRequest, ctx: RequestContext[GetStatsRequest, GetStatsResponse], /) -> GetStatsResponse:
+        """
+        Counts of tasks and routes, and the runs of the last hour per minute
+        (fires, failures, lateness), for dashboards.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -675,6 +788,28 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.list_task_logs,
+                ),
+                "/easytask.v1.TaskService/PreviewSchedule": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="PreviewSchedule",
+                        service_name="easytask.v1.TaskService",
+                        input=PreviewScheduleRequest,
+                        output=PreviewScheduleResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.preview_schedule,
+                ),
+                "/easytask.v1.TaskService/GetStats": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetStats",
+                        service_name="easytask.v1.TaskService",
+                        input=GetStatsRequest,
+                        output=GetStatsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_stats,
                 ),
                 "/easytask.v1.TaskService/PauseTask": EndpointSync.unary(
                     method=MethodInfo(
@@ -870,6 +1005,10 @@ class TaskServiceClientSync(ConnectClientSync):
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
     ) -> ListTasksResponse:
+        """
+        Tasks by id, a page at a time, filtered by task server, state and a
+        search of name and biz_id.
+        """
         return self.execute_unary(
             request=request,
             method=MethodInfo(
@@ -891,7 +1030,8 @@ class TaskServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> ListTaskLogsResponse:
         """
-        The runs of one task, newest first.
+        Runs (one row per attempt), newest first: of one task, or of every task,
+        filtered by state and start time.
         """
         return self.execute_unary(
             request=request,
@@ -900,6 +1040,54 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=ListTaskLogsRequest,
                 output=ListTaskLogsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def preview_schedule(
+        self,
+        request: PreviewScheduleRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> PreviewScheduleResponse:
+        """
+        The next fire times of a schedule: of an existing task (task_id), or of
+        the schedule fields as AddTask takes them, to check one before adding it.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PreviewSchedule",
+                service_name="easytask.v1.TaskService",
+                input=PreviewScheduleRequest,
+                output=PreviewScheduleResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_stats(
+        self,
+        request: GetStatsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetStatsResponse:
+        """
+        Counts of tasks and routes, and the runs of the last hour per minute
+        (fires, failures, lateness), for dashboards.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetStats",
+                service_name="easytask.v1.TaskService",
+                input=GetStatsRequest,
+                output=GetStatsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -186,7 +186,7 @@ class ConfirmTaskResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("task_id", "name", "srv_name", "callback_path", "sched_mode", "time_cron", "time_interval_sec", "time_spec_at", "arg", "biz_id", "state", "run_times", "next_fire_at", "created_at", "updated_at", "time_zone", "misfire_policy", "misfire_max_catch_up", "overlap_policy", "max_retries", "retry_backoff", "max_run_time_sec", "max_run_times", "start_at", "end_at", "route_strategy")
+    __slots__ = ("task_id", "name", "srv_name", "callback_path", "sched_mode", "time_cron", "time_interval_sec", "time_spec_at", "arg", "biz_id", "state", "run_times", "next_fire_at", "created_at", "updated_at", "time_zone", "misfire_policy", "misfire_max_catch_up", "overlap_policy", "max_retries", "retry_backoff", "max_run_time_sec", "max_run_times", "start_at", "end_at", "route_strategy", "last_run_state", "last_run_started_at")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SRV_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +213,8 @@ class Task(_message.Message):
     START_AT_FIELD_NUMBER: _ClassVar[int]
     END_AT_FIELD_NUMBER: _ClassVar[int]
     ROUTE_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    LAST_RUN_STATE_FIELD_NUMBER: _ClassVar[int]
+    LAST_RUN_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     name: str
     srv_name: str
@@ -239,7 +241,9 @@ class Task(_message.Message):
     start_at: int
     end_at: int
     route_strategy: RouteStrategy
-    def __init__(self, task_id: _Optional[int] = ..., name: _Optional[str] = ..., srv_name: _Optional[str] = ..., callback_path: _Optional[str] = ..., sched_mode: _Optional[_Union[SchedMode, str]] = ..., time_cron: _Optional[str] = ..., time_interval_sec: _Optional[int] = ..., time_spec_at: _Optional[int] = ..., arg: _Optional[str] = ..., biz_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., run_times: _Optional[int] = ..., next_fire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_max_catch_up: _Optional[int] = ..., overlap_policy: _Optional[_Union[OverlapPolicy, str]] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_run_time_sec: _Optional[int] = ..., max_run_times: _Optional[int] = ..., start_at: _Optional[int] = ..., end_at: _Optional[int] = ..., route_strategy: _Optional[_Union[RouteStrategy, str]] = ...) -> None: ...
+    last_run_state: RunState
+    last_run_started_at: _timestamp_pb2.Timestamp
+    def __init__(self, task_id: _Optional[int] = ..., name: _Optional[str] = ..., srv_name: _Optional[str] = ..., callback_path: _Optional[str] = ..., sched_mode: _Optional[_Union[SchedMode, str]] = ..., time_cron: _Optional[str] = ..., time_interval_sec: _Optional[int] = ..., time_spec_at: _Optional[int] = ..., arg: _Optional[str] = ..., biz_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., run_times: _Optional[int] = ..., next_fire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_max_catch_up: _Optional[int] = ..., overlap_policy: _Optional[_Union[OverlapPolicy, str]] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_run_time_sec: _Optional[int] = ..., max_run_times: _Optional[int] = ..., start_at: _Optional[int] = ..., end_at: _Optional[int] = ..., route_strategy: _Optional[_Union[RouteStrategy, str]] = ..., last_run_state: _Optional[_Union[RunState, str]] = ..., last_run_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetTaskRequest(_message.Message):
     __slots__ = ("task_id",)
@@ -254,16 +258,18 @@ class GetTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "srv_name", "state")
+    __slots__ = ("page_size", "page_token", "srv_name", "state", "query")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SRV_NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     srv_name: str
     state: TaskState
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., srv_name: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ...) -> None: ...
+    query: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., srv_name: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")
@@ -274,7 +280,7 @@ class ListTasksResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class TaskLog(_message.Message):
-    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at")
+    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at", "task_name")
     TASK_LOG_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     RUN_TIMES_FIELD_NUMBER: _ClassVar[int]
@@ -291,6 +297,7 @@ class TaskLog(_message.Message):
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     CONFIRMED_AT_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_AT_FIELD_NUMBER: _ClassVar[int]
+    TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     task_log_id: int
     task_id: int
     run_times: int
@@ -307,17 +314,24 @@ class TaskLog(_message.Message):
     finished_at: _timestamp_pb2.Timestamp
     confirmed_at: _timestamp_pb2.Timestamp
     deadline_at: _timestamp_pb2.Timestamp
-    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    task_name: str
+    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_name: _Optional[str] = ...) -> None: ...
 
 class ListTaskLogsRequest(_message.Message):
-    __slots__ = ("task_id", "page_size", "page_token")
+    __slots__ = ("task_id", "page_size", "page_token", "state", "started_from", "started_before")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    STARTED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     page_size: int
     page_token: str
-    def __init__(self, task_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    state: RunState
+    started_from: _timestamp_pb2.Timestamp
+    started_before: _timestamp_pb2.Timestamp
+    def __init__(self, task_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[RunState, str]] = ..., started_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTaskLogsResponse(_message.Message):
     __slots__ = ("task_logs", "next_page_token")
@@ -380,3 +394,89 @@ class DeleteTaskRequest(_message.Message):
 class DeleteTaskResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class PreviewScheduleRequest(_message.Message):
+    __slots__ = ("task_id", "sched_mode", "time_cron", "time_zone", "time_interval_sec", "time_spec_at", "start_at", "end_at", "count")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHED_MODE_FIELD_NUMBER: _ClassVar[int]
+    TIME_CRON_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    TIME_INTERVAL_SEC_FIELD_NUMBER: _ClassVar[int]
+    TIME_SPEC_AT_FIELD_NUMBER: _ClassVar[int]
+    START_AT_FIELD_NUMBER: _ClassVar[int]
+    END_AT_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    sched_mode: SchedMode
+    time_cron: str
+    time_zone: str
+    time_interval_sec: int
+    time_spec_at: int
+    start_at: int
+    end_at: int
+    count: int
+    def __init__(self, task_id: _Optional[int] = ..., sched_mode: _Optional[_Union[SchedMode, str]] = ..., time_cron: _Optional[str] = ..., time_zone: _Optional[str] = ..., time_interval_sec: _Optional[int] = ..., time_spec_at: _Optional[int] = ..., start_at: _Optional[int] = ..., end_at: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class PreviewScheduleResponse(_message.Message):
+    __slots__ = ("fire_times",)
+    FIRE_TIMES_FIELD_NUMBER: _ClassVar[int]
+    fire_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
+    def __init__(self, fire_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MinuteStats(_message.Message):
+    __slots__ = ("minute", "fires", "failures", "lateness_p99_ms")
+    MINUTE_FIELD_NUMBER: _ClassVar[int]
+    FIRES_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LATENESS_P99_MS_FIELD_NUMBER: _ClassVar[int]
+    minute: _timestamp_pb2.Timestamp
+    fires: int
+    failures: int
+    lateness_p99_ms: int
+    def __init__(self, minute: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fires: _Optional[int] = ..., failures: _Optional[int] = ..., lateness_p99_ms: _Optional[int] = ...) -> None: ...
+
+class FailingTask(_message.Message):
+    __slots__ = ("task_id", "name", "srv_name", "failures", "last_failure_at")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SRV_NAME_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LAST_FAILURE_AT_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    name: str
+    srv_name: str
+    failures: int
+    last_failure_at: _timestamp_pb2.Timestamp
+    def __init__(self, task_id: _Optional[int] = ..., name: _Optional[str] = ..., srv_name: _Optional[str] = ..., failures: _Optional[int] = ..., last_failure_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetStatsResponse(_message.Message):
+    __slots__ = ("tasks_scheduled", "tasks_paused", "tasks_stopped", "tasks_finished", "task_servers", "routes", "routes_unhealthy", "routes_evicted", "minutes", "fires_last_hour", "lateness_p99_ms_last_hour", "failing_tasks")
+    TASKS_SCHEDULED_FIELD_NUMBER: _ClassVar[int]
+    TASKS_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    TASKS_STOPPED_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FINISHED_FIELD_NUMBER: _ClassVar[int]
+    TASK_SERVERS_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_UNHEALTHY_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_EVICTED_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FIRES_LAST_HOUR_FIELD_NUMBER: _ClassVar[int]
+    LATENESS_P99_MS_LAST_HOUR_FIELD_NUMBER: _ClassVar[int]
+    FAILING_TASKS_FIELD_NUMBER: _ClassVar[int]
+    tasks_scheduled: int
+    tasks_paused: int
+    tasks_stopped: int
+    tasks_finished: int
+    task_servers: int
+    routes: int
+    routes_unhealthy: int
+    routes_evicted: int
+    minutes: _containers.RepeatedCompositeFieldContainer[MinuteStats]
+    fires_last_hour: int
+    lateness_p99_ms_last_hour: int
+    failing_tasks: _containers.RepeatedCompositeFieldContainer[FailingTask]
+    def __init__(self, tasks_scheduled: _Optional[int] = ..., tasks_paused: _Optional[int] = ..., tasks_stopped: _Optional[int] = ..., tasks_finished: _Optional[int] = ..., task_servers: _Optional[int] = ..., routes: _Optional[int] = ..., routes_unhealthy: _Optional[int] = ..., routes_evicted: _Optional[int] = ..., minutes: _Optional[_Iterable[_Union[MinuteStats, _Mapping]]] = ..., fires_last_hour: _Optional[int] = ..., lateness_p99_ms_last_hour: _Optional[int] = ..., failing_tasks: _Optional[_Iterable[_Union[FailingTask, _Mapping]]] = ...) -> None: ...

@@ -49,7 +49,8 @@ type RegistryServiceClient interface {
 	// Adds a route to the named task server, creating the server on first use.
 	// Registering an existing route updates its settings.
 	AddTaskServer(context.Context, *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error)
-	// Removes one route of the named task server.
+	// Removes one route of the named task server (or dismisses its eviction
+	// record when the route was evicted).
 	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
 	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
 }
@@ -125,7 +126,8 @@ type RegistryServiceHandler interface {
 	// Adds a route to the named task server, creating the server on first use.
 	// Registering an existing route updates its settings.
 	AddTaskServer(context.Context, *v1.AddTaskServerRequest) (*v1.AddTaskServerResponse, error)
-	// Removes one route of the named task server.
+	// Removes one route of the named task server (or dismisses its eviction
+	// record when the route was evicted).
 	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
 	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
 }

@@ -46,6 +46,11 @@ const (
 	// TaskServiceListTaskLogsProcedure is the fully-qualified name of the TaskService's ListTaskLogs
 	// RPC.
 	TaskServiceListTaskLogsProcedure = "/easytask.v1.TaskService/ListTaskLogs"
+	// TaskServicePreviewScheduleProcedure is the fully-qualified name of the TaskService's
+	// PreviewSchedule RPC.
+	TaskServicePreviewScheduleProcedure = "/easytask.v1.TaskService/PreviewSchedule"
+	// TaskServiceGetStatsProcedure is the fully-qualified name of the TaskService's GetStats RPC.
+	TaskServiceGetStatsProcedure = "/easytask.v1.TaskService/GetStats"
 	// TaskServicePauseTaskProcedure is the fully-qualified name of the TaskService's PauseTask RPC.
 	TaskServicePauseTaskProcedure = "/easytask.v1.TaskService/PauseTask"
 	// TaskServiceResumeTaskProcedure is the fully-qualified name of the TaskService's ResumeTask RPC.
@@ -69,9 +74,18 @@ type TaskServiceClient interface {
 	// is_run_in_async.
 	ConfirmTask(context.Context, *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error)
 	GetTask(context.Context, *v1.GetTaskRequest) (*v1.GetTaskResponse, error)
+	// Tasks by id, a page at a time, filtered by task server, state and a
+	// search of name and biz_id.
 	ListTasks(context.Context, *v1.ListTasksRequest) (*v1.ListTasksResponse, error)
-	// The runs of one task, newest first.
+	// Runs (one row per attempt), newest first: of one task, or of every task,
+	// filtered by state and start time.
 	ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error)
+	// The next fire times of a schedule: of an existing task (task_id), or of
+	// the schedule fields as AddTask takes them, to check one before adding it.
+	PreviewSchedule(context.Context, *v1.PreviewScheduleRequest) (*v1.PreviewScheduleResponse, error)
+	// Counts of tasks and routes, and the runs of the last hour per minute
+	// (fires, failures, lateness), for dashboards.
+	GetStats(context.Context, *v1.GetStatsRequest) (*v1.GetStatsResponse, error)
 	// Stops scheduling the task until ResumeTask; its history stays.
 	PauseTask(context.Context, *v1.PauseTaskRequest) (*v1.PauseTaskResponse, error)
 	// Schedules a paused or stopped task again from now on.
@@ -132,6 +146,18 @@ func NewTaskServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(taskServiceMethods.ByName("ListTaskLogs")),
 			connect.WithClientOptions(opts...),
 		),
+		previewSchedule: connect.NewClient[v1.PreviewScheduleRequest, v1.PreviewScheduleResponse](
+			httpClient,
+			baseURL+TaskServicePreviewScheduleProcedure,
+			connect.WithSchema(taskServiceMethods.ByName("PreviewSchedule")),
+			connect.WithClientOptions(opts...),
+		),
+		getStats: connect.NewClient[v1.GetStatsRequest, v1.GetStatsResponse](
+			httpClient,
+			baseURL+TaskServiceGetStatsProcedure,
+			connect.WithSchema(taskServiceMethods.ByName("GetStats")),
+			connect.WithClientOptions(opts...),
+		),
 		pauseTask: connect.NewClient[v1.PauseTaskRequest, v1.PauseTaskResponse](
 			httpClient,
 			baseURL+TaskServicePauseTaskProcedure,
@@ -167,17 +193,19 @@ func NewTaskServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 
 // taskServiceClient implements TaskServiceClient.
 type taskServiceClient struct {
-	addTask      *connect.Client[v1.AddTaskRequest, v1.AddTaskResponse]
-	stopTask     *connect.Client[v1.StopTaskRequest, v1.StopTaskResponse]
-	confirmTask  *connect.Client[v1.ConfirmTaskRequest, v1.ConfirmTaskResponse]
-	getTask      *connect.Client[v1.GetTaskRequest, v1.GetTaskResponse]
-	listTasks    *connect.Client[v1.ListTasksRequest, v1.ListTasksResponse]
-	listTaskLogs *connect.Client[v1.ListTaskLogsRequest, v1.ListTaskLogsResponse]
-	pauseTask    *connect.Client[v1.PauseTaskRequest, v1.PauseTaskResponse]
-	resumeTask   *connect.Client[v1.ResumeTaskRequest, v1.ResumeTaskResponse]
-	triggerTask  *connect.Client[v1.TriggerTaskRequest, v1.TriggerTaskResponse]
-	killRun      *connect.Client[v1.KillRunRequest, v1.KillRunResponse]
-	deleteTask   *connect.Client[v1.DeleteTaskRequest, v1.DeleteTaskResponse]
+	addTask         *connect.Client[v1.AddTaskRequest, v1.AddTaskResponse]
+	stopTask        *connect.Client[v1.StopTaskRequest, v1.StopTaskResponse]
+	confirmTask     *connect.Client[v1.ConfirmTaskRequest, v1.ConfirmTaskResponse]
+	getTask         *connect.Client[v1.GetTaskRequest, v1.GetTaskResponse]
+	listTasks       *connect.Client[v1.ListTasksRequest, v1.ListTasksResponse]
+	listTaskLogs    *connect.Client[v1.ListTaskLogsRequest, v1.ListTaskLogsResponse]
+	previewSchedule *connect.Client[v1.PreviewScheduleRequest, v1.PreviewScheduleResponse]
+	getStats        *connect.Client[v1.GetStatsRequest, v1.GetStatsResponse]
+	pauseTask       *connect.Client[v1.PauseTaskRequest, v1.PauseTaskResponse]
+	resumeTask      *connect.Client[v1.ResumeTaskRequest, v1.ResumeTaskResponse]
+	triggerTask     *connect.Client[v1.TriggerTaskRequest, v1.TriggerTaskResponse]
+	killRun         *connect.Client[v1.KillRunRequest, v1.KillRunResponse]
+	deleteTask      *connect.Client[v1.DeleteTaskRequest, v1.DeleteTaskResponse]
 }
 
 // AddTask calls easytask.v1.TaskService.AddTask.
@@ -228,6 +256,24 @@ func (c *taskServiceClient) ListTasks(ctx context.Context, req *v1.ListTasksRequ
 // ListTaskLogs calls easytask.v1.TaskService.ListTaskLogs.
 func (c *taskServiceClient) ListTaskLogs(ctx context.Context, req *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error) {
 	response, err := c.listTaskLogs.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// PreviewSchedule calls easytask.v1.TaskService.PreviewSchedule.
+func (c *taskServiceClient) PreviewSchedule(ctx context.Context, req *v1.PreviewScheduleRequest) (*v1.PreviewScheduleResponse, error) {
+	response, err := c.previewSchedule.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// GetStats calls easytask.v1.TaskService.GetStats.
+func (c *taskServiceClient) GetStats(ctx context.Context, req *v1.GetStatsRequest) (*v1.GetStatsResponse, error) {
+	response, err := c.getStats.CallUnary(ctx, connect.NewRequest(req))
 	if response != nil {
 		return response.Msg, err
 	}
@@ -290,9 +336,18 @@ type TaskServiceHandler interface {
 	// is_run_in_async.
 	ConfirmTask(context.Context, *v1.ConfirmTaskRequest) (*v1.ConfirmTaskResponse, error)
 	GetTask(context.Context, *v1.GetTaskRequest) (*v1.GetTaskResponse, error)
+	// Tasks by id, a page at a time, filtered by task server, state and a
+	// search of name and biz_id.
 	ListTasks(context.Context, *v1.ListTasksRequest) (*v1.ListTasksResponse, error)
-	// The runs of one task, newest first.
+	// Runs (one row per attempt), newest first: of one task, or of every task,
+	// filtered by state and start time.
 	ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error)
+	// The next fire times of a schedule: of an existing task (task_id), or of
+	// the schedule fields as AddTask takes them, to check one before adding it.
+	PreviewSchedule(context.Context, *v1.PreviewScheduleRequest) (*v1.PreviewScheduleResponse, error)
+	// Counts of tasks and routes, and the runs of the last hour per minute
+	// (fires, failures, lateness), for dashboards.
+	GetStats(context.Context, *v1.GetStatsRequest) (*v1.GetStatsResponse, error)
 	// Stops scheduling the task until ResumeTask; its history stays.
 	PauseTask(context.Context, *v1.PauseTaskRequest) (*v1.PauseTaskResponse, error)
 	// Schedules a paused or stopped task again from now on.
@@ -349,6 +404,18 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(taskServiceMethods.ByName("ListTaskLogs")),
 		connect.WithHandlerOptions(opts...),
 	)
+	taskServicePreviewScheduleHandler := connect.NewUnaryHandlerSimple(
+		TaskServicePreviewScheduleProcedure,
+		svc.PreviewSchedule,
+		connect.WithSchema(taskServiceMethods.ByName("PreviewSchedule")),
+		connect.WithHandlerOptions(opts...),
+	)
+	taskServiceGetStatsHandler := connect.NewUnaryHandlerSimple(
+		TaskServiceGetStatsProcedure,
+		svc.GetStats,
+		connect.WithSchema(taskServiceMethods.ByName("GetStats")),
+		connect.WithHandlerOptions(opts...),
+	)
 	taskServicePauseTaskHandler := connect.NewUnaryHandlerSimple(
 		TaskServicePauseTaskProcedure,
 		svc.PauseTask,
@@ -393,6 +460,10 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 			taskServiceListTasksHandler.ServeHTTP(w, r)
 		case TaskServiceListTaskLogsProcedure:
 			taskServiceListTaskLogsHandler.ServeHTTP(w, r)
+		case TaskServicePreviewScheduleProcedure:
+			taskServicePreviewScheduleHandler.ServeHTTP(w, r)
+		case TaskServiceGetStatsProcedure:
+			taskServiceGetStatsHandler.ServeHTTP(w, r)
 		case TaskServicePauseTaskProcedure:
 			taskServicePauseTaskHandler.ServeHTTP(w, r)
 		case TaskServiceResumeTaskProcedure:
@@ -434,6 +505,14 @@ func (UnimplementedTaskServiceHandler) ListTasks(context.Context, *v1.ListTasksR
 
 func (UnimplementedTaskServiceHandler) ListTaskLogs(context.Context, *v1.ListTaskLogsRequest) (*v1.ListTaskLogsResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.ListTaskLogs is not implemented"))
+}
+
+func (UnimplementedTaskServiceHandler) PreviewSchedule(context.Context, *v1.PreviewScheduleRequest) (*v1.PreviewScheduleResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.PreviewSchedule is not implemented"))
+}
+
+func (UnimplementedTaskServiceHandler) GetStats(context.Context, *v1.GetStatsRequest) (*v1.GetStatsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.GetStats is not implemented"))
 }
 
 func (UnimplementedTaskServiceHandler) PauseTask(context.Context, *v1.PauseTaskRequest) (*v1.PauseTaskResponse, error) {
