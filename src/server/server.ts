@@ -6,6 +6,7 @@ import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
+import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
@@ -20,6 +21,8 @@ export interface ServerDeps {
   maxBodyBytes: number;
   leadership: Leadership;
   node: NodeInfo;
+  // The built web console; dist/console by default.
+  consoleDir?: string;
 }
 
 // /readyz for load balancers and orchestrators: 200 when this node can do
@@ -49,6 +52,7 @@ export function build(deps: ServerDeps): RequestHandler {
     cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node),
   };
   const legacy = legacyRoutes(implementedServices(services));
+  const consoleAssets = loadConsoleAssets(deps.consoleDir);
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const route = legacy.get(path);
@@ -59,6 +63,7 @@ export function build(deps: ServerDeps): RequestHandler {
       return;
     }
     if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
+    if (serveConsole(consoleAssets, path, req, res)) return;
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };

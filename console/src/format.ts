@@ -1,0 +1,74 @@
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import cronstrue from "cronstrue";
+import { MisfirePolicy, OverlapPolicy, RouteStrategy, RunState, SchedMode, TaskState, type Task } from "../../gen/easytask/v1/task_pb.js";
+
+// Enum values as words: the generated enums map numbers to their names.
+const words = (name: string | undefined) => (name ?? "").toLowerCase().replace(/_/g, " ");
+export const taskStateName = (s: TaskState) => words(TaskState[s]);
+export const runStateName = (s: RunState) => (s === RunState.UNSPECIFIED ? "—" : words(RunState[s]));
+export const misfireName = (p: MisfirePolicy) => words(MisfirePolicy[p || MisfirePolicy.FIRE_ONCE]);
+export const overlapName = (p: OverlapPolicy) => words(OverlapPolicy[p || OverlapPolicy.ALLOW]);
+export const routeStrategyName = (p: RouteStrategy) => words(RouteStrategy[p || RouteStrategy.RANDOM]);
+
+// Tone of a state for its badge.
+export function runTone(s: RunState): "ok" | "bad" | "busy" | "" {
+  if (s === RunState.SUCCEEDED) return "ok";
+  if ([RunState.FAILED, RunState.TIMEOUT, RunState.KILLED, RunState.ABORTED, RunState.CANCELED].includes(s)) return "bad";
+  if ([RunState.RUNNING, RunState.ASYNC_WAITING, RunState.PENDING].includes(s)) return "busy";
+  return "";
+}
+
+export function taskTone(s: TaskState): "ok" | "bad" | "busy" | "" {
+  if (s === TaskState.SCHEDULED) return "ok";
+  if (s === TaskState.STOPPED) return "bad";
+  if (s === TaskState.PAUSED) return "busy";
+  return "";
+}
+
+export const ms = (t: Timestamp | undefined) => (t ? timestampDate(t).getTime() : undefined);
+
+export function dateTime(t: Timestamp | undefined): string {
+  const at = ms(t);
+  if (at === undefined) return "—";
+  const d = new Date(at);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function duration(msValue: number | undefined): string {
+  if (msValue === undefined) return "—";
+  if (msValue < 1000) return `${Math.round(msValue)} ms`;
+  if (msValue < 60_000) return `${(msValue / 1000).toFixed(1)} s`;
+  return `${Math.floor(msValue / 60_000)} min ${Math.round((msValue % 60_000) / 1000)} s`;
+}
+
+export function seconds(sec: number): string {
+  if (sec % 86400 === 0) return sec === 86400 ? "day" : `${sec / 86400} days`;
+  if (sec % 3600 === 0) return sec === 3600 ? "hour" : `${sec / 3600} hours`;
+  if (sec % 60 === 0) return sec === 60 ? "minute" : `${sec / 60} minutes`;
+  return sec === 1 ? "second" : `${sec} seconds`;
+}
+
+export function cronInWords(cron: string): string {
+  try {
+    return cronstrue.toString(cron, { use24HourTimeFormat: true, verbose: false });
+  } catch {
+    return cron;
+  }
+}
+
+// A task's schedule in words, e.g. "At 06:30 (Asia/Shanghai)", "every 10 seconds".
+export function scheduleInWords(t: Pick<Task, "schedMode" | "timeCron" | "timeZone" | "timeIntervalSec" | "timeSpecAt">): string {
+  switch (t.schedMode) {
+    case SchedMode.CRON:
+      return `${cronInWords(t.timeCron)} (${t.timeZone || "UTC"})`;
+    case SchedMode.AT:
+      return `once at ${dateTime({ seconds: t.timeSpecAt, nanos: 0 } as Timestamp)}`;
+    case SchedMode.INTERVAL:
+      return `every ${seconds(t.timeIntervalSec)}`;
+    case SchedMode.FIXED_DELAY:
+      return `${seconds(t.timeIntervalSec)} after each run ends`;
+    default:
+      return "—";
+  }
+}

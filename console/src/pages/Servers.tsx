@@ -1,0 +1,141 @@
+import { useState } from "preact/hooks";
+import type { Route, TaskServer } from "../../../gen/easytask/v1/registry_pb.js";
+import { api, problemOf, type Problem } from "../api.js";
+import { Badge, Field, ProblemBanner, Table } from "../components.js";
+import { dateTime } from "../format.js";
+import { usePoll } from "../usePoll.js";
+
+function health(r: Route): [string, string] {
+  if (r.evictedAt) return ["bad", "evicted"];
+  if (!r.isEnableHealthCheck) return ["", "not checked"];
+  if (r.failedHealthChecks > 0) return ["busy", `${r.failedHealthChecks} failed`];
+  if (!r.lastHeartbeatAt) return ["", "waiting"];
+  return ["ok", "healthy"];
+}
+
+const url = (r: Route) => `${r.schema}://${r.host}:${r.port}`;
+
+function AddRoute(props: { onAdded(): void }) {
+  const [f, setF] = useState({ name: "", schema: "http", host: "", port: "", callbackTimeoutSec: "", isEnableHealthCheck: true });
+  const [problem, setProblem] = useState<Problem>();
+  const set = (k: keyof typeof f) => (e: Event) => {
+    const el = e.currentTarget as HTMLInputElement;
+    setF({ ...f, [k]: el.type === "checkbox" ? el.checked : el.value });
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    api.registry
+      .addTaskServer({ name: f.name, schema: f.schema, host: f.host, port: Number(f.port) || 0, callbackTimeoutSec: Number(f.callbackTimeoutSec) || 0, isEnableHealthCheck: f.isEnableHealthCheck })
+      .then(
+        () => {
+          setProblem(undefined);
+          setF({ ...f, host: "", port: "" });
+          props.onAdded();
+        },
+        (err) => setProblem(problemOf(err)),
+      );
+  };
+  return (
+    <form class="add-route" onSubmit={submit} noValidate aria-label="Add a route">
+      <h2>Add a route</h2>
+      <div class="form-grid">
+        <Field label="Task server name" name="name" problem={problem}>
+          {(a) => <input {...a} value={f.name} onInput={set("name")} />}
+        </Field>
+        <Field label="Scheme" name="schema" problem={problem}>
+          {(a) => (
+            <select {...a} value={f.schema} onChange={set("schema")}>
+              <option value="http">http</option>
+              <option value="https">https</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Host" name="host" problem={problem}>
+          {(a) => <input {...a} value={f.host} placeholder="10.0.0.5" onInput={set("host")} />}
+        </Field>
+        <Field label="Port" name="port" problem={problem}>
+          {(a) => <input {...a} type="number" min="1" max="65535" value={f.port} onInput={set("port")} />}
+        </Field>
+        <Field label="Callback timeout (seconds, 0: 30)" name="callback_timeout_sec" problem={problem}>
+          {(a) => <input {...a} type="number" min="0" value={f.callbackTimeoutSec} onInput={set("callbackTimeoutSec")} />}
+        </Field>
+        <div class="field check">
+          <input id="f-health" type="checkbox" checked={f.isEnableHealthCheck} onChange={set("isEnableHealthCheck")} />
+          <label for="f-health">Health-check it (heartbeats)</label>
+        </div>
+      </div>
+      <ProblemBanner problem={problem} fieldsShown={["name", "schema", "host", "port", "callback_timeout_sec"]} />
+      <button type="submit" class="primary">
+        Add route
+      </button>
+    </form>
+  );
+}
+
+function ServerRoutes(props: { server: TaskServer; onChanged(): void; onProblem(p: Problem): void }) {
+  const s = props.server;
+  const remove = (r: Route) => {
+    if (!confirm(`Remove ${url(r)} from ${s.name}?`)) return;
+    api.registry.delTaskServer({ name: s.name, schema: r.schema, host: r.host, port: r.port }).then(props.onChanged, (err) => props.onProblem(problemOf(err)));
+  };
+  const routes = [...s.routes, ...s.evictedRoutes];
+  return (
+    <section class="server" aria-label={`Task server ${s.name}`}>
+      <h2>
+        {s.name} <small class="muted">{s.routes.length} routes</small>
+      </h2>
+      <Table label={`Routes of ${s.name}`}>
+        <thead>
+          <tr>
+            <th>Route</th>
+            <th>Health</th>
+            <th>Last heartbeat</th>
+            <th>Timeout</th>
+            <th>Evicted</th>
+            <th>
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {routes.map((r) => {
+            const [tone, word] = health(r);
+            return (
+              <tr key={`${url(r)}-${r.evictedAt ? "e" : "r"}`}>
+                <td>{url(r)}</td>
+                <td>
+                  <Badge tone={tone}>{word}</Badge>
+                </td>
+                <td>{dateTime(r.lastHeartbeatAt)}</td>
+                <td>{r.callbackTimeoutSec} s</td>
+                <td>{dateTime(r.evictedAt)}</td>
+                <td>
+                  <button type="button" class="danger" onClick={() => remove(r)} aria-label={`Remove ${url(r)} from ${s.name}`}>
+                    {r.evictedAt ? "Dismiss" : "Remove"}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </Table>
+      {routes.length === 0 && <p class="muted">No routes.</p>}
+    </section>
+  );
+}
+
+export function Servers() {
+  const servers = usePoll(() => api.registry.listTaskServers({}), []);
+  const [problem, setProblem] = useState<Problem>();
+  return (
+    <section>
+      <h1>Task servers</h1>
+      <ProblemBanner problem={problem ?? servers.problem} />
+      {servers.data?.taskServers.map((s) => (
+        <ServerRoutes key={s.name} server={s} onChanged={servers.reload} onProblem={setProblem} />
+      ))}
+      {servers.data?.taskServers.length === 0 && <p class="muted">No task servers yet: add a route to create one.</p>}
+      <AddRoute onAdded={servers.reload} />
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import { useState } from "preact/hooks";
+import { TaskState } from "../../../gen/easytask/v1/task_pb.js";
+import { api } from "../api.js";
+import { Badge, Pager, ProblemBanner, Table } from "../components.js";
+import { dateTime, runStateName, runTone, scheduleInWords, taskStateName, taskTone } from "../format.js";
+import { usePoll } from "../usePoll.js";
+
+const PAGE_SIZE = 50;
+const STATES = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.STOPPED, TaskState.FINISHED];
+
+export function Tasks() {
+  const [query, setQuery] = useState("");
+  const [state, setState] = useState(TaskState.UNSPECIFIED);
+  const [srvName, setSrvName] = useState("");
+  const [tokens, setTokens] = useState<string[]>([]);
+  const servers = usePoll(() => api.registry.listTaskServers({}), [], false);
+  const page = usePoll(
+    () => api.tasks.listTasks({ query, state, srvName, pageSize: PAGE_SIZE, pageToken: tokens.at(-1) ?? "" }),
+    [query, state, srvName, tokens.join()],
+  );
+  // A new filter starts again from the first page.
+  const filter = <T,>(set: (v: T) => void) => (v: T) => {
+    set(v);
+    setTokens([]);
+  };
+  return (
+    <section>
+      <div class="title-row">
+        <h1>Tasks</h1>
+        <a class="button primary" href="#/tasks/new">
+          New task
+        </a>
+      </div>
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="task-search">Search name or biz_id</label>
+          <input id="task-search" type="search" value={query} onInput={(e) => filter(setQuery)(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="task-state">State</label>
+          <select id="task-state" value={state} onChange={(e) => filter(setState)(Number(e.currentTarget.value))}>
+            <option value={TaskState.UNSPECIFIED}>any</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {taskStateName(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="task-server">Task server</label>
+          <select id="task-server" value={srvName} onChange={(e) => filter(setSrvName)(e.currentTarget.value)}>
+            <option value="">any</option>
+            {servers.data?.taskServers.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      <ProblemBanner problem={page.problem} />
+      <Table label="Tasks">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>biz_id</th>
+            <th>Task server</th>
+            <th>Schedule</th>
+            <th>State</th>
+            <th>Next fire</th>
+            <th>Last result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.data?.tasks.map((t) => (
+            <tr key={String(t.taskId)}>
+              <td>
+                <a href={`#/tasks/${t.taskId}`}>{t.name}</a>
+              </td>
+              <td>{t.bizId}</td>
+              <td>{t.srvName}</td>
+              <td>{scheduleInWords(t)}</td>
+              <td>
+                <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
+              </td>
+              <td>{dateTime(t.nextFireAt)}</td>
+              <td>
+                <Badge tone={runTone(t.lastRunState)}>{runStateName(t.lastRunState)}</Badge> {t.lastRunStartedAt && <small>{dateTime(t.lastRunStartedAt)}</small>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      {page.data?.tasks.length === 0 && <p class="muted">No tasks match.</p>}
+      <Pager tokens={tokens} next={page.data?.nextPageToken ?? ""} onChange={setTokens} />
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { problemOf, type Problem } from "./api.js";
+
+export const POLL_MS = 2000;
+
+export interface Loaded<T> {
+  data?: T;
+  problem?: Problem;
+  reload(): void;
+}
+
+// Loads with `load`, again whenever `deps` change, and every POLL_MS while
+// the page is visible (when `live`), so new runs appear without a reload.
+export function usePoll<T>(load: () => Promise<T>, deps: unknown[], live = true): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; problem?: Problem }>({});
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const generation = useRef(0);
+  const reload = useCallback(() => {
+    const mine = ++generation.current;
+    loadRef.current().then(
+      (data) => mine === generation.current && setState({ data }),
+      (err) => mine === generation.current && setState((s) => ({ data: s.data, problem: problemOf(err) })),
+    );
+  }, []);
+  useEffect(() => {
+    setState({});
+    reload();
+    if (!live) return;
+    const timer = setInterval(() => document.visibilityState === "visible" && reload(), POLL_MS);
+    return () => {
+      clearInterval(timer);
+      generation.current++;
+    };
+  }, deps);
+  return { ...state, reload };
+}

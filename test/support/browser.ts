@@ -1,0 +1,54 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+// Debian's chromium, driven by playwright-core (no browser is downloaded).
+export const CHROMIUM = process.env.EASYTASK_CHROMIUM ?? "/usr/bin/chromium";
+const SCREENSHOTS = fileURLToPath(new URL("../../../test-results/console/", import.meta.url));
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+export interface ConsolePage {
+  page: Page;
+  // Console errors and uncaught exceptions seen so far.
+  errors: string[];
+  // Saves a screenshot of the page as it is now, under test-results/console.
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// A fresh browser context (own storage) on the console at baseUrl. Errors
+// the page logs are collected; a test expecting a refusal (HTTP 4xx logged
+// by the browser as a failed resource) names its status in `expectedStatuses`.
+export async function openConsole(browser: Browser, baseUrl: string, opts: { width?: number; height?: number; prefix: string }): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  let n = 0;
+  await page.goto(baseUrl);
+  return {
+    page,
+    errors,
+    async shot(name) {
+      await page.screenshot({ path: join(SCREENSHOTS, `${opts.prefix}-${String(++n).padStart(2, "0")}-${name}.png`), fullPage: true });
+    },
+    close: () => context.close(),
+  };
+}
+
+// The errors other than the browser's own line for an HTTP status the test
+// provoked on purpose (e.g. 400 for a refused form).
+export function unexpectedErrors(errors: string[], expectedStatuses: number[] = []): string[] {
+  return errors.filter((e) => !expectedStatuses.some((s) => e.includes(`Failed to load resource: the server responded with a status of ${s}`)));
+}
