@@ -26,6 +26,8 @@ export function useRoute(): Route {
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener("hashchange", changed);
+    // A change between the first render and now had no listener yet.
+    changed();
     return () => removeEventListener("hashchange", changed);
   }, []);
   return parseRoute(hash);
