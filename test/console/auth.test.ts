@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { clients } from "../support/api.js";
+import { launchBrowser, openConsole, unexpectedErrors } from "../support/browser.js";
+import { startTestNode, type TestNode } from "../support/node.js";
+
+// With auth.tokens configured the console asks for a token, keeps it in the
+// browser and sends it on every call.
+
+const TOKEN = "console-token-0123456789";
+let node: TestNode;
+let browser: Browser;
+
+before(async () => {
+  node = await startTestNode("sqlite", { auth: { tokens: [TOKEN], protectHealth: false, protectMetrics: false } });
+  await clients(node.port, "connect-json", TOKEN).registry.addTaskServer({ name: "guarded", schema: "http", host: "127.0.0.1", port: 9 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await node.stop();
+});
+
+test("the console asks for the API token, refuses a wrong one, then sends the right one on every call", async () => {
+  const c = await openConsole(browser, `http://127.0.0.1:${node.port}/`, { prefix: "auth" });
+  const { page } = c;
+  const sent: (string | undefined)[] = [];
+  page.on("request", (r) => r.url().includes("/easytask.v1.") && sent.push(r.headers()["authorization"]));
+  try {
+    const field = page.getByLabel("API token", { exact: true });
+    await field.waitFor();
+    await page.getByRole("dialog", { name: "API token needed" }).waitFor();
+    await c.shot("asked");
+
+    await field.fill("wrong-token-wrong-token");
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByText("The server refused the saved token.").waitFor();
+    await c.shot("refused");
+
+    await page.getByLabel("API token", { exact: true }).fill(TOKEN);
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByText("Task servers / routes").waitFor();
+    assert.equal(await page.getByRole("dialog").count(), 0);
+    assert.equal(await page.evaluate(() => localStorage.getItem("easytask.token")), TOKEN);
+
+    // Kept across loads, and sent on every call from then on.
+    sent.length = 0;
+    await page.goto(`http://127.0.0.1:${node.port}/console/#/servers`);
+    await page.getByRole("region", { name: "Task server guarded" }).waitFor();
+    await c.shot("servers");
+    assert.ok(sent.length > 0);
+    assert.deepEqual(new Set(sent), new Set([`Bearer ${TOKEN}`]));
+    assert.equal(await page.getByRole("dialog").count(), 0);
+
+    await page.getByRole("button", { name: "Forget token" }).click();
+    await page.getByLabel("API token", { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("easytask.token")), null);
+    assert.deepEqual(unexpectedErrors(c.errors, [401]), []);
+  } finally {
+    await c.close();
+  }
+});
