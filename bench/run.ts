@@ -113,6 +113,83 @@ const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileS
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
+// The engine's numbers: add_task throughput, lateness and callbacks per second.
+async function benchEngine(dialect: DialectName, port: number, store: Store, agent: Agent, taskServer: { arrivals: Map<string, number> }) {
+  const farAway = Math.floor(Date.now() / 1000) + 86_400;
+  progress(`${dialect}: add_task`);
+  const documented = await load(4000, (i) => postJson(agent, port, "/add_task", { name: `doc-${i}`, srv_name: "bench", sched_mode: 2, time_spec_at: farAway }));
+  const client = createClient(TaskService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "1.1" }));
+  const connect = await load(4000, async (i) => {
+    await client.addTask({ name: `connect-${i}`, srvName: "bench", schedMode: SchedMode.AT, timeSpecAt: BigInt(farAway) });
+  });
+  await stopAll(store);
+
+  progress(`${dialect}: 1,000 fires per second`);
+  // 1,000 fires per second: 1,000 tasks every second, due spread over the second.
+  await insertIntervalTasks(store, "steady", 1000, 1, 1000);
+  await sleep(4000);
+  const windowStart = Date.now();
+  await sleep(10_000);
+  const steady = await measure(store, taskServer.arrivals, windowStart, Date.now() - 1000);
+  await stopAll(store);
+  await sleep(1500);
+
+  progress(`${dialect}: 4,000 tasks every second`);
+  // Sustained callbacks: 4,000 tasks every second.
+  await insertIntervalTasks(store, "heavy", 4000, 1, 1000);
+  await sleep(4000);
+  const heavyStart = Date.now();
+  await sleep(10_000);
+  const heavy = await measure(store, taskServer.arrivals, heavyStart, Date.now() - 1000);
+  await stopAll(store);
+  await sleep(1500);
+  return {
+    fires_per_sec: heavy.fires_per_sec,
+    fires_lateness_p99_ms: heavy.p99,
+    lateness_p50_ms: steady.p50,
+    lateness_p99_ms: steady.p99,
+    lateness_max_ms: steady.max,
+    steady_fires_per_sec: steady.fires_per_sec,
+    add_task_rps: documented.rps,
+    add_task_p99_ms: documented.p99,
+    add_task_connect_rps: connect.rps,
+    add_task_connect_p99_ms: connect.p99,
+  };
+}
+
+// The console's task list over 100,000 tasks: one ListTasks page (50 tasks,
+// as the console asks) at a time, p50 and max of 20 calls, in ms from the
+// request sent to the answer read over loopback, so an upper bound of the
+// server's time. The searches are substring matches over name and biz_id:
+// "common" stops after the first page of matches, "rare" and "none" read
+// every task.
+async function benchListTasks(dialect: DialectName, port: number, lastId: number) {
+  progress(`${dialect}: ListTasks pages over 100,000 tasks`);
+  const client = createClient(TaskService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "1.1" }));
+  const time = async (req: Parameters<typeof client.listTasks>[0], expect: (n: number) => boolean) => {
+    const took: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t = performance.now();
+      const page = await client.listTasks({ pageSize: 50, ...req });
+      if (i > 0) took.push(performance.now() - t);
+      if (!expect(page.tasks.length)) throw new Error(`ListTasks ${JSON.stringify(req)} answered ${page.tasks.length} tasks`);
+    }
+    took.sort((a, b) => a - b);
+    return `${pct(took, 0.5).toFixed(1)} / ${took.at(-1)!.toFixed(1)}`;
+  };
+  return {
+    list_tasks_first_page_ms: await time({}, (n) => n === 50),
+    list_tasks_last_pages_ms: await time({ pageToken: String(lastId - 60) }, (n) => n > 0),
+    list_tasks_by_server_state_ms: await time({ srvName: "bench", state: TaskState.SCHEDULED }, (n) => n === 50),
+    list_tasks_search_common_ms: await time({ query: "IDLE-1" }, (n) => n === 50),
+    list_tasks_search_rare_ms: await time({ query: "idle-99999" }, (n) => n === 1),
+    list_tasks_search_none_ms: await time({ query: "no-such-task" }, (n) => n === 0),
+  };
+}
+
+// With --list-tasks only the 100,000-task phase runs (memory and ListTasks).
+const LIST_ONLY = process.argv.includes("--list-tasks");
+
 async function benchStore(dialect: DialectName) {
   progress(`${dialect}: starting`);
   const { store: storeConfig, cleanup } = await freshStore(dialect);
@@ -128,34 +205,7 @@ async function benchStore(dialect: DialectName) {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   try {
     await postJson(agent, node.port, "/add_task_server", { name: "bench", schema: "http", host: "127.0.0.1", port: taskServer.port });
-    const farAway = Math.floor(Date.now() / 1000) + 86_400;
-    progress(`${dialect}: add_task`);
-    const documented = await load(4000, (i) => postJson(agent, node.port, "/add_task", { name: `doc-${i}`, srv_name: "bench", sched_mode: 2, time_spec_at: farAway }));
-    const client = createClient(TaskService, createConnectTransport({ baseUrl: `http://127.0.0.1:${node.port}`, httpVersion: "1.1" }));
-    const connect = await load(4000, async (i) => {
-      await client.addTask({ name: `connect-${i}`, srvName: "bench", schedMode: SchedMode.AT, timeSpecAt: BigInt(farAway) });
-    });
-    await stopAll(store);
-
-    progress(`${dialect}: 1,000 fires per second`);
-    // 1,000 fires per second: 1,000 tasks every second, due spread over the second.
-    await insertIntervalTasks(store, "steady", 1000, 1, 1000);
-    await sleep(4000);
-    const windowStart = Date.now();
-    await sleep(10_000);
-    const steady = await measure(store, taskServer.arrivals, windowStart, Date.now() - 1000);
-    await stopAll(store);
-    await sleep(1500);
-
-    progress(`${dialect}: 4,000 tasks every second`);
-    // Sustained callbacks: 4,000 tasks every second.
-    await insertIntervalTasks(store, "heavy", 4000, 1, 1000);
-    await sleep(4000);
-    const heavyStart = Date.now();
-    await sleep(10_000);
-    const heavy = await measure(store, taskServer.arrivals, heavyStart, Date.now() - 1000);
-    await stopAll(store);
-    await sleep(1500);
+    const engine = LIST_ONLY ? {} : await benchEngine(dialect, node.port, store, agent, taskServer);
 
     progress(`${dialect}: 100,000 tasks`);
     // Memory with 100,000 scheduled tasks (every hour, due spread over it),
@@ -165,19 +215,8 @@ async function benchStore(dialect: DialectName) {
     await insertIntervalTasks(store, "idle", 100_000, 3600, 3_600_000);
     await sleep(8000);
     const rss = rssMb(node.proc.pid!);
-    return {
-      fires_per_sec: heavy.fires_per_sec,
-      fires_lateness_p99_ms: heavy.p99,
-      lateness_p50_ms: steady.p50,
-      lateness_p99_ms: steady.p99,
-      lateness_max_ms: steady.max,
-      steady_fires_per_sec: steady.fires_per_sec,
-      add_task_rps: documented.rps,
-      add_task_p99_ms: documented.p99,
-      add_task_connect_rps: connect.rps,
-      add_task_connect_p99_ms: connect.p99,
-      rss_mb_100k_tasks: rss,
-    };
+    const { lastId } = await store.kysely.selectFrom("task").select((eb) => eb.fn.max("id").as("lastId")).executeTakeFirstOrThrow();
+    return { ...engine, rss_mb_100k_tasks: rss, ...(await benchListTasks(dialect, node.port, Number(lastId))) };
   } finally {
     agent.destroy();
     await node.stop();

@@ -9,9 +9,9 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-// Loads with `load`, again whenever `deps` change, and every POLL_MS while
-// the page is visible (when `live`), so new runs appear without a reload.
-export function usePoll<T>(load: () => Promise<T>, deps: unknown[], live = true): Loaded<T> {
+// Loads with `load`, again whenever `deps` change, and every `everyMs` while
+// the page is visible (never when false), so new runs appear without a reload.
+export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs: number | false = POLL_MS): Loaded<T> {
   const [state, setState] = useState<{ data?: T; problem?: Problem }>({});
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -26,12 +26,12 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], live = true)
   useEffect(() => {
     setState({});
     reload();
-    if (!live) return;
-    const timer = setInterval(() => document.visibilityState === "visible" && reload(), POLL_MS);
+    if (everyMs === false) return;
+    const timer = setInterval(() => document.visibilityState === "visible" && reload(), everyMs);
     return () => {
       clearInterval(timer);
       generation.current++;
     };
-  }, deps);
+  }, [...deps, everyMs]);
   return { ...state, reload };
 }

@@ -4,6 +4,8 @@ import { ProblemBanner, Table } from "../components.js";
 import { dateTime } from "../format.js";
 import { usePoll } from "../usePoll.js";
 
+const STATS_POLL_MS = 10_000;
+
 // Fires per minute as bars, lateness p99 as a line, over the last hour.
 function HourChart(props: { stats: GetStatsResponse }) {
   const minutes = props.stats.minutes;
@@ -36,7 +38,8 @@ function HourChart(props: { stats: GetStatsResponse }) {
 
 export function Overview() {
   const cluster = usePoll(() => api.cluster.getCluster({}), []);
-  const stats = usePoll(() => api.tasks.getStats({}), []);
+  // An hour of runs is a heavier read than a page of them.
+  const stats = usePoll(() => api.tasks.getStats({}), [], STATS_POLL_MS);
   const servers = usePoll(() => api.registry.listTaskServers({}), []);
   const s = stats.data;
   const evicted = (servers.data?.taskServers ?? []).flatMap((srv) => srv.evictedRoutes.map((r) => ({ srv, r })));

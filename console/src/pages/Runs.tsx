@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { Pager, ProblemBanner } from "../components.js";
 import { runStateName } from "../format.js";
 import { RunsTable } from "../runs.js";
-import { usePoll } from "../usePoll.js";
+import { POLL_MS, usePoll } from "../usePoll.js";
 
 const PAGE_SIZE = 50;
 const STATES = Object.values(RunState).filter((v): v is RunState => typeof v === "number" && v !== RunState.UNSPECIFIED);
@@ -32,7 +32,7 @@ export function Runs(props: { params: URLSearchParams }) {
       }),
     [taskId, state, from, to, tokens.join()],
     // Only the first page moves as runs come in.
-    tokens.length === 0,
+    tokens.length === 0 && POLL_MS,
   );
   const filter = <T,>(set: (v: T) => void) => (v: T) => {
     set(v);
