@@ -16,17 +16,14 @@ export interface Counts {
 export async function countTasksAndRoutes(db: Db): Promise<Counts> {
   const k = db.kysely;
   const byState = await k.selectFrom("task").select(["state", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("state").execute();
-  const count = async (table: "task_server" | "task_server_route" | "route_eviction", unhealthyOnly = false) => {
-    let q = k.selectFrom(table as "task_server_route").select((eb) => eb.fn.countAll<number>().as("n"));
-    if (unhealthyOnly) q = q.where("failed_health_checks", ">", 0);
-    return Number((await q.executeTakeFirstOrThrow()).n);
-  };
+  const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await q.executeTakeFirstOrThrow()).n);
+  const routes = () => k.selectFrom("task_server_route").select((eb) => eb.fn.countAll<number>().as("n"));
   return {
     tasksByState: new Map(byState.map((r) => [r.state, Number(r.n)])),
-    taskServers: await count("task_server"),
-    routes: await count("task_server_route"),
-    routesUnhealthy: await count("task_server_route", true),
-    routesEvicted: await count("route_eviction"),
+    taskServers: await count(k.selectFrom("task_server").select((eb) => eb.fn.countAll<number>().as("n"))),
+    routes: await count(routes()),
+    routesUnhealthy: await count(routes().where("failed_health_checks", ">", 0)),
+    routesEvicted: await count(k.selectFrom("route_eviction").select((eb) => eb.fn.countAll<number>().as("n"))),
   };
 }
 

@@ -287,7 +287,7 @@ describe("web console pages (sqlite)", () => {
   });
 
   test("keyboard: the task form is reached, filled and sent with the keyboard alone", async () => {
-    await withPage("keyboard", async ({ page }) => {
+    await withPage("keyboard", async ({ page, shot }) => {
       await page.goto(base() + "#/tasks/new");
       await page.getByLabel("Name", { exact: true }).focus();
       await page.keyboard.type("typed-task");
@@ -296,10 +296,13 @@ describe("web console pages (sqlite)", () => {
       await page.keyboard.press("Tab");
       await page.keyboard.press("ArrowDown");
       assert.equal(await page.getByLabel("Task server").inputValue(), "workers");
+      await shot("form");
       await page.getByRole("button", { name: "Create task" }).focus();
       await page.keyboard.press("Enter");
       const taskId = await taskIdOf(page);
       assert.equal((await api.tasks.getTask({ taskId })).task!.name, "typed-task");
+      await page.getByRole("heading", { name: "typed-task" }).waitFor();
+      await shot("created");
     });
   });
 });
