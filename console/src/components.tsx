@@ -61,9 +61,10 @@ export function Pager(props: { tokens: string[]; next: string; onChange(tokens: 
   );
 }
 
-export function Table(props: { label: string; children: ComponentChildren }) {
+// `cards`: one card per row on narrow screens (cells carry data-label).
+export function Table(props: { label: string; cards?: boolean; children: ComponentChildren }) {
   return (
-    <div class="table-wrap" role="region" aria-label={props.label} tabIndex={0}>
+    <div class={props.cards ? "table-wrap cards" : "table-wrap"} role="region" aria-label={props.label} tabIndex={0}>
       <table>{props.children}</table>
     </div>
   );

@@ -71,7 +71,7 @@ export function RunsTable(props: { runs: TaskLog[]; showTask: boolean; onChanged
   const selected = props.runs.find((r) => runKey(r) === open);
   return (
     <>
-      <Table label="Runs">
+      <Table label="Runs" cards>
         <thead>
           <tr>
             {props.showTask && <th>Task</th>}
@@ -88,23 +88,23 @@ export function RunsTable(props: { runs: TaskLog[]; showTask: boolean; onChanged
           {props.runs.map((r) => (
             <tr key={runKey(r)} class={open === runKey(r) ? "selected" : ""}>
               {props.showTask && (
-                <td>
+                <td data-label="Task">
                   <a href={`#/tasks/${r.taskId}`}>{r.taskName}</a>
                 </td>
               )}
-              <td>
+              <td data-label="Run">
                 <button type="button" class="link" aria-expanded={open === runKey(r)} onClick={() => setOpen(open === runKey(r) ? undefined : runKey(r))}>
                   Run {r.runTimes}
                 </button>
               </td>
-              <td>{r.attempt}</td>
-              <td>
+              <td data-label="Attempt">{r.attempt}</td>
+              <td data-label="State">
                 <Badge tone={runTone(r.state)}>{runStateName(r.state)}</Badge>
               </td>
-              <td>{dateTime(r.startedAt)}</td>
-              <td>{duration(took(r))}</td>
-              <td>{r.route}</td>
-              <td class="clip">{r.error}</td>
+              <td data-label="Started">{dateTime(r.startedAt)}</td>
+              <td data-label="Duration">{duration(took(r))}</td>
+              <td data-label="Route">{r.route}</td>
+              <td data-label="Error" class="clip">{r.error}</td>
             </tr>
           ))}
         </tbody>

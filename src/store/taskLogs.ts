@@ -179,19 +179,20 @@ export interface RunFilter {
 
 export type RunWithTask = TaskLogRow & { task_name: string };
 
-// Runs newest first (by id), with their task's name.
+// Runs newest first (by id), with their task's name. The names are read
+// after, for the page's tasks: joined, MySQL may start from the task table
+// and sort every run.
 export async function listTaskLogs(db: Db, f: RunFilter): Promise<RunWithTask[]> {
-  let q = db.kysely
-    .selectFrom("task_log")
-    .innerJoin("task", "task.id", "task_log.task_id")
-    .selectAll("task_log")
-    .select("task.name as task_name")
-    .where("task_log.id", "<", f.beforeId);
-  if (f.taskId) q = q.where("task_log.task_id", "=", f.taskId);
-  if (f.state) q = q.where("task_log.state", "=", f.state);
-  if (f.startedFrom !== undefined) q = q.where("task_log.started_at", ">=", f.startedFrom);
-  if (f.startedBefore !== undefined) q = q.where("task_log.started_at", "<", f.startedBefore);
-  return q.orderBy("task_log.id", "desc").limit(f.limit).execute();
+  let q = db.kysely.selectFrom("task_log").selectAll().where("id", "<", f.beforeId);
+  if (f.taskId) q = q.where("task_id", "=", f.taskId);
+  if (f.state) q = q.where("state", "=", f.state);
+  if (f.startedFrom !== undefined) q = q.where("started_at", ">=", f.startedFrom);
+  if (f.startedBefore !== undefined) q = q.where("started_at", "<", f.startedBefore);
+  const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+  const taskIds = [...new Set(rows.map((r) => r.task_id))];
+  const names = taskIds.length ? await db.kysely.selectFrom("task").select(["id", "name"]).where("id", "in", taskIds).execute() : [];
+  const nameOf = new Map(names.map((t) => [t.id, t.name]));
+  return rows.map((r) => ({ ...r, task_name: nameOf.get(r.task_id) ?? "" }));
 }
 
 // The latest attempt of each of these tasks that has one, keyed by task id.

@@ -272,7 +272,7 @@ describe("web console pages (sqlite)", () => {
     await withPage(
       "narrow",
       async ({ page, shot }) => {
-        for (const hash of ["#/tasks", "#/", "#/tasks/new"]) {
+        for (const hash of ["#/tasks", "#/runs", "#/servers", "#/", "#/tasks/new"]) {
           await page.goto(base() + hash);
           await page.locator("h1").waitFor();
           await page.waitForLoadState("networkidle");

@@ -84,7 +84,7 @@ function ServerRoutes(props: { server: TaskServer; onChanged(): void; onProblem(
       <h2>
         {s.name} <small class="muted">{s.routes.length} routes</small>
       </h2>
-      <Table label={`Routes of ${s.name}`}>
+      <Table label={`Routes of ${s.name}`} cards>
         <thead>
           <tr>
             <th>Route</th>
@@ -102,14 +102,14 @@ function ServerRoutes(props: { server: TaskServer; onChanged(): void; onProblem(
             const [tone, word] = health(r);
             return (
               <tr key={`${url(r)}-${r.evictedAt ? "e" : "r"}`}>
-                <td>{url(r)}</td>
-                <td>
+                <td data-label="Route">{url(r)}</td>
+                <td data-label="Health">
                   <Badge tone={tone}>{word}</Badge>
                 </td>
-                <td>{dateTime(r.lastHeartbeatAt)}</td>
-                <td>{r.callbackTimeoutSec} s</td>
-                <td>{dateTime(r.evictedAt)}</td>
-                <td>
+                <td data-label="Last heartbeat">{dateTime(r.lastHeartbeatAt)}</td>
+                <td data-label="Timeout">{r.callbackTimeoutSec} s</td>
+                <td data-label="Evicted">{dateTime(r.evictedAt)}</td>
+                <td data-label="">
                   <button type="button" class="danger" onClick={() => remove(r)} aria-label={`Remove ${url(r)} from ${s.name}`}>
                     {r.evictedAt ? "Dismiss" : "Remove"}
                   </button>

@@ -60,7 +60,7 @@ export function Tasks() {
         </div>
       </form>
       <ProblemBanner problem={page.problem} />
-      <Table label="Tasks">
+      <Table label="Tasks" cards>
         <thead>
           <tr>
             <th>Name</th>
@@ -75,17 +75,17 @@ export function Tasks() {
         <tbody>
           {page.data?.tasks.map((t) => (
             <tr key={String(t.taskId)}>
-              <td>
+              <td data-label="Name">
                 <a href={`#/tasks/${t.taskId}`}>{t.name}</a>
               </td>
-              <td>{t.bizId}</td>
-              <td>{t.srvName}</td>
-              <td>{scheduleInWords(t)}</td>
-              <td>
+              <td data-label="biz_id">{t.bizId}</td>
+              <td data-label="Task server">{t.srvName}</td>
+              <td data-label="Schedule">{scheduleInWords(t)}</td>
+              <td data-label="State">
                 <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
               </td>
-              <td>{dateTime(t.nextFireAt)}</td>
-              <td>
+              <td data-label="Next fire">{dateTime(t.nextFireAt)}</td>
+              <td data-label="Last result">
                 <Badge tone={runTone(t.lastRunState)}>{runStateName(t.lastRunState)}</Badge> {t.lastRunStartedAt && <small>{dateTime(t.lastRunStartedAt)}</small>}
               </td>
             </tr>
