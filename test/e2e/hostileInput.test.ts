@@ -92,6 +92,10 @@ const SEMANTIC: Record<string, unknown[]> = {
   page_token: ["zzz", "-1", "1".repeat(40)],
 };
 
+// ListTaskLogs takes task_id 0 as "every task's runs".
+const semantic = (method: string, field: string): unknown[] | undefined =>
+  method === "ListTaskLogs" && field === "task_id" ? SEMANTIC.task_id.filter((v) => Number(v) !== 0) : SEMANTIC[field];
+
 const UNICODE = ["任务-✓-🚀", "مهمة", "e\u0301", "zero\u200bwidth", "𝕏".repeat(60)];
 
 interface Shot {
@@ -114,10 +118,10 @@ function hostile(r: Rand, taskId: string): Shot {
   const mutate = (): Record<string, unknown> => {
     const fields = method.input.fields;
     const body = { ...base };
-    const named = fields.filter((f) => SEMANTIC[f.name] && f.name in base);
+    const named = fields.filter((f) => semantic(method.name, f.name) && f.name in base);
     if (named.length > 0 && r.next() < 0.5) {
       const f = r.pick(named);
-      body[f.name] = r.pick(SEMANTIC[f.name]!);
+      body[f.name] = r.pick(semantic(method.name, f.name)!);
     } else if (fields.length > 0) {
       const f = r.pick(fields);
       body[f.name] = wrongType(f, r);
