@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../../gen/easytask/v1/errors_pb.js";
-import { SchedMode } from "../../gen/easytask/v1/task_pb.js";
+import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
+import { freePort } from "../harness/ports.js";
+import { readmeExample } from "../sdk/support.js";
 import { createLogger } from "../../src/log.js";
 import { clients, postDocumented, type Clients } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
@@ -179,3 +186,35 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("the README's check for a task server without an SDK", () => {
+  test("accepts the scheduler's signed heartbeats and callbacks, and refuses unsigned or wrongly signed ones", async () => {
+    const node = await startTestNode("sqlite");
+    const dir = mkdtempSync(join(tmpdir(), "easytask-snippet-"));
+    writeFileSync(join(dir, "server.mjs"), readmeExample("README.md", "js"));
+    const port = await freePort();
+    const proc = spawn(process.execPath, [join(dir, "server.mjs")], { env: { ...process.env, EASYTASK_SECRET: FIRST, PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const exited = once(proc, "exit").then(([code]) => Promise.reject(new Error(`the README's task server exited with ${code}`)));
+      exited.catch(() => {}); // after the race, the kill below ends it
+      await Promise.race([once(proc.stdout!, "data"), exited]);
+      const api = clients(node.port);
+      const route = { name: "snippet", schema: "http", host: "127.0.0.1", port };
+      await api.registry.addTaskServer({ ...route, isEnableHealthCheck: true, secret: FIRST });
+      const listed = async () => (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "snippet")?.routes[0];
+      assert.equal((await waitFor("a heartbeat", listed, (r) => r?.lastHeartbeatAt !== undefined))?.failedHealthChecks, 0);
+      const run = async (name: string, state: RunState) => {
+        const { taskId } = await api.tasks.addTask({ name, srvName: "snippet", callbackPath: "/run", schedMode: SchedMode.AT, timeSpecAt: BigInt(nowSec()) });
+        return (await waitFor(`run of ${name}`, () => api.tasks.listTaskLogs({ taskId }), (r) => r.taskLogs[0]?.state === state)).taskLogs[0];
+      };
+      assert.equal((await run("signed", RunState.SUCCEEDED)).extra, "ran signed");
+      assert.equal((await fetch(`http://127.0.0.1:${port}/run`, { method: "POST", body: '{"task_id":"1"}' })).status, 401);
+      await api.registry.addTaskServer({ ...route, secret: SECOND });
+      assert.equal((await run("wrongly-signed", RunState.FAILED)).httpStatus, 401);
+    } finally {
+      proc.kill();
+      rmSync(dir, { recursive: true, force: true });
+      await node.stop();
+    }
+  });
+});
