@@ -5,6 +5,7 @@ import { etcdLeadership } from "./cluster/etcdLeadership.js";
 import { standalone, type Leadership, type Member } from "./cluster/leadership.js";
 import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log.js";
+import { callbackTargets } from "./registry/callbackTargets.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
 import { Dispatcher } from "./scheduler/dispatcher.js";
@@ -71,7 +72,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const { log } = opts;
   const clock = opts.clock ?? systemSchedulerClock;
   const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
-  const client = new CallbackClient(config.taskWorkerPoolSize);
+  const targets = callbackTargets(config.callback.allowedHosts);
+  const client = new CallbackClient(config.taskWorkerPoolSize, targets);
   const writer = new ResultWriter(store, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
@@ -86,7 +88,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const startedAt = Date.now();
   const leadership = opts.leadership ?? leadershipFor(config, log);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node });
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);

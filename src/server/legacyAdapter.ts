@@ -3,6 +3,8 @@ import { createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { HttpRequest as Request, HttpResponse as Response } from "./http.js";
 import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
 import type { Logger } from "../log.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
 import { toConnectError } from "./errors.js";
 import { BodyTooLarge, readBody } from "./readBody.js";
@@ -70,10 +72,24 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, maxBody
   }
 }
 
-export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, maxBodyBytes: number, log: Logger): void {
+export interface LegacyOptions {
+  maxBodyBytes: number;
+  authorize: Authorize;
+  log: Logger;
+}
+
+export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, opts: LegacyOptions): void {
+  const { maxBodyBytes, log } = opts;
   if (req.method !== "POST") {
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
     res.end(JSON.stringify(failure(INVALID_ARGUMENTS, `${req.url} accepts POST only`, traceId)));
+    return;
+  }
+  // Refused before the body is read: an unauthenticated caller gets no work done.
+  if (!opts.authorize(req.headers.authorization)) {
+    const refusal = failure(envelopeCode(new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated)), UNAUTHENTICATED_MESSAGE, traceId);
+    res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" });
+    res.end(JSON.stringify(refusal));
     return;
   }
   answer(route, req, traceId, maxBodyBytes, log).then(

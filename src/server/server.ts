@@ -6,6 +6,8 @@ import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
+import type { CallbackTargets } from "../registry/callbackTargets.js";
+import { authInterceptor, bearerTokens } from "./auth.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
@@ -20,6 +22,13 @@ export interface ServerDeps {
   maxBodyBytes: number;
   leadership: Leadership;
   node: NodeInfo;
+  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  callbackTargets: CallbackTargets;
+}
+
+function refuseUnauthenticated(res: HttpResponse): void {
+  res.writeHead(401, { "content-type": "text/plain", "www-authenticate": "Bearer" });
+  res.end("unauthenticated\n");
 }
 
 // /readyz for load balancers and orchestrators: 200 when this node can do
@@ -45,14 +54,19 @@ function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Log
 export function build(deps: ServerDeps): RequestHandler {
   const services = {
     tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
-    registry: new RegistryServiceImpl(deps.db, deps.clock),
+    registry: new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets),
     cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node),
   };
   const legacy = legacyRoutes(implementedServices(services));
+  const authorize = bearerTokens(deps.auth.tokens);
+  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log };
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const route = legacy.get(path);
-    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), deps.maxBodyBytes, deps.log);
+    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), legacyOptions);
+    if (deps.auth.protectHealth && (path === "/healthz" || path === "/readyz") && !authorize(req.headers.authorization)) {
+      return refuseUnauthenticated(res);
+    }
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok\n");
@@ -65,7 +79,7 @@ export function build(deps: ServerDeps): RequestHandler {
   const connect = connectNodeAdapter({
     routes: routes(services),
     fallback,
-    interceptors: [errorInterceptor(deps.log)],
+    interceptors: [errorInterceptor(deps.log), authInterceptor(authorize)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
