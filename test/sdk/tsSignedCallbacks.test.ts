@@ -106,6 +106,11 @@ describe("TypeScript task server with a secret", () => {
   });
 
   test("verifySignature works on its own, with a tolerance of choice", () => {
+    // The vector of test/unit/signCallback.test.ts (from openssl): a non-ASCII body checked as its UTF-8 bytes.
+    const vector = { "x-easytask-timestamp": "1700000000", "x-easytask-signature": "v1=c38d81efedf3dc62d620f156d1a1e268acf24d3ae83455385897016df3c22954" };
+    const vectorBody = '{"cmd":1,"task_id":"7","task_name":"ünïcode ✓","arg":"","run_times":1,"biz_id":""}';
+    verifySignature("test-secret-0123456789", vector, Buffer.from(vectorBody), { now: 1_700_000_000_000 });
+    verifySignature("test-secret-0123456789", vector, vectorBody, { now: 1_700_000_000_000 });
     const body = '{"cmd":0}';
     const at = 1_700_000_000;
     const headers = new Headers({ "x-easytask-timestamp": String(at), "x-easytask-signature": sign(SECRET, at, body) });

@@ -177,6 +177,17 @@ func TestSignedCallbacks(t *testing.T) {
 }
 
 func TestVerifySignature(t *testing.T) {
+	// The vector of test/unit/signCallback.test.ts (from openssl): a non-ASCII
+	// body checked as its UTF-8 bytes.
+	vector := http.Header{}
+	vector.Set(easytask.TimestampHeader, "1700000000")
+	vector.Set(easytask.SignatureHeader, "v1=c38d81efedf3dc62d620f156d1a1e268acf24d3ae83455385897016df3c22954")
+	vectorBody := `{"cmd":1,"task_id":"7","task_name":"ünïcode ✓","arg":"","run_times":1,"biz_id":""}`
+	sinceVector := time.Since(time.Unix(1700000000, 0)) + time.Hour
+	if err := easytask.VerifySignature("test-secret-0123456789", vector, []byte(vectorBody), sinceVector); err != nil {
+		t.Fatalf("the shared vector: %v", err)
+	}
+
 	body := `{"cmd":0}`
 	at := time.Now().Add(-time.Minute).Unix()
 	header := http.Header{}

@@ -116,6 +116,14 @@ def test_scheduler_callbacks_with_another_secret_or_unsigned_get_401(signed_serv
 
 
 def test_verify_signature_on_its_own() -> None:
+    # The vector of test/unit/signCallback.test.ts (from openssl): a non-ASCII
+    # body checked as its UTF-8 bytes.
+    vector = {
+        "x-easytask-timestamp": "1700000000",
+        "x-easytask-signature": "v1=c38d81efedf3dc62d620f156d1a1e268acf24d3ae83455385897016df3c22954",
+    }
+    vector_body = '{"cmd":1,"task_id":"7","task_name":"ünïcode ✓","arg":"","run_times":1,"biz_id":""}'.encode()
+    verify_signature("test-secret-0123456789", vector, vector_body, now=1_700_000_000)
     body = b'{"cmd":0}'
     at = 1_700_000_000
     headers = {"X-Easytask-Timestamp": str(at), "X-Easytask-Signature": sign(SECRET, at, body)}
