@@ -8,6 +8,7 @@ import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
 import type { CallbackTargets } from "../registry/callbackTargets.js";
 import { authInterceptor, bearerTokens } from "./auth.js";
+import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
@@ -77,7 +78,10 @@ export function build(deps: ServerDeps): RequestHandler {
     res.end("not found\n");
   };
   const connect = connectNodeAdapter({
-    routes: routes(services),
+    routes: (router) => {
+      routes(services)(router);
+      reportDecodeFailuresAsInvalid(router);
+    },
     fallback,
     interceptors: [errorInterceptor(deps.log), authInterceptor(authorize)],
     // Proto field names (task_id) in JSON answers, as the documented API

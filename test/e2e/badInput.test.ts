@@ -136,6 +136,18 @@ for (const dialect of DIALECTS) {
       assert.equal(badPage.code, Code.InvalidArgument);
     });
 
+    test("protobuf bytes that do not decode are invalid_argument in Connect and gRPC-Web, not internal", async () => {
+      const url = `http://127.0.0.1:${node.port}/easytask.v1.TaskService/AddTask`;
+      const garbage = new Uint8Array([0x0f, 1, 2, 3]);
+      const connect = await fetch(url, { method: "POST", headers: { "content-type": "application/proto" }, body: garbage });
+      assert.equal(connect.status, 400);
+      assert.equal(((await connect.json()) as { code: string }).code, "invalid_argument");
+      const frame = new Uint8Array([0, 0, 0, 0, garbage.length, ...garbage]);
+      const web = await fetch(url, { method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: frame });
+      assert.equal(web.status, 200);
+      assert.match(Buffer.from(await web.arrayBuffer()).toString("latin1"), /grpc-status: 3\r\n/);
+    });
+
     test("an oversized Connect request is refused without reaching the store", async () => {
       const before = await counts();
       const res = await fetch(`http://127.0.0.1:${node.port}/easytask.v1.TaskService/AddTask`, {
