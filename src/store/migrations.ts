@@ -98,6 +98,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ix_task_log_deadline").ifNotExists().on("task_log").columns(["state", "deadline_at"]).execute();
       },
     },
+    "0005_callback_secret": {
+      async up(db) {
+        await db.schema.alterTable("task_server").addColumn("secret", "varchar(256)").execute();
+      },
+    },
   };
 }
 
