@@ -115,6 +115,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0005_callback_secret": {
+      async up(db) {
+        await db.schema.alterTable("task_server").addColumn("secret", "varchar(256)").execute();
+      },
+    },
   };
 }
 

@@ -82,7 +82,7 @@ function ServerRoutes(props: { server: TaskServer; onChanged(): void; onProblem(
   return (
     <section class="server" aria-label={`Task server ${s.name}`}>
       <h2>
-        {s.name} <small class="muted">{s.routes.length} routes</small>
+        {s.name} <small class="muted">{s.routes.length} routes</small> {s.signed && <Badge tone="ok">signed callbacks</Badge>}
       </h2>
       <Table label={`Routes of ${s.name}`} cards>
         <thead>

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/registry.proto.
  */
 export const file_easytask_v1_registry: GenFile = /*@__PURE__*/
-  fileDesc("ChplYXN5dGFzay92MS9yZWdpc3RyeS5wcm90bxILZWFzeXRhc2sudjEijgEKFEFkZFRhc2tTZXJ2ZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGc2NoZW1hGAIgASgJEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIcChRjYWxsYmFja190aW1lb3V0X3NlYxgFIAEoDRIeChZpc19lbmFibGVfaGVhbHRoX2NoZWNrGAYgASgIIhcKFUFkZFRhc2tTZXJ2ZXJSZXNwb25zZSJQChREZWxUYXNrU2VydmVyUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjaGVtYRgCIAEoCRIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0iFwoVRGVsVGFza1NlcnZlclJlc3BvbnNlIhgKFkxpc3RUYXNrU2VydmVyc1JlcXVlc3QiSAoXTGlzdFRhc2tTZXJ2ZXJzUmVzcG9uc2USLQoMdGFza19zZXJ2ZXJzGAEgAygLMhcuZWFzeXRhc2sudjEuVGFza1NlcnZlciKCAQoKVGFza1NlcnZlchIWCg50YXNrX3NlcnZlcl9pZBgBIAEoAxIMCgRuYW1lGAIgASgJEiIKBnJvdXRlcxgDIAMoCzISLmVhc3l0YXNrLnYxLlJvdXRlEioKDmV2aWN0ZWRfcm91dGVzGAQgAygLMhIuZWFzeXRhc2sudjEuUm91dGUiuAIKBVJvdXRlEhAKCHJvdXRlX2lkGAEgASgDEg4KBnNjaGVtYRgCIAEoCRIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0SHAoUY2FsbGJhY2tfdGltZW91dF9zZWMYBSABKA0SHgoWaXNfZW5hYmxlX2hlYWx0aF9jaGVjaxgGIAEoCBIcChRmYWlsZWRfaGVhbHRoX2NoZWNrcxgHIAEoDRI1ChFsYXN0X2hlYXJ0YmVhdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXZpY3RlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyywIKD1JlZ2lzdHJ5U2VydmljZRJsCg1BZGRUYXNrU2VydmVyEiEuZWFzeXRhc2sudjEuQWRkVGFza1NlcnZlclJlcXVlc3QaIi5lYXN5dGFzay52MS5BZGRUYXNrU2VydmVyUmVzcG9uc2UiFIq1GBAvYWRkX3Rhc2tfc2VydmVyEmwKDURlbFRhc2tTZXJ2ZXISIS5lYXN5dGFzay52MS5EZWxUYXNrU2VydmVyUmVxdWVzdBoiLmVhc3l0YXNrLnYxLkRlbFRhc2tTZXJ2ZXJSZXNwb25zZSIUirUYEC9kZWxfdGFza19zZXJ2ZXISXAoPTGlzdFRhc2tTZXJ2ZXJzEiMuZWFzeXRhc2sudjEuTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdBokLmVhc3l0YXNrLnYxLkxpc3RUYXNrU2VydmVyc1Jlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChplYXN5dGFzay92MS9yZWdpc3RyeS5wcm90bxILZWFzeXRhc2sudjEirgEKFEFkZFRhc2tTZXJ2ZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGc2NoZW1hGAIgASgJEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIcChRjYWxsYmFja190aW1lb3V0X3NlYxgFIAEoDRIeChZpc19lbmFibGVfaGVhbHRoX2NoZWNrGAYgASgIEhMKBnNlY3JldBgHIAEoCUgAiAEBQgkKB19zZWNyZXQiFwoVQWRkVGFza1NlcnZlclJlc3BvbnNlIlAKFERlbFRhc2tTZXJ2ZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGc2NoZW1hGAIgASgJEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDSIXChVEZWxUYXNrU2VydmVyUmVzcG9uc2UiGAoWTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdCJIChdMaXN0VGFza1NlcnZlcnNSZXNwb25zZRItCgx0YXNrX3NlcnZlcnMYASADKAsyFy5lYXN5dGFzay52MS5UYXNrU2VydmVyIpIBCgpUYXNrU2VydmVyEhYKDnRhc2tfc2VydmVyX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSIgoGcm91dGVzGAMgAygLMhIuZWFzeXRhc2sudjEuUm91dGUSDgoGc2lnbmVkGAQgASgIEioKDmV2aWN0ZWRfcm91dGVzGAUgAygLMhIuZWFzeXRhc2sudjEuUm91dGUiuAIKBVJvdXRlEhAKCHJvdXRlX2lkGAEgASgDEg4KBnNjaGVtYRgCIAEoCRIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0SHAoUY2FsbGJhY2tfdGltZW91dF9zZWMYBSABKA0SHgoWaXNfZW5hYmxlX2hlYWx0aF9jaGVjaxgGIAEoCBIcChRmYWlsZWRfaGVhbHRoX2NoZWNrcxgHIAEoDRI1ChFsYXN0X2hlYXJ0YmVhdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXZpY3RlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyywIKD1JlZ2lzdHJ5U2VydmljZRJsCg1BZGRUYXNrU2VydmVyEiEuZWFzeXRhc2sudjEuQWRkVGFza1NlcnZlclJlcXVlc3QaIi5lYXN5dGFzay52MS5BZGRUYXNrU2VydmVyUmVzcG9uc2UiFIq1GBAvYWRkX3Rhc2tfc2VydmVyEmwKDURlbFRhc2tTZXJ2ZXISIS5lYXN5dGFzay52MS5EZWxUYXNrU2VydmVyUmVxdWVzdBoiLmVhc3l0YXNrLnYxLkRlbFRhc2tTZXJ2ZXJSZXNwb25zZSIUirUYEC9kZWxfdGFza19zZXJ2ZXISXAoPTGlzdFRhc2tTZXJ2ZXJzEiMuZWFzeXRhc2sudjEuTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdBokLmVhc3l0YXNrLnYxLkxpc3RUYXNrU2VydmVyc1Jlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.AddTaskServerRequest
@@ -54,6 +54,17 @@ export type AddTaskServerRequest = Message<"easytask.v1.AddTaskServerRequest"> &
    * @generated from field: bool is_enable_health_check = 6;
    */
   isEnableHealthCheck: boolean;
+
+  /**
+   * The task server's callback signing secret (16 to 256 visible ASCII
+   * characters). It belongs to the task server, not the route: set, it
+   * sets or rotates the secret; absent, the current one is kept; "" removes
+   * it. With a secret, every callback and heartbeat carries
+   * x-easytask-timestamp and x-easytask-signature. Never returned.
+   *
+   * @generated from field: optional string secret = 7;
+   */
+  secret?: string | undefined;
 };
 
 /**
@@ -171,10 +182,17 @@ export type TaskServer = Message<"easytask.v1.TaskServer"> & {
   routes: Route[];
 
   /**
+   * Whether callbacks and heartbeats to it are signed (it has a secret).
+   *
+   * @generated from field: bool signed = 4;
+   */
+  signed: boolean;
+
+  /**
    * Routes evicted after failed heartbeats (they get no callbacks), until
    * registered again with AddTaskServer or dismissed with DelTaskServer.
    *
-   * @generated from field: repeated easytask.v1.Route evicted_routes = 4;
+   * @generated from field: repeated easytask.v1.Route evicted_routes = 5;
    */
   evictedRoutes: Route[];
 };
