@@ -55,7 +55,10 @@ function connect(config: StoreConfig): Kysely<Database> {
 }
 
 export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
-  const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect) });
+  // Migration names are reserved per feature and land in any order (a
+  // database may have 0005 before 0004 exists); none depends on another's
+  // place, so the missing ones run wherever they sort.
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
