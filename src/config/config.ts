@@ -27,6 +27,8 @@ export interface Config {
   pprofPort?: number;
   callbackCmdNumbering: "documented" | "easytask-go";
   maxBodyBytes: number;
+  /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
+  logRetentionDays: number;
 }
 
 /** How an EASYTASK_* environment string becomes a value of the key's type. */
@@ -103,6 +105,8 @@ export const SCHEMA = {
   "api_server.http.pprof_port": { env: "number", parse: int(0, 65535) },
   callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
+  // Up to 100 years; 0 keeps run history forever.
+  log_retention_days: { env: "number", default: 30, parse: int(0, 36_500) },
 } satisfies Record<string, Spec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;
@@ -159,7 +163,16 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
+    logRetentionDays: v.log_retention_days!,
   };
+}
+
+// Values the logger must never show, wherever they turn up (a driver's
+// error text, a URL).
+export function secretsOf(config: Config): string[] {
+  const secrets = [config.store.kind === "mysql" ? config.store.password : "", ...config.redis.nodes.map((n) => n.password)];
+  // The mysql:// URL the driver is given holds the password percent-encoded.
+  return [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s !== "");
 }
 
 export const defaultConfig: Config = resolveConfig(new Map());

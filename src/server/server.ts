@@ -1,14 +1,18 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Leadership } from "../cluster/leadership.js";
 import type { Logger } from "../log.js";
+import { withLogFields } from "../logContext.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { ClusterServiceImpl, type NodeInfo } from "../service/clusterService.js";
 import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
+import { apiMetricsInterceptor } from "./apiMetrics.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
+import { serveMetrics } from "./metricsRoute.js";
 import routes, { implementedServices } from "./routes.js";
 import { adoptTrace } from "./trace.js";
 
@@ -20,6 +24,7 @@ export interface ServerDeps {
   maxBodyBytes: number;
   leadership: Leadership;
   node: NodeInfo;
+  metrics: Metrics;
 }
 
 // /readyz for load balancers and orchestrators: 200 when this node can do
@@ -52,28 +57,30 @@ export function build(deps: ServerDeps): RequestHandler {
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const route = legacy.get(path);
-    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), deps.maxBodyBytes, deps.log);
+    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), deps.maxBodyBytes, deps.log, deps.metrics);
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok\n");
       return;
     }
     if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
+    if (path === "/metrics") return serveMetrics(deps.metrics, res, deps.log);
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };
   const connect = connectNodeAdapter({
     routes: routes(services),
     fallback,
-    interceptors: [errorInterceptor(deps.log)],
+    interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
     readMaxBytes: deps.maxBodyBytes,
   });
   return (req, res) => {
-    const { echo } = adoptTrace(req.headers);
+    const { traceId, echo } = adoptTrace(req.headers);
     for (const [name, value] of echo) res.setHeader(name, value);
-    connect(req, res);
+    // Every line logged while handling the request carries its trace id.
+    withLogFields({ trace_id: traceId }, () => connect(req, res));
   };
 }

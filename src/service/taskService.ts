@@ -12,6 +12,7 @@ import {
   type ResumeTaskRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
+  RunState,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
@@ -108,6 +109,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
+    this.events.runEnded(task.task_server_id, RunState.KILLED);
     return {};
   }
 
@@ -121,10 +123,14 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   async confirmTask(req: ConfirmTaskRequest) {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
-    if (!(await getTask(this.db, taskId))) throw taskNotFound(taskId);
+    const task = await getTask(this.db, taskId);
+    if (!task) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
+        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED);
+        return {};
+      case "partly_confirmed":
       case "already_confirmed":
       case "late":
         return {};
