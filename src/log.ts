@@ -43,8 +43,7 @@ export function createLogger(level: LogLevel, opts: LoggerOptions = {}): Logger 
       messageKey: "msg",
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // The call's own fields win over the context's.
-      // A copy: pino merges the call's fields into what mixin returns.
+      // A copy: pino merges the call's own fields (which win) into it.
       mixin: () => ({ ...currentLogFields() }),
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
       serializers: { err: pino.stdSerializers.err },
