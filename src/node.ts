@@ -6,6 +6,7 @@ import { standalone, type Leadership, type Member } from "./cluster/leadership.j
 import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
+import { callbackTargets } from "./registry/callbackTargets.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
 import { Dispatcher } from "./scheduler/dispatcher.js";
@@ -74,7 +75,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const { log } = opts;
   const clock = opts.clock ?? systemSchedulerClock;
   const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
-  const client = new CallbackClient(config.taskWorkerPoolSize);
+  const targets = callbackTargets(config.callback.allowedHosts);
+  const client = new CallbackClient(config.taskWorkerPoolSize, targets);
   const metrics = new Metrics(store, log);
   const writer = new ResultWriter(store, log, metrics);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
@@ -91,7 +93,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const startedAt = Date.now();
   const leadership = opts.leadership ?? leadershipFor(config, log);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, metrics });
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);

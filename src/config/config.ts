@@ -1,4 +1,5 @@
-import { expected, fail, ConfigError } from "./errors.js";
+import { checkAllowedHost } from "../registry/callbackTargets.js";
+import { expected, fail, show, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
 
 export interface RedisNode {
@@ -29,10 +30,14 @@ export interface Config {
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
   logRetentionDays: number;
+  /** Empty: the API is open, as in the original. */
+  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  /** Empty: any host may be registered as a route, as in the original. */
+  callback: { allowedHosts: string[] };
 }
 
 /** How an EASYTASK_* environment string becomes a value of the key's type. */
-export type EnvKind = "string" | "number" | "list" | "json";
+export type EnvKind = "string" | "number" | "boolean" | "list" | "json";
 
 interface Spec<T> {
   env: EnvKind;
@@ -54,6 +59,29 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown, key: st
 
 const oneOf = <T extends string>(...allowed: T[]) => (v: unknown, key: string): T =>
   allowed.includes(v as T) ? (v as T) : expected(key, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+
+const bool = (v: unknown, key: string): boolean => (typeof v === "boolean" ? v : expected(key, "true or false", v));
+
+const MIN_TOKEN_LENGTH = 16;
+// Errors name the position, never the value: a token must not reach a log.
+const tokens = (v: unknown, key: string): string[] => {
+  if (!Array.isArray(v)) return fail(key, "expected an array of strings");
+  v.forEach((t, i) => {
+    if (typeof t !== "string" || t.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(t)) {
+      fail(`${key}[${i}]`, `expected a token of at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces`);
+    }
+  });
+  return v as string[];
+};
+
+const allowedHosts = (v: unknown, key: string): string[] => {
+  if (!Array.isArray(v)) return expected(key, "an array of host names, IP addresses and CIDR ranges", v);
+  v.forEach((entry, i) => {
+    const problem = typeof entry === "string" ? checkAllowedHost(entry) : "expected a string";
+    if (problem) fail(`${key}[${i}]`, `${problem}, got ${show(entry)}`);
+  });
+  return v as string[];
+};
 
 // Node turns timer delays above ~24.8 days into 1 ms, so a huge interval would mean a tight loop.
 const MAX_INTERVAL_SEC = 86_400;
@@ -107,6 +135,10 @@ export const SCHEMA = {
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
   // Up to 100 years; 0 keeps run history forever.
   log_retention_days: { env: "number", default: 30, parse: int(0, 36_500) },
+  "auth.tokens": { env: "list", default: [], parse: tokens },
+  "auth.protect_health": { env: "boolean", default: false, parse: bool },
+  "auth.protect_metrics": { env: "boolean", default: false, parse: bool },
+  "callback.allowed_hosts": { env: "list", default: [], parse: allowedHosts },
 } satisfies Record<string, Spec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;
@@ -164,13 +196,15 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
     logRetentionDays: v.log_retention_days!,
+    auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
+    callback: { allowedHosts: v["callback.allowed_hosts"]! },
   };
 }
 
 // Values the logger must never show, wherever they turn up (a driver's
 // error text, a URL).
 export function secretsOf(config: Config): string[] {
-  const secrets = [config.store.kind === "mysql" ? config.store.password : "", ...config.redis.nodes.map((n) => n.password)];
+  const secrets = [config.store.kind === "mysql" ? config.store.password : "", ...config.redis.nodes.map((n) => n.password), ...config.auth.tokens];
   // The mysql:// URL the driver is given holds the password percent-encoded.
   return [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s !== "");
 }

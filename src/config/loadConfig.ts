@@ -124,6 +124,8 @@ function fromEnv(kind: EnvKind, text: string, name: string): unknown {
       const n = Number(text);
       return text.trim() !== "" && Number.isFinite(n) ? n : text;
     }
+    case "boolean":
+      return text === "true" ? true : text === "false" ? false : text;
     case "list":
       return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
     case "json":

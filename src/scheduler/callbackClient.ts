@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { CallbackTargets } from "../registry/callbackTargets.js";
 
 export interface PostResult {
   status: number;
@@ -17,6 +18,7 @@ export interface PostOptions {
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export class CallbackTimeout extends Error {}
+export class CallbackTargetRefused extends Error {}
 
 // POSTs JSON to task servers over kept-alive connections. The pool size
 // bounds sockets per task server; the dispatcher bounds calls in flight.
@@ -24,12 +26,21 @@ export class CallbackClient {
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
 
-  constructor(maxSocketsPerHost: number) {
+  constructor(
+    maxSocketsPerHost: number,
+    private readonly targets: CallbackTargets,
+  ) {
     this.http = new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
   }
 
   postJson(url: string, body: string, opts: PostOptions): Promise<PostResult> {
+    // Checked here too, not only at registration: routes registered before
+    // callback.allowed_hosts was narrowed must not be called either.
+    const { hostname } = new URL(url);
+    if (!this.targets.allows(hostname)) {
+      return Promise.reject(new CallbackTargetRefused(`${hostname} is not allowed by callback.allowed_hosts`));
+    }
     const https = url.startsWith("https:");
     return new Promise((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(url, {

@@ -15,6 +15,8 @@ export const INVALID_ARGUMENTS = 10001;
 const TASK_NOT_FOUND = 10002;
 const TASK_SERVER_NOT_FOUND = 10003;
 const SERVER_STOPPED = 10004;
+// Not in the original, which had no API tokens; HTTP's number for the same refusal.
+const UNAUTHENTICATED = 401;
 const INTERNAL = 500;
 
 // The one table from Connect errors to the original's codes. The reason
@@ -31,6 +33,7 @@ const BY_CODE: Partial<Record<Code, number>> = {
   [Code.OutOfRange]: INVALID_ARGUMENTS,
   [Code.NotFound]: TASK_NOT_FOUND,
   [Code.Unavailable]: SERVER_STOPPED,
+  [Code.Unauthenticated]: UNAUTHENTICATED,
 };
 
 export function envelopeCode(err: ConnectError): number {

@@ -5,6 +5,8 @@ import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { codeOf, recordApiRequest, rpcName } from "./apiMetrics.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
 import { toConnectError } from "./errors.js";
 import { BodyTooLarge, readBody } from "./readBody.js";
@@ -80,13 +82,29 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, maxBody
   }
 }
 
-export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, maxBodyBytes: number, log: Logger, metrics: Metrics): void {
+export interface LegacyOptions {
+  maxBodyBytes: number;
+  authorize: Authorize;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, opts: LegacyOptions): void {
+  const { maxBodyBytes, log, metrics } = opts;
   const startedAt = Date.now();
   const method = rpcName(route.method);
   if (req.method !== "POST") {
     recordApiRequest(metrics, log, method, "documented", "invalid_argument", startedAt);
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
     res.end(JSON.stringify(failure(INVALID_ARGUMENTS, `${req.url} accepts POST only`, traceId)));
+    return;
+  }
+  // Refused before the body is read: an unauthenticated caller gets no work done.
+  if (!opts.authorize(req.headers.authorization)) {
+    recordApiRequest(metrics, log, method, "documented", "unauthenticated", startedAt);
+    const refusal = failure(envelopeCode(new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated)), UNAUTHENTICATED_MESSAGE, traceId);
+    res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" });
+    res.end(JSON.stringify(refusal));
     return;
   }
   answer(route, req, traceId, maxBodyBytes, log).then(

@@ -9,6 +9,9 @@ import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
 import { apiMetricsInterceptor } from "./apiMetrics.js";
+import type { CallbackTargets } from "../registry/callbackTargets.js";
+import { authInterceptor, bearerTokens } from "./auth.js";
+import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
@@ -25,6 +28,13 @@ export interface ServerDeps {
   leadership: Leadership;
   node: NodeInfo;
   metrics: Metrics;
+  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  callbackTargets: CallbackTargets;
+}
+
+function refuseUnauthenticated(res: HttpResponse): void {
+  res.writeHead(401, { "content-type": "text/plain", "www-authenticate": "Bearer" });
+  res.end("unauthenticated\n");
 }
 
 // /readyz for load balancers and orchestrators: 200 when this node can do
@@ -50,28 +60,39 @@ function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Log
 export function build(deps: ServerDeps): RequestHandler {
   const services = {
     tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
-    registry: new RegistryServiceImpl(deps.db, deps.clock),
+    registry: new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets),
     cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node),
   };
   const legacy = legacyRoutes(implementedServices(services));
+  const authorize = bearerTokens(deps.auth.tokens);
+  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, metrics: deps.metrics };
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const route = legacy.get(path);
-    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), deps.maxBodyBytes, deps.log, deps.metrics);
+    if (route) return serveLegacy(route, req, res, String(req.headers["x-easy-task-trace-id"]), legacyOptions);
+    if (deps.auth.protectHealth && (path === "/healthz" || path === "/readyz") && !authorize(req.headers.authorization)) {
+      return refuseUnauthenticated(res);
+    }
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok\n");
       return;
     }
     if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
-    if (path === "/metrics") return serveMetrics(deps.metrics, res, deps.log);
+    if (path === "/metrics") {
+      if (deps.auth.protectMetrics && !authorize(req.headers.authorization)) return refuseUnauthenticated(res);
+      return serveMetrics(deps.metrics, res, deps.log);
+    }
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };
   const connect = connectNodeAdapter({
-    routes: routes(services),
+    routes: (router) => {
+      routes(services)(router);
+      reportDecodeFailuresAsInvalid(router);
+    },
     fallback,
-    interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log)],
+    interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log), authInterceptor(authorize)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },

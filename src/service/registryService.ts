@@ -8,21 +8,25 @@ import {
   RouteSchema,
   TaskServerSchema,
 } from "../../gen/easytask/v1/registry_pb.js";
+import type { CallbackTargets } from "../registry/callbackTargets.js";
 import { routeUrl } from "../registry/routeUrl.js";
 import type { Db } from "../store/database.js";
 import { deleteRoute, listTaskServers, upsertRoute, type RouteKey } from "../store/taskServers.js";
 import { invalidArgument, taskServerNotFound } from "./errors.js";
 import type { Clock } from "./ports.js";
 import { optionalTimestamp } from "./timestamps.js";
-import { maxLength, required } from "./validate.js";
+import { maxLength, printable, required } from "./validate.js";
 
 export const DEFAULT_CALLBACK_TIMEOUT_SEC = 30;
 const MAX_CALLBACK_TIMEOUT_SEC = 3600;
+// Every route is health-checked and may be called on each BROADCAST run; a
+// bound keeps one registration loop from growing the scheduler's work.
+export const MAX_ROUTES_PER_TASK_SERVER = 256;
 // A DNS name or an IPv4 literal; IPv6 literals in brackets.
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[[0-9A-Fa-f:.]+\]$/;
 
 function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
-  const name = maxLength("name", required("name", req.name), 255);
+  const name = printable("name", maxLength("name", required("name", req.name), 255));
   const schema = required("schema", req.schema).toLowerCase();
   if (schema !== "http" && schema !== "https") throw invalidArgument("schema", `schema must be "http" or "https", got "${req.schema}"`);
   const host = maxLength("host", required("host", req.host).trim(), 253);
@@ -36,18 +40,26 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly targets: CallbackTargets,
   ) {}
 
   async addTaskServer(req: AddTaskServerRequest) {
     const key = routeKey(req);
+    if (!this.targets.allows(key.host)) {
+      throw invalidArgument("host", `host "${key.host}" is not allowed by this scheduler's callback.allowed_hosts`);
+    }
     if (req.callbackTimeoutSec > MAX_CALLBACK_TIMEOUT_SEC) {
       throw invalidArgument("callback_timeout_sec", `callback_timeout_sec must be at most ${MAX_CALLBACK_TIMEOUT_SEC}`);
     }
-    await upsertRoute(
+    const result = await upsertRoute(
       this.db,
       { ...key, callbackTimeoutSec: req.callbackTimeoutSec || DEFAULT_CALLBACK_TIMEOUT_SEC, isEnableHealthCheck: req.isEnableHealthCheck },
       this.clock.now(),
+      MAX_ROUTES_PER_TASK_SERVER,
     );
+    if (result === "too_many_routes") {
+      throw invalidArgument("host", `task server ${key.name} already has ${MAX_ROUTES_PER_TASK_SERVER} routes; remove one before adding another`);
+    }
     return {};
   }
 

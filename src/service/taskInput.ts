@@ -3,11 +3,14 @@ import { checkTimeZone, ScheduleError } from "../schedule/cron.js";
 import { firstFireTime, type Schedule } from "../schedule/nextFireTime.js";
 import type { TaskFields, TaskRow } from "../store/tasks.js";
 import { invalidArgument } from "./errors.js";
-import { maxLength, required } from "./validate.js";
+import { maxBytes, maxLength, printable, required } from "./validate.js";
 
 const MAX_NAME = 255;
 const MAX_PATH = 1024;
 const MAX_SEC = 30 * 24 * 3600;
+const MAX_CRON = 255;
+// Sent in every callback body; larger payloads belong in the task server's own storage.
+export const MAX_ARG_BYTES = 256 * 1024;
 // Unix seconds before the year 10000.
 const MAX_UNIX_SEC = 253402300799n;
 
@@ -16,7 +19,7 @@ const MODES = "1 cron, 2 specified time, 3 interval, 4 fixed delay";
 function scheduleOf(req: AddTaskRequest): Schedule {
   switch (req.schedMode) {
     case SchedMode.CRON:
-      return { mode: SchedMode.CRON, cron: required("time_cron", req.timeCron).trim(), timeZone: req.timeZone || undefined };
+      return { mode: SchedMode.CRON, cron: maxLength("time_cron", required("time_cron", req.timeCron).trim(), MAX_CRON), timeZone: req.timeZone || undefined };
     case SchedMode.AT:
       if (req.timeSpecAt <= 0n) throw invalidArgument("time_spec_at", "time_spec_at is required for sched_mode 2 (unix seconds)");
       if (req.timeSpecAt > MAX_UNIX_SEC) throw invalidArgument("time_spec_at", "time_spec_at must be unix seconds before the year 10000");
@@ -67,11 +70,12 @@ export function firstFire(schedule: Schedule, bounds: Pick<TaskRow, "start_at" |
 // Checks an AddTask request field by field (each refusal names its field)
 // and turns it into the task's columns and first fire time.
 export function taskFromRequest(req: AddTaskRequest, taskServerId: number, now: number): TaskFields & { next_fire_at: number } {
-  const name = maxLength("name", required("name", req.name), MAX_NAME);
-  const bizId = maxLength("biz_id", req.bizId, MAX_NAME);
+  const name = printable("name", maxLength("name", required("name", req.name), MAX_NAME));
+  const bizId = printable("biz_id", maxLength("biz_id", req.bizId, MAX_NAME));
   const path = maxLength("callback_path", req.callbackPath.trim(), MAX_PATH);
   if (/[\s?#]/.test(path)) throw invalidArgument("callback_path", "callback_path must be a URL path without spaces, query or fragment");
   if (req.timeZone) {
+    maxLength("time_zone", req.timeZone, 64);
     try {
       checkTimeZone(req.timeZone);
     } catch (err) {
@@ -96,7 +100,7 @@ export function taskFromRequest(req: AddTaskRequest, taskServerId: number, now: 
     time_zone: req.schedMode === SchedMode.CRON ? req.timeZone : "",
     time_interval_sec: schedule.intervalSec ?? 0,
     time_spec_at: schedule.specAtMs === undefined ? 0 : schedule.specAtMs / 1000,
-    arg: req.arg,
+    arg: maxBytes("arg", req.arg, MAX_ARG_BYTES),
     misfire_policy: oneOf("misfire_policy", req.misfirePolicy, MisfirePolicy),
     misfire_max_catch_up: atMost("misfire_max_catch_up", req.misfireMaxCatchUp, 1000),
     overlap_policy: oneOf("overlap_policy", req.overlapPolicy, OverlapPolicy),

@@ -27,7 +27,10 @@ import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "
 import type { Clock, TaskEvents } from "./ports.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
 import { toTask, toTaskLog } from "./taskMessages.js";
-import { maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
+import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
+
+// The task server's note on a confirmation, kept in the run log.
+const MAX_EXTRA_BYTES = 64 * 1024;
 
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
@@ -123,6 +126,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   async confirmTask(req: ConfirmTaskRequest) {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
+    maxBytes("extra", req.extra, MAX_EXTRA_BYTES);
     const task = await getTask(this.db, taskId);
     if (!task) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());

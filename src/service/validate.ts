@@ -13,6 +13,19 @@ export function maxLength(field: string, value: string, max: number): string {
   return value;
 }
 
+// Bytes, not characters: this is what the database column and the callback body hold.
+export function maxBytes(field: string, value: string, max: number): string {
+  if (Buffer.byteLength(value, "utf8") > max) throw invalidArgument(field, `${field} is larger than ${max} bytes`);
+  return value;
+}
+
+// Names show up in logs, metrics labels and the console; a control character
+// there could forge log lines or hide text.
+export function printable(field: string, value: string): string {
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) throw invalidArgument(field, `${field} must not contain control characters`);
+  return value;
+}
+
 export function requiredId(field: string, value: bigint): number {
   if (value <= 0n) throw invalidArgument(field, `${field} is required`);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(field, `${field} ${value} is out of range`);

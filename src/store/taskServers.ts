@@ -34,12 +34,22 @@ async function ensureTaskServer(db: Db, name: string, now: number): Promise<numb
   return id;
 }
 
-// Adds the route to the named task server (created on first use); an existing
-// route gets the new settings and a clean health record.
-export async function upsertRoute(db: Db, route: RouteSettings, now: number): Promise<void> {
-  await db.kysely.transaction().execute(async (trx) => {
+export type UpsertRouteResult = "saved" | "too_many_routes";
+
+// Adds the route to the named task server (created on first use), unless the
+// server already has maxRoutes others; an existing route gets the new
+// settings and a clean health record.
+export async function upsertRoute(db: Db, route: RouteSettings, now: number, maxRoutes: number): Promise<UpsertRouteResult> {
+  return db.kysely.transaction().execute(async (trx) => {
     const tx: Db = { kysely: trx, dialect: db.dialect };
     const taskServerId = await ensureTaskServer(tx, route.name, now);
+    const { others } = await trx
+      .selectFrom("task_server_route")
+      .select((eb) => eb.fn.countAll<number>().as("others"))
+      .where("task_server_id", "=", taskServerId)
+      .where((eb) => eb.or([eb("schema", "!=", route.schema), eb("host", "!=", route.host), eb("port", "!=", route.port)]))
+      .executeTakeFirstOrThrow();
+    if (Number(others) >= maxRoutes) return "too_many_routes";
     const settings = {
       callback_timeout_sec: route.callbackTimeoutSec,
       is_enable_health_check: route.isEnableHealthCheck ? 1 : 0,
@@ -57,6 +67,7 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number): Pr
       ? insert.onDuplicateKeyUpdate(settings)
       : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(settings))
     ).execute();
+    return "saved";
   });
 }
 

@@ -54,6 +54,8 @@ test("no file and no env gives the documented defaults", () => {
     callbackCmdNumbering: "documented",
     maxBodyBytes: 1048576,
     logRetentionDays: 30,
+    auth: { tokens: [], protectHealth: false, protectMetrics: false },
+    callback: { allowedHosts: [] },
   });
   assert.deepEqual(defaultConfig, c);
 });
@@ -146,9 +148,13 @@ test("log_retention_days: 30 by default, 0 keeps forever, whole days up to 100 y
   throwsConfig(() => load({ log_retention_days: "30" }), /^config: log_retention_days: expected an integer 0\.\.36500, got "30"$/);
 });
 
-test("secretsOf lists the MySQL and Redis passwords, also as the URL carries them", () => {
-  const c = load({ mysql: { dsn: "u:p@ss w0rd@tcp(db:3306)/x" }, redis: { nodes: [{ host: "r", port: 1, password: "redis-pw" }, { host: "s", port: 2, password: "" }] } });
-  assert.deepEqual(secretsOf(c), ["p@ss w0rd", "p%40ss%20w0rd", "redis-pw"]);
+test("secretsOf lists the MySQL and Redis passwords (also as the URL carries them) and the API tokens", () => {
+  const c = load({
+    mysql: { dsn: "u:p@ss w0rd@tcp(db:3306)/x" },
+    redis: { nodes: [{ host: "r", port: 1, password: "redis-pw" }, { host: "s", port: 2, password: "" }] },
+    auth: { tokens: ["0123456789abcdef-token"] },
+  });
+  assert.deepEqual(secretsOf(c), ["p@ss w0rd", "p%40ss%20w0rd", "redis-pw", "0123456789abcdef-token"]);
   assert.deepEqual(secretsOf(defaultConfig), []);
 });
 
@@ -206,4 +212,32 @@ test("parseArgs accepts -c, --config and --config=", () => {
   throwsConfig(() => parseArgs(["conf.json"]), /^config: unknown argument "conf\.json"/);
   throwsConfig(() => parseArgs(["-c"]), /^config: -c needs a file path$/);
   throwsConfig(() => parseArgs(["--config", "--other"]), /^config: --config needs a file path$/);
+});
+
+test("auth.tokens and callback.allowed_hosts load from the file and the environment", () => {
+  const token = "0123456789abcdef-token";
+  const c = load({ auth: { tokens: [token], protect_health: true }, callback: { allowed_hosts: ["10.0.0.0/8", "*.tasks.internal"] } });
+  assert.deepEqual(c.auth, { tokens: [token], protectHealth: true, protectMetrics: false });
+  assert.deepEqual(c.callback.allowedHosts, ["10.0.0.0/8", "*.tasks.internal"]);
+  const e = load({}, { EASYTASK_AUTH__TOKENS: `${token},${token}-2`, EASYTASK_AUTH__PROTECT_METRICS: "true", EASYTASK_CALLBACK__ALLOWED_HOSTS: "127.0.0.1, fd00::/8" });
+  assert.deepEqual(e.auth, { tokens: [token, `${token}-2`], protectHealth: false, protectMetrics: true });
+  assert.deepEqual(e.callback.allowedHosts, ["127.0.0.1", "fd00::/8"]);
+});
+
+test("a weak token is refused by position, and the message never shows a token", () => {
+  const secret = "short-secret";
+  for (const tokens of [[secret], ["0123456789abcdef-token", secret], ["has a space in it, too long"]]) {
+    assert.throws(
+      () => load({ auth: { tokens } }),
+      (err: unknown) => err instanceof ConfigError && /auth\.tokens\[\d\]/.test(err.message) && !err.message.includes(secret) && !err.message.includes("in it"),
+    );
+  }
+  throwsConfig(() => load({}, { EASYTASK_AUTH__PROTECT_HEALTH: "yes" }), /auth\.protect_health: expected true or false.*EASYTASK_AUTH__PROTECT_HEALTH/);
+});
+
+test("callback.allowed_hosts entries must be host names, addresses or CIDR ranges", () => {
+  throwsConfig(() => load({ callback: { allowed_hosts: ["10.0.0.0/33"] } }), /callback\.allowed_hosts\[0\]: expected a CIDR range/);
+  throwsConfig(() => load({ callback: { allowed_hosts: ["ok.internal", "http://x/"] } }), /callback\.allowed_hosts\[1\]/);
+  throwsConfig(() => load({ callback: { allowed_hosts: ["*."] } }), /callback\.allowed_hosts\[0\]/);
+  throwsConfig(() => load({ callback: { allowed_hosts: "10.0.0.0/8" } }), /callback\.allowed_hosts: expected an array/);
 });

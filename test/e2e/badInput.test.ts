@@ -46,6 +46,14 @@ const CASES: [string, unknown, number, string][] = [
   ["/add_task_server", { ...route, callback_timeout_sec: 99999 }, 10001, "callback_timeout_sec"],
   ["/del_task_server", { ...route, name: "nobody" }, 10003, "task server nobody not found"],
   ["/del_task_server", { ...route, port: undefined }, 10001, "port is required"],
+  ["/add_task", { ...task, arg: "é".repeat(128 * 1024 + 1) }, 10001, "arg is larger than 262144 bytes"],
+  ["/add_task", { ...task, name: "a\nforged log line" }, 10001, "name must not contain control characters"],
+  ["/add_task", { ...task, biz_id: "b\u0000" }, 10001, "biz_id must not contain control characters"],
+  ["/add_task", { ...task, name: "\ud800" }, 10001, "invalid UTF8"],
+  ["/add_task", { ...task, sched_mode: 1, time_cron: "0 ".repeat(200) }, 10001, "time_cron is longer than 255"],
+  ["/add_task", { ...task, sched_mode: 1, time_cron: "0 0 * * * *", time_zone: "Z".repeat(65) }, 10001, "time_zone is longer than 64"],
+  ["/confirm_task", { task_id: "424242", task_run_times: 1, extra: "x".repeat(64 * 1024 + 1) }, 10001, "extra is larger than 65536 bytes"],
+  ["/add_task_server", { ...route, name: "w\r\n" }, 10001, "name must not contain control characters"],
   ["/add_task", "{not json", 10001, "request arguments are invalid"],
   ["/add_task", "[1,2]", 10001, "request arguments are invalid"],
   ["/add_task", "null", 10001, "request arguments are invalid"],
@@ -126,6 +134,18 @@ for (const dialect of DIALECTS) {
       const badPage = await api.tasks.listTasks({ pageToken: "zzz" }).catch((e: unknown) => e);
       assert.ok(badPage instanceof ConnectError);
       assert.equal(badPage.code, Code.InvalidArgument);
+    });
+
+    test("protobuf bytes that do not decode are invalid_argument in Connect and gRPC-Web, not internal", async () => {
+      const url = `http://127.0.0.1:${node.port}/easytask.v1.TaskService/AddTask`;
+      const garbage = new Uint8Array([0x0f, 1, 2, 3]);
+      const connect = await fetch(url, { method: "POST", headers: { "content-type": "application/proto" }, body: garbage });
+      assert.equal(connect.status, 400);
+      assert.equal(((await connect.json()) as { code: string }).code, "invalid_argument");
+      const frame = new Uint8Array([0, 0, 0, 0, garbage.length, ...garbage]);
+      const web = await fetch(url, { method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: frame });
+      assert.equal(web.status, 200);
+      assert.match(Buffer.from(await web.arrayBuffer()).toString("latin1"), /grpc-status: 3\r\n/);
     });
 
     test("an oversized Connect request is refused without reaching the store", async () => {

@@ -139,3 +139,39 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("/metrics with API tokens", () => {
+  const TOKEN = "metrics-test-token-0123456789";
+  const get = (port: number, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${port}/metrics`, { headers });
+
+  test("stays open by default, and counts refused calls as unauthenticated", async () => {
+    const node = await startTestNode("sqlite", { auth: { tokens: [TOKEN], protectHealth: false, protectMetrics: false } });
+    try {
+      await assert.rejects(clients(node.port).registry.listTaskServers({}), ConnectError);
+      const refused = await postDocumented(node.port, "/stop_task", { task_id: "1" });
+      assert.equal(refused.status, 401);
+      const res = await get(node.port);
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      const labels = (method: string, protocol: string) => ({ method: `easytask.v1.${method}`, protocol, code: "unauthenticated" });
+      assert.equal(sample(text, "easytask_api_requests_total", labels("RegistryService/ListTaskServers", "connect")), 1);
+      assert.equal(sample(text, "easytask_api_requests_total", labels("TaskService/StopTask", "documented")), 1);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  test("auth.protect_metrics asks for a token", async () => {
+    const node = await startTestNode("sqlite", { auth: { tokens: [TOKEN], protectHealth: false, protectMetrics: true } });
+    try {
+      assert.equal((await get(node.port)).status, 401);
+      assert.equal((await get(node.port, { authorization: "Bearer wrong-token-0123456789" })).status, 401);
+      const res = await get(node.port, { authorization: `Bearer ${TOKEN}` });
+      assert.equal(res.status, 200);
+      assert.equal(sample(await res.text(), "easytask_leader"), 1);
+      assert.equal((await fetch(`http://127.0.0.1:${node.port}/healthz`)).status, 200, "health stays open");
+    } finally {
+      await node.stop();
+    }
+  });
+});

@@ -25,7 +25,7 @@ const OPEN = [RunState.RUNNING, RunState.ASYNC_WAITING, RunState.PENDING];
 // started as long ago, and finished runs of 29 days ago. Returns the ids of
 // the rows that must stay.
 async function history(db: Db, now: number): Promise<{ kept: number[]; old: number }> {
-  await upsertRoute(db, { name: "w", schema: "http", host: "127.0.0.1", port: 9, callbackTimeoutSec: 5, isEnableHealthCheck: false }, now);
+  await upsertRoute(db, { name: "w", schema: "http", host: "127.0.0.1", port: 9, callbackTimeoutSec: 5, isEnableHealthCheck: false }, now, 256);
   const taskId = await upsertTask(
     db,
     { name: `t${now}`, biz_id: "", task_server_id: (await findTaskServerId(db, "w"))!, callback_path: "/", sched_mode: SchedMode.INTERVAL, time_cron: "", time_interval_sec: 60, time_spec_at: 0, arg: "", next_fire_at: null },

@@ -53,7 +53,7 @@ for (const dialect of DIALECTS) {
     const setup = async () => {
       const { store: config } = await freshStore(dialect);
       const store = await openStore(config.kind === "sqlite" ? config : { kind: "mysql", url: config.url });
-      await upsertRoute(store, { name: "w", schema: "http", host: "127.0.0.1", port: 9, callbackTimeoutSec: 5, isEnableHealthCheck: false }, T0);
+      await upsertRoute(store, { name: "w", schema: "http", host: "127.0.0.1", port: 9, callbackTimeoutSec: 5, isEnableHealthCheck: false }, T0, 256);
       const taskServerId = (await findTaskServerId(store, "w"))!;
       const clock = new ManualClock(T0);
       const sink = new RecordingSink();
@@ -175,7 +175,7 @@ for (const dialect of DIALECTS) {
 
     test("a task server out of callback slots waits while the others' runs fire", async () => {
       const { store, interval, scheduler } = await setup();
-      await upsertRoute(store, { name: "slow", schema: "http", host: "127.0.0.1", port: 10, callbackTimeoutSec: 5, isEnableHealthCheck: false }, T0);
+      await upsertRoute(store, { name: "slow", schema: "http", host: "127.0.0.1", port: 10, callbackTimeoutSec: 5, isEnableHealthCheck: false }, T0, 256);
       const slowId = (await findTaskServerId(store, "slow"))!;
       for (let i = 0; i < 3; i++) await upsertTask(store, interval(`slow${i}`, { task_server_id: slowId }), T0);
       await upsertTask(store, interval("fast"), T0);

@@ -1,4 +1,4 @@
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
 import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
@@ -24,17 +24,29 @@ export async function postDocumented(port: number, path: string, body: unknown, 
 export type Protocol = "connect-json" | "connect-binary" | "grpc" | "grpc-web";
 export const PROTOCOLS: Protocol[] = ["connect-json", "connect-binary", "grpc", "grpc-web"];
 
-export function transport(port: number, protocol: Protocol): Transport {
+// Sends `Authorization: Bearer <token>` on every call when a token is given.
+const bearer = (token: string | undefined): Interceptor[] =>
+  token === undefined
+    ? []
+    : [
+        (next) => (req) => {
+          req.header.set("authorization", `Bearer ${token}`);
+          return next(req);
+        },
+      ];
+
+export function transport(port: number, protocol: Protocol, token?: string): Transport {
   const baseUrl = `http://127.0.0.1:${port}`;
+  const interceptors = bearer(token);
   switch (protocol) {
     case "connect-json":
-      return createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, jsonOptions: { ignoreUnknownFields: true } });
+      return createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, jsonOptions: { ignoreUnknownFields: true }, interceptors });
     case "connect-binary":
-      return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true });
+      return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors });
     case "grpc":
-      return createGrpcTransport({ baseUrl });
+      return createGrpcTransport({ baseUrl, interceptors });
     case "grpc-web":
-      return createGrpcWebTransport({ baseUrl, httpVersion: "1.1" });
+      return createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors });
   }
 }
 
@@ -44,8 +56,8 @@ export interface Clients {
   cluster: Client<typeof ClusterService>;
 }
 
-export function clients(port: number, protocol: Protocol = "connect-json"): Clients {
-  const t = transport(port, protocol);
+export function clients(port: number, protocol: Protocol = "connect-json", token?: string): Clients {
+  const t = transport(port, protocol, token);
   return { tasks: createClient(TaskService, t), registry: createClient(RegistryService, t), cluster: createClient(ClusterService, t) };
 }
 
