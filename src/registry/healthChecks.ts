@@ -3,8 +3,9 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { CallbackClient } from "../scheduler/callbackClient.js";
 import { heartbeatBody, isPong, type CmdNumbering } from "../scheduler/callbackProtocol.js";
 import type { SchedulerClock } from "../scheduler/scheduler.js";
+import { signatureHeaders } from "../scheduler/signCallback.js";
 import type { Db } from "../store/database.js";
-import { listHealthCheckedRoutes, recordHeartbeat, type RouteRow } from "../store/taskServers.js";
+import { listHealthCheckedRoutes, recordHeartbeat, type CallbackRoute } from "../store/taskServers.js";
 import { routeUrl } from "./routeUrl.js";
 
 // Failures in a row that evict a route (the original evicted on the first).
@@ -21,12 +22,16 @@ export interface HealthCheckDeps {
   metrics: Metrics;
 }
 
-async function heartbeat(deps: HealthCheckDeps, route: RouteRow): Promise<void> {
+async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<void> {
   const url = routeUrl(route) + "/";
   let ok = false;
   try {
     // A heartbeat may take as long as the interval, and at least a second.
-    const answer = await deps.client.postJson(url, heartbeatBody(deps.numbering), { timeoutMs: Math.max(1000, deps.intervalMs) });
+    const body = heartbeatBody(deps.numbering);
+    const answer = await deps.client.postJson(url, body, {
+      timeoutMs: Math.max(1000, deps.intervalMs),
+      headers: signatureHeaders(route.secret, body, deps.clock.now()),
+    });
     ok = answer.status >= 200 && answer.status < 300 && isPong(answer.body);
   } catch {
     ok = false;

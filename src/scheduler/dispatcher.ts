@@ -9,11 +9,12 @@ import type { Clock } from "../service/ports.js";
 import type { Updateable } from "kysely";
 import type { Db, TaskLogTable } from "../store/database.js";
 import { closedAmong, type AttemptRef, type InFlightRef } from "../store/taskLogs.js";
-import type { RouteRow } from "../store/taskServers.js";
+import type { CallbackRoute, RouteRow } from "../store/taskServers.js";
 import type { TaskRow } from "../store/tasks.js";
 import { CallbackTimeout, type CallbackClient } from "./callbackClient.js";
 import { parseTaskAnswer, taskCallbackBody, type CmdNumbering } from "./callbackProtocol.js";
 import type { ResultWriter } from "./resultWriter.js";
+import { signatureHeaders } from "./signCallback.js";
 
 export interface Run {
   task: TaskRow;
@@ -43,7 +44,7 @@ type Call =
   | { kind: "answer"; route: string; status: number; body: string; async: boolean; success: boolean; extra: string; error: string }
   | { kind: "failed"; route: string; status: number; body: string; error: string; timeout: boolean; aborted?: boolean };
 
-const healthy = (routes: RouteRow[]) => {
+const healthy = (routes: CallbackRoute[]) => {
   const passing = routes.filter((r) => r.failed_health_checks === 0);
   return passing.length > 0 ? passing : routes;
 };
@@ -79,7 +80,7 @@ export class Dispatcher {
     return Math.max(0, Math.min(this.free, cap - (this.perServer.get(taskServerId) ?? 0)));
   }
 
-  dispatch(run: Run, routes: RouteRow[]): void {
+  dispatch(run: Run, routes: CallbackRoute[]): void {
     const ref: InFlightRef = { taskId: run.task.id, runTimes: run.runTimes, attempt: run.attempt, startedAt: this.deps.clock.now() };
     const controller = new AbortController();
     const key = refKey(ref);
@@ -132,7 +133,7 @@ export class Dispatcher {
     await Promise.allSettled(left.map((f) => f.done));
   }
 
-  private async call(run: Run, ref: InFlightRef, routes: RouteRow[], traceId: string, signal: AbortSignal): Promise<void> {
+  private async call(run: Run, ref: InFlightRef, routes: CallbackRoute[], traceId: string, signal: AbortSignal): Promise<void> {
     const { task } = run;
     const strategy = task.route_strategy as RouteStrategy;
     const chosen = selectRoutes(strategy, healthy(routes), { taskServerId: task.task_server_id, bizId: task.biz_id }, this.routing);
@@ -163,7 +164,7 @@ export class Dispatcher {
     this.deps.writer.push({ ref, task, ...result, at: now });
   }
 
-  private async post(run: Run, route: RouteRow, traceId: string, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
+  private async post(run: Run, route: CallbackRoute, traceId: string, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
     const base = routeUrl(route);
     const { task, runTimes, attempt } = run;
     const body = taskCallbackBody(this.deps.numbering, {
@@ -180,7 +181,11 @@ export class Dispatcher {
       const answer = await this.deps.client.postJson(base + (task.callback_path || "/"), body, {
         timeoutMs,
         signal,
-        headers: { [TRACE_ID]: traceId, "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}` },
+        headers: {
+          [TRACE_ID]: traceId,
+          "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}`,
+          ...signatureHeaders(route.secret, body, this.deps.clock.now()),
+        },
       });
       if (answer.status < 200 || answer.status > 299) {
         return { kind: "failed", route: base, status: answer.status, body: answer.body, error: `task server answered HTTP ${answer.status}`, timeout: false };

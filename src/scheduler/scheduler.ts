@@ -3,7 +3,7 @@ import type { Logger } from "../log.js";
 import type { Db } from "../store/database.js";
 import { claimAttempts, claimSlots } from "../store/claims.js";
 import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
-import { listRoutesOf, type RouteRow } from "../store/taskServers.js";
+import { listRoutesOf, type CallbackRoute } from "../store/taskServers.js";
 import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
 import { callTimeoutMs, type Run } from "./dispatcher.js";
 import { MinHeap } from "./minHeap.js";
@@ -34,7 +34,7 @@ export interface RunSink {
   // Callback slots a task server may still take: one slow task server must
   // not hold every slot and starve the others.
   freeFor(taskServerId: number): number;
-  dispatch(run: Run, routes: RouteRow[]): void;
+  dispatch(run: Run, routes: CallbackRoute[]): void;
   abortTask(taskId: number): void;
 }
 

@@ -25,6 +25,19 @@ export const MAX_ROUTES_PER_TASK_SERVER = 256;
 // A DNS name or an IPv4 literal; IPv6 literals in brackets.
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[[0-9A-Fa-f:.]+\]$/;
 
+// Visible ASCII only: every SDK reads it as the same bytes, and a space
+// picked up by copy and paste cannot make a secret that never verifies.
+const SECRET = /^[\x21-\x7e]{16,256}$/;
+
+// Absent keeps the task server's secret, "" removes it. The message never
+// quotes the value: it must not end up in a client's or proxy's logs.
+function secretOf(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") return null;
+  if (!SECRET.test(value)) throw invalidArgument("secret", 'secret must be 16 to 256 visible ASCII characters (no spaces), or "" to remove it');
+  return value;
+}
+
 function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
   const name = printable("name", maxLength("name", required("name", req.name), 255));
   const schema = required("schema", req.schema).toLowerCase();
@@ -48,12 +61,13 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
     if (!this.targets.allows(key.host)) {
       throw invalidArgument("host", `host "${key.host}" is not allowed by this scheduler's callback.allowed_hosts`);
     }
+    const secret = secretOf(req.secret);
     if (req.callbackTimeoutSec > MAX_CALLBACK_TIMEOUT_SEC) {
       throw invalidArgument("callback_timeout_sec", `callback_timeout_sec must be at most ${MAX_CALLBACK_TIMEOUT_SEC}`);
     }
     const result = await upsertRoute(
       this.db,
-      { ...key, callbackTimeoutSec: req.callbackTimeoutSec || DEFAULT_CALLBACK_TIMEOUT_SEC, isEnableHealthCheck: req.isEnableHealthCheck },
+      { ...key, callbackTimeoutSec: req.callbackTimeoutSec || DEFAULT_CALLBACK_TIMEOUT_SEC, isEnableHealthCheck: req.isEnableHealthCheck, secret },
       this.clock.now(),
       MAX_ROUTES_PER_TASK_SERVER,
     );
@@ -78,6 +92,7 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
         create(TaskServerSchema, {
           taskServerId: BigInt(s.id),
           name: s.name,
+          signed: s.signed,
           routes: s.routes.map((r) =>
             create(RouteSchema, {
               routeId: BigInt(r.id),

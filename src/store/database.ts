@@ -7,6 +7,9 @@ export interface TaskServerTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  // Signs callbacks and heartbeats to this task server; null: unsigned.
+  // Never leaves the scheduler except as the HMAC key.
+  secret: Generated<string | null>;
 }
 
 export interface TaskServerRouteTable {

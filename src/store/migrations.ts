@@ -104,6 +104,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ix_task_log_started").ifNotExists().on("task_log").column("started_at").execute();
       },
     },
+    "0005_callback_secret": {
+      async up(db) {
+        await db.schema.alterTable("task_server").addColumn("secret", "varchar(256)").execute();
+      },
+    },
   };
 }
 

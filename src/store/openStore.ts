@@ -55,7 +55,10 @@ function connect(config: StoreConfig): Kysely<Database> {
 }
 
 export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
-  const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect) });
+  // Migrations are numbered as branches were planned, not as they landed: a
+  // database that already has 0005 still gets 0003 and 0004. Each one
+  // stands alone, so the order they run in does not matter.
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {

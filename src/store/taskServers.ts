@@ -3,6 +3,10 @@ import type { Db, TaskServerRouteTable } from "./database.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
 
+// A route as the scheduler calls it: with its task server's signing secret,
+// read in the same query so no callback costs another one.
+export type CallbackRoute = RouteRow & { secret: string | null };
+
 export interface RouteKey {
   name: string;
   schema: string;
@@ -13,6 +17,8 @@ export interface RouteKey {
 export interface RouteSettings extends RouteKey {
   callbackTimeoutSec: number;
   isEnableHealthCheck: boolean;
+  // Of the task server: undefined keeps the current one, null removes it.
+  secret?: string | null;
 }
 
 export async function findTaskServerId(db: Db, name: string): Promise<number | undefined> {
@@ -50,6 +56,7 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number, max
       .where((eb) => eb.or([eb("schema", "!=", route.schema), eb("host", "!=", route.host), eb("port", "!=", route.port)]))
       .executeTakeFirstOrThrow();
     if (Number(others) >= maxRoutes) return "too_many_routes";
+    if (route.secret !== undefined) await trx.updateTable("task_server").set({ secret: route.secret }).where("id", "=", taskServerId).execute();
     const settings = {
       callback_timeout_sec: route.callbackTimeoutSec,
       is_enable_health_check: route.isEnableHealthCheck ? 1 : 0,
@@ -86,20 +93,30 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
   return Number(result.numDeletedRows) > 0 ? "deleted" : "no_route";
 }
 
-export async function listHealthCheckedRoutes(db: Db): Promise<RouteRow[]> {
-  return db.kysely.selectFrom("task_server_route").selectAll().where("is_enable_health_check", "=", 1).orderBy("id").execute();
+const callbackRoutes = (db: Db) =>
+  db.kysely
+    .selectFrom("task_server_route as r")
+    .innerJoin("task_server as s", "s.id", "r.task_server_id")
+    .selectAll("r")
+    .select("s.secret")
+    .orderBy("r.id");
+
+export async function listHealthCheckedRoutes(db: Db): Promise<CallbackRoute[]> {
+  return callbackRoutes(db).where("r.is_enable_health_check", "=", 1).execute();
 }
 
 export interface TaskServerWithRoutes {
   id: number;
   name: string;
+  // Whether it has a secret; the secret itself stays in the store.
+  signed: boolean;
   routes: RouteRow[];
 }
 
 export async function listTaskServers(db: Db): Promise<TaskServerWithRoutes[]> {
-  const servers = await db.kysely.selectFrom("task_server").select(["id", "name"]).orderBy("id").execute();
+  const servers = await db.kysely.selectFrom("task_server").select(["id", "name", "secret"]).orderBy("id").execute();
   const routes = await db.kysely.selectFrom("task_server_route").selectAll().orderBy("id").execute();
-  return servers.map((s) => ({ ...s, routes: routes.filter((r) => r.task_server_id === s.id) }));
+  return servers.map((s) => ({ id: s.id, name: s.name, signed: s.secret !== null, routes: routes.filter((r) => r.task_server_id === s.id) }));
 }
 
 // A passed heartbeat clears the failure count; a failed one adds to it, and
@@ -130,10 +147,10 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
 }
 
 // The routes of several task servers at once, keyed by task server id.
-export async function listRoutesOf(db: Db, taskServerIds: number[]): Promise<Map<number, RouteRow[]>> {
-  const byServer = new Map<number, RouteRow[]>();
+export async function listRoutesOf(db: Db, taskServerIds: number[]): Promise<Map<number, CallbackRoute[]>> {
+  const byServer = new Map<number, CallbackRoute[]>();
   if (taskServerIds.length === 0) return byServer;
-  const rows = await db.kysely.selectFrom("task_server_route").selectAll().where("task_server_id", "in", taskServerIds).orderBy("id").execute();
+  const rows = await callbackRoutes(db).where("r.task_server_id", "in", taskServerIds).execute();
   for (const r of rows) byServer.set(r.task_server_id, [...(byServer.get(r.task_server_id) ?? []), r]);
   return byServer;
 }

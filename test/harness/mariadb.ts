@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 // A private, throwaway MariaDB server for tests (or an external one via
 // EASYTASK_TEST_MYSQL_URL).
 import { createConnection } from 'mysql2/promise';
@@ -76,7 +78,7 @@ async function useExternal(externalUrl: string, requested: string | undefined): 
   return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {}, kill: notOurs, restart: notOurs };
 }
 
-function launch(mariadbd: string, dataDir: string, port: number): Promise<ManagedProcess> {
+function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number): Promise<ManagedProcess> {
   return startProcess(
     {
       name: 'mariadbd',
@@ -89,6 +91,7 @@ function launch(mariadbd: string, dataDir: string, port: number): Promise<Manage
         '--bind-address=127.0.0.1',
         `--socket=${dataDir}/sock`,
         `--pid-file=${dataDir}/mariadbd.pid`,
+        `--tmpdir=${tmpDir}`,
         '--skip-log-bin',
         ...LIGHT_SETTINGS,
       ],
@@ -113,7 +116,13 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
   const installDb = findExecutable(['mariadb-install-db', 'mysql_install_db'], INSTALL_HINT);
   const mariadbd = findExecutable(['mariadbd', 'mysqld'], INSTALL_HINT);
 
-  const dataDir = await makeTempDir('easytask-mariadb-');
+  // Temp tables go to a directory of this server's own: concurrent bootstraps
+  // sharing /tmp were seen to fail on each other's temporary table files.
+  const root = await makeTempDir('easytask-mariadb-');
+  const dataDir = join(root, 'data');
+  const tmpDir = join(root, 'tmp');
+  await mkdir(dataDir);
+  await mkdir(tmpDir);
   let server: ManagedProcess | undefined;
   try {
     await runCommand(
@@ -125,6 +134,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
           `--datadir=${dataDir}`,
           '--user=root',
           '--auth-root-authentication-method=normal',
+          `--tmpdir=${tmpDir}`,
           ...LIGHT_SETTINGS,
         ],
       },
@@ -133,7 +143,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
 
     const started = await retryIfAddressInUse(async () => {
       const port = await freePort();
-      return { proc: await launch(mariadbd, dataDir, port), port };
+      return { proc: await launch(mariadbd, dataDir, tmpDir, port), port };
     });
     server = started.proc;
     const { port } = started;
@@ -154,7 +164,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
         if (stopping) return Promise.reject(new Error('mariadb harness: restart() after stop()'));
         restarting = (async () => {
           await kill('SIGTERM');
-          proc = await launch(mariadbd, dataDir, port);
+          proc = await launch(mariadbd, dataDir, tmpDir, port);
         })();
         return restarting;
       },
@@ -162,12 +172,12 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
         (stopping ??= (async () => {
           await restarting?.catch(() => {});
           await kill('SIGTERM');
-          await removeTempDir(dataDir);
+          await removeTempDir(root);
         })()),
     };
   } catch (err) {
     await server?.stop('SIGKILL');
-    await removeTempDir(dataDir);
+    await removeTempDir(root);
     throw err;
   }
 }

@@ -5,6 +5,8 @@ export interface Received {
   path: string;
   body: Record<string, unknown>;
   raw: string;
+  // Exactly as received, for checking a signature over the body's bytes.
+  bytes: Buffer;
   headers: IncomingHttpHeaders;
   at: number;
 }
@@ -37,7 +39,8 @@ export class FakeTaskServer {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const raw = Buffer.concat(chunks).toString("utf8");
+        const bytes = Buffer.concat(chunks);
+        const raw = bytes.toString("utf8");
         const path = req.url ?? "/";
         let body: Record<string, unknown> = {};
         try {
@@ -45,7 +48,7 @@ export class FakeTaskServer {
         } catch {
           // recorded raw
         }
-        this.received.push({ path, body, raw, headers: req.headers, at: Date.now() });
+        this.received.push({ path, body, raw, bytes, headers: req.headers, at: Date.now() });
         const answer: Answer = path === "/" ? { body: this.pong } : (this.answers.get(path) ?? { body: { is_success: true, extra: "done" } });
         if (answer === "hang") return;
         const send = () => {

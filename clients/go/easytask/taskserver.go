@@ -41,6 +41,14 @@ type TaskServerConfig struct {
 	DisableHealthCheck bool
 	// MaxBodyBytes bounds a callback body; default 1 MiB.
 	MaxBodyBytes int64
+	// Secret is the task server's signing secret (16 to 256 visible ASCII
+	// characters). Start registers it with AddTaskServer, and every callback
+	// and heartbeat must then be signed with it: others are answered HTTP
+	// 401 and the handler does not run. Empty: callbacks are not checked.
+	Secret string
+	// SignatureTolerance is how far a signed callback's timestamp may be
+	// from now; 0 means DefaultSignatureTolerance (300 s).
+	SignatureTolerance time.Duration
 }
 
 // TaskServer serves the easytask callback protocol with one Handler. It is
@@ -105,14 +113,18 @@ func (s *TaskServer) Start(ctx context.Context) error {
 	server := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = server.Serve(ln) }()
 	port := ln.Addr().(*net.TCPAddr).Port
-	_, err = s.client.Registry.AddTaskServer(ctx, &easytaskv1.AddTaskServerRequest{
+	register := &easytaskv1.AddTaskServerRequest{
 		Name:                s.cfg.Name,
 		Schema:              "http",
 		Host:                s.cfg.AdvertiseHost,
 		Port:                uint32(port),
 		CallbackTimeoutSec:  s.cfg.CallbackTimeoutSec,
 		IsEnableHealthCheck: !s.cfg.DisableHealthCheck,
-	})
+	}
+	if s.cfg.Secret != "" {
+		register.Secret = proto.String(s.cfg.Secret)
+	}
+	_, err = s.client.Registry.AddTaskServer(ctx, register)
 	if err != nil {
 		_ = server.Close()
 		return fmt.Errorf("easytask: registering task server %s: %w", s.cfg.Name, err)
@@ -153,7 +165,8 @@ func (s *TaskServer) Confirm(ctx context.Context, task *easytaskv1.TaskCallbackR
 	return err
 }
 
-// ServeHTTP answers heartbeats and runs the handler for task callbacks.
+// ServeHTTP answers heartbeats and runs the handler for task callbacks;
+// with a Secret, only those signed with it.
 func (s *TaskServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "easytask callbacks are POST requests")
@@ -168,6 +181,12 @@ func (s *TaskServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	if s.cfg.Secret != "" {
+		if err := VerifySignature(s.cfg.Secret, r.Header, raw, s.cfg.SignatureTolerance); err != nil {
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return
+		}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {

@@ -2,59 +2,19 @@ from __future__ import annotations
 
 import json
 import queue
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from easytask.v1.callback_pb2 import TaskCallbackRequest, TaskCallbackResponse
 from easytask.v1.cluster_pb2 import GetClusterRequest
-from easytask.v1.registry_pb2 import ListTaskServersRequest, Route
-from easytask.v1.task_pb2 import AddTaskRequest, ListTaskLogsRequest, RunState, SchedMode, TaskLog
+from easytask.v1.task_pb2 import AddTaskRequest, RunState, SchedMode
 from easytask_client import Client, TaskServer
-
-T = TypeVar("T")
-
-
-def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool]) -> T:
-    """Polls until done holds; the deadline only bounds a hung test."""
-    deadline = time.monotonic() + 15
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}; last value {value!r}")
-        time.sleep(0.025)
-
-
-def route_of(client: Client, name: str) -> Route | None:
-    for server in client.registry.list_task_servers(ListTaskServersRequest()).task_servers:
-        if server.name == name and server.routes:
-            return server.routes[0]
-    return None
-
-
-def add_one_shot(client: Client, name: str, biz_id: str = "") -> int:
-    request = AddTaskRequest(
-        name=name, srv_name="py-worker", callback_path=f"/{name}", sched_mode=SchedMode.SCHED_MODE_AT,
-        time_spec_at=int(time.time()), arg='{"n":1}', biz_id=biz_id,
-    )
-    return client.tasks.add_task(request).task_id
-
-
-def last_run(client: Client, task_id: int, state: int) -> TaskLog:
-    logs = wait_for(
-        f"run of task {task_id} in {RunState.Name(state)}",
-        lambda: client.tasks.list_task_logs(ListTaskLogsRequest(task_id=task_id)).task_logs,
-        lambda runs: len(runs) > 0 and runs[0].state == state,
-    )
-    return logs[0]
-
+from support import add_one_shot, last_run, route_of, wait_for
 
 @pytest.mark.parametrize("numbering", ["documented", "easytask-go"])
 def test_task_server(start_easytask: Callable[..., str], numbering: str) -> None:

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { EasytaskClient } from "./client.js";
 import { HeartbeatResponseSchema, TaskCallbackRequestSchema, TaskCallbackResponseSchema, type TaskCallbackRequest } from "./gen/easytask/v1/callback_pb.js";
+import { DEFAULT_SIGNATURE_TOLERANCE_SEC, SignatureError, verifySignature } from "./verifySignature.js";
 
 /** What a handler answers: `{ isSuccess, extra }`, or `{ isRunInAsync: true }` and a later `confirm`. */
 export type TaskResult = MessageInitShape<typeof TaskCallbackResponseSchema>;
@@ -33,6 +34,15 @@ export interface TaskServerOptions {
   healthCheck?: boolean;
   /** Largest callback body accepted; default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The task server's signing secret (16 to 256 visible ASCII characters).
+   * `start()` registers it with AddTaskServer, and every callback and
+   * heartbeat must then be signed with it: others are answered HTTP 401 and
+   * the handler does not run.
+   */
+  secret?: string;
+  /** How far, in seconds, a signed callback's timestamp may be from now; default 300. */
+  signatureToleranceSec?: number;
 }
 
 // Answers are written as the scheduler's task servers always wrote them:
@@ -49,7 +59,7 @@ class BadRequest extends Error {
   }
 }
 
-async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<JsonObject> {
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -57,9 +67,13 @@ async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<J
     if (size > maxBytes) throw new BadRequest(413, `body over ${maxBytes} bytes`);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+function parseJsonObject(raw: Buffer): JsonObject {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    body = JSON.parse(raw.toString("utf8"));
   } catch {
     throw new BadRequest(400, "body is not JSON");
   }
@@ -76,7 +90,7 @@ async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<J
  * Go original.
  */
 export class TaskServer {
-  private readonly options: Required<Omit<TaskServerOptions, "advertiseHost">> & { advertiseHost: string };
+  private readonly options: Required<Omit<TaskServerOptions, "advertiseHost" | "secret">> & { advertiseHost: string; secret?: string };
   private server?: Server;
   private registeredPort = 0;
 
@@ -85,6 +99,7 @@ export class TaskServer {
     if (typeof options.handler !== "function") throw new TypeError("easytask: TaskServer needs a handler function");
     const host = options.host ?? "127.0.0.1";
     const advertiseHost = options.advertiseHost ?? host;
+    if (options.secret === "") throw new TypeError("easytask: TaskServer secret is empty: leave it out for unsigned callbacks");
     if (WILDCARD_HOSTS.has(advertiseHost)) {
       throw new TypeError(`easytask: listening on ${JSON.stringify(host)}, the scheduler needs an address to call: set advertiseHost`);
     }
@@ -93,6 +108,7 @@ export class TaskServer {
       callbackTimeoutSec: 0,
       healthCheck: true,
       maxBodyBytes: 1 << 20,
+      signatureToleranceSec: DEFAULT_SIGNATURE_TOLERANCE_SEC,
       ...options,
       host,
       advertiseHost,
@@ -120,7 +136,8 @@ export class TaskServer {
     this.server = server;
     this.registeredPort = (server.address() as AddressInfo).port;
     try {
-      await this.options.client.registry.addTaskServer(this.route({ callbackTimeoutSec: this.options.callbackTimeoutSec, isEnableHealthCheck: this.options.healthCheck }));
+      const { callbackTimeoutSec, healthCheck, secret } = this.options;
+      await this.options.client.registry.addTaskServer(this.route({ callbackTimeoutSec, isEnableHealthCheck: healthCheck, secret }));
     } catch (err) {
       await this.close();
       throw err;
@@ -160,7 +177,9 @@ export class TaskServer {
     };
     if (req.method !== "POST") return send(405, { error: "easytask callbacks are POST requests" });
     try {
-      const body = await readJsonObject(req, this.options.maxBodyBytes);
+      const raw = await readBody(req, this.options.maxBodyBytes);
+      if (this.options.secret !== undefined) verifySignature(this.options.secret, req.headers, raw, { toleranceSec: this.options.signatureToleranceSec });
+      const body = parseJsonObject(raw);
       if (!("task_id" in body)) return send(200, toJson(HeartbeatResponseSchema, create(HeartbeatResponseSchema, { pong: true }), WIRE));
       let task: TaskCallbackRequest;
       try {
@@ -179,6 +198,7 @@ export class TaskServer {
       send(200, toJson(TaskCallbackResponseSchema, create(TaskCallbackResponseSchema, result), WIRE));
     } catch (err) {
       if (err instanceof BadRequest) return send(err.status, { error: err.message });
+      if (err instanceof SignatureError) return send(401, { error: err.message });
       // E.g. a handler result that is not a TaskCallbackResponse: the
       // scheduler records the run as failed with this answer.
       send(500, { error: err instanceof Error ? err.message : String(err) });

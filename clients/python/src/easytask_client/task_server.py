@@ -17,6 +17,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from .client import Client
+from .signature import DEFAULT_SIGNATURE_TOLERANCE_SEC, Headers, SignatureError, verify_signature
 
 log = logging.getLogger("easytask_client")
 
@@ -54,6 +55,10 @@ class TaskServer:
     A heartbeat is told from a task by the absence of ``task_id``, not by
     ``cmd``, so the server works with either ``callback_cmd_numbering`` and
     with the Go original.
+
+    With a ``secret`` (16 to 256 visible ASCII characters), ``start``
+    registers it, and every callback and heartbeat must be signed with it:
+    others are answered HTTP 401 and the handler does not run.
     """
 
     def __init__(
@@ -68,11 +73,15 @@ class TaskServer:
         callback_timeout_sec: int = 0,
         health_check: bool = True,
         max_body_bytes: int = 1 << 20,
+        secret: str | None = None,
+        signature_tolerance_sec: float = DEFAULT_SIGNATURE_TOLERANCE_SEC,
     ) -> None:
         if not name:
             raise ValueError("easytask: TaskServer needs a name (the srv_name of its tasks)")
         if not callable(handler):
             raise TypeError("easytask: TaskServer needs a handler function")
+        if secret == "":
+            raise ValueError("easytask: TaskServer secret is empty: leave it out for unsigned callbacks")
         if not 0 <= port <= 65535:
             raise ValueError(f"easytask: port {port} is not a port")
         self.advertise_host = advertise_host or host
@@ -85,6 +94,8 @@ class TaskServer:
         self._callback_timeout_sec = callback_timeout_sec
         self._health_check = health_check
         self._max_body_bytes = max_body_bytes
+        self._secret = secret
+        self._signature_tolerance_sec = signature_tolerance_sec
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -112,6 +123,8 @@ class TaskServer:
                     port=self.port,
                     callback_timeout_sec=self._callback_timeout_sec,
                     is_enable_health_check=self._health_check,
+                    # Absent, not empty: "" would remove the task server's secret.
+                    **({} if self._secret is None else {"secret": self._secret}),
                 )
             )
         except BaseException:
@@ -142,9 +155,15 @@ class TaskServer:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
+    def answer(self, body: bytes, headers: Headers | None = None) -> tuple[int, bytes]:
         """The protocol without the HTTP server: the status and JSON answer to a
-        callback body, for serving it from a web framework of your own."""
+        callback's raw body and headers (needed with a ``secret``), for serving
+        it from a web framework of your own."""
+        if self._secret is not None:
+            try:
+                verify_signature(self._secret, headers or {}, body, self._signature_tolerance_sec)
+            except SignatureError as err:
+                return _error(401, str(err))
         try:
             fields = json.loads(body)
         except ValueError:
@@ -183,7 +202,7 @@ def _request_handler(task_server: TaskServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(*_error(411, "a Content-Length is required"))
             if length > task_server._max_body_bytes:
                 return self._send(*_error(413, f"body over {task_server._max_body_bytes} bytes"))
-            self._send(*task_server.answer(self.rfile.read(length)))
+            self._send(*task_server.answer(self.rfile.read(length), self.headers))
 
         def do_GET(self) -> None:
             self._send(*_error(405, "easytask callbacks are POST requests"))

@@ -33,8 +33,14 @@ type AddTaskServerRequest struct {
 	CallbackTimeoutSec uint32 `protobuf:"varint,5,opt,name=callback_timeout_sec,json=callbackTimeoutSec,proto3" json:"callback_timeout_sec,omitempty"`
 	// Heartbeats every health_check_interval_sec; 3 failures in a row evict the route.
 	IsEnableHealthCheck bool `protobuf:"varint,6,opt,name=is_enable_health_check,json=isEnableHealthCheck,proto3" json:"is_enable_health_check,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The task server's callback signing secret (16 to 256 visible ASCII
+	// characters). It belongs to the task server, not the route: set, it
+	// sets or rotates the secret; absent, the current one is kept; "" removes
+	// it. With a secret, every callback and heartbeat carries
+	// x-easytask-timestamp and x-easytask-signature. Never returned.
+	Secret        *string `protobuf:"bytes,7,opt,name=secret,proto3,oneof" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AddTaskServerRequest) Reset() {
@@ -107,6 +113,13 @@ func (x *AddTaskServerRequest) GetIsEnableHealthCheck() bool {
 		return x.IsEnableHealthCheck
 	}
 	return false
+}
+
+func (x *AddTaskServerRequest) GetSecret() string {
+	if x != nil && x.Secret != nil {
+		return *x.Secret
+	}
+	return ""
 }
 
 type AddTaskServerResponse struct {
@@ -330,10 +343,12 @@ func (x *ListTaskServersResponse) GetTaskServers() []*TaskServer {
 }
 
 type TaskServer struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskServerId  int64                  `protobuf:"varint,1,opt,name=task_server_id,json=taskServerId,proto3" json:"task_server_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Routes        []*Route               `protobuf:"bytes,3,rep,name=routes,proto3" json:"routes,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TaskServerId int64                  `protobuf:"varint,1,opt,name=task_server_id,json=taskServerId,proto3" json:"task_server_id,omitempty"`
+	Name         string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Routes       []*Route               `protobuf:"bytes,3,rep,name=routes,proto3" json:"routes,omitempty"`
+	// Whether callbacks and heartbeats to it are signed (it has a secret).
+	Signed        bool `protobuf:"varint,4,opt,name=signed,proto3" json:"signed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -387,6 +402,13 @@ func (x *TaskServer) GetRoutes() []*Route {
 		return x.Routes
 	}
 	return nil
+}
+
+func (x *TaskServer) GetSigned() bool {
+	if x != nil {
+		return x.Signed
+	}
+	return false
 }
 
 type Route struct {
@@ -502,14 +524,16 @@ var File_easytask_v1_registry_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1aeasytask/v1/registry.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n" +
+	"\x1aeasytask/v1/registry.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n" +
 	"\x14AddTaskServerRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
 	"\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x04 \x01(\rR\x04port\x120\n" +
 	"\x14callback_timeout_sec\x18\x05 \x01(\rR\x12callbackTimeoutSec\x123\n" +
-	"\x16is_enable_health_check\x18\x06 \x01(\bR\x13isEnableHealthCheck\"\x17\n" +
+	"\x16is_enable_health_check\x18\x06 \x01(\bR\x13isEnableHealthCheck\x12\x1b\n" +
+	"\x06secret\x18\a \x01(\tH\x00R\x06secret\x88\x01\x01B\t\n" +
+	"\a_secret\"\x17\n" +
 	"\x15AddTaskServerResponse\"j\n" +
 	"\x14DelTaskServerRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
@@ -519,12 +543,13 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\x15DelTaskServerResponse\"\x18\n" +
 	"\x16ListTaskServersRequest\"U\n" +
 	"\x17ListTaskServersResponse\x12:\n" +
-	"\ftask_servers\x18\x01 \x03(\v2\x17.easytask.v1.TaskServerR\vtaskServers\"r\n" +
+	"\ftask_servers\x18\x01 \x03(\v2\x17.easytask.v1.TaskServerR\vtaskServers\"\x8a\x01\n" +
 	"\n" +
 	"TaskServer\x12$\n" +
 	"\x0etask_server_id\x18\x01 \x01(\x03R\ftaskServerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
-	"\x06routes\x18\x03 \x03(\v2\x12.easytask.v1.RouteR\x06routes\"\xfe\x02\n" +
+	"\x06routes\x18\x03 \x03(\v2\x12.easytask.v1.RouteR\x06routes\x12\x16\n" +
+	"\x06signed\x18\x04 \x01(\bR\x06signed\"\xfe\x02\n" +
 	"\x05Route\x12\x19\n" +
 	"\broute_id\x18\x01 \x01(\x03R\arouteId\x12\x16\n" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
@@ -589,6 +614,7 @@ func file_easytask_v1_registry_proto_init() {
 		return
 	}
 	file_easytask_v1_options_proto_init()
+	file_easytask_v1_registry_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -11,20 +11,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AddTaskServerRequest(_message.Message):
-    __slots__ = ("name", "schema", "host", "port", "callback_timeout_sec", "is_enable_health_check")
+    __slots__ = ("name", "schema", "host", "port", "callback_timeout_sec", "is_enable_health_check", "secret")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     CALLBACK_TIMEOUT_SEC_FIELD_NUMBER: _ClassVar[int]
     IS_ENABLE_HEALTH_CHECK_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
     name: str
     schema: str
     host: str
     port: int
     callback_timeout_sec: int
     is_enable_health_check: bool
-    def __init__(self, name: _Optional[str] = ..., schema: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., callback_timeout_sec: _Optional[int] = ..., is_enable_health_check: _Optional[bool] = ...) -> None: ...
+    secret: str
+    def __init__(self, name: _Optional[str] = ..., schema: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., callback_timeout_sec: _Optional[int] = ..., is_enable_health_check: _Optional[bool] = ..., secret: _Optional[str] = ...) -> None: ...
 
 class AddTaskServerResponse(_message.Message):
     __slots__ = ()
@@ -57,14 +59,16 @@ class ListTaskServersResponse(_message.Message):
     def __init__(self, task_servers: _Optional[_Iterable[_Union[TaskServer, _Mapping]]] = ...) -> None: ...
 
 class TaskServer(_message.Message):
-    __slots__ = ("task_server_id", "name", "routes")
+    __slots__ = ("task_server_id", "name", "routes", "signed")
     TASK_SERVER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROUTES_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_FIELD_NUMBER: _ClassVar[int]
     task_server_id: int
     name: str
     routes: _containers.RepeatedCompositeFieldContainer[Route]
-    def __init__(self, task_server_id: _Optional[int] = ..., name: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
+    signed: bool
+    def __init__(self, task_server_id: _Optional[int] = ..., name: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., signed: _Optional[bool] = ...) -> None: ...
 
 class Route(_message.Message):
     __slots__ = ("route_id", "schema", "host", "port", "callback_timeout_sec", "is_enable_health_check", "failed_health_checks", "last_heartbeat_at", "created_at")
