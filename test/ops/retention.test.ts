@@ -48,9 +48,19 @@ const ids = async (db: Db) => (await db.kysely.selectFrom("task_log").select("id
 
 for (const dialect of DIALECTS) {
   describe(`log retention on ${dialect}`, () => {
-    test("migration 0003_log_retention indexes task_log.started_at as ix_task_log_started", async () => {
+    test("migration 0003_log_retention indexes task_log.started_at as ix_task_log_started, also after 0005 ran", async () => {
       const { store: config, cleanup } = await freshStore(dialect);
-      const store = await openStore(config.kind === "sqlite" ? config : { kind: "mysql", url: config.url });
+      const storeConfig = config.kind === "sqlite" ? config : { kind: "mysql" as const, url: config.url };
+      // A database a build without 0003 migrated (0005 applied already).
+      const older = await openStore(storeConfig);
+      const drop = older.kysely.schema.dropIndex("ix_task_log_started");
+      await (dialect === "mysql" ? drop.on("task_log") : drop).execute();
+      await sql`delete from kysely_migration where name = '0003_log_retention'`.execute(older.kysely);
+      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(older.kysely);
+      const names = applied.rows.map((r) => r.name);
+      assert.ok(names.includes("0005_callback_secret") && !names.includes("0003_log_retention"), names.join());
+      await older.close();
+      const store = await openStore(storeConfig);
       const query =
         dialect === "sqlite"
           ? sql<{ column: string }>`select name as "column" from pragma_index_info('ix_task_log_started')`
