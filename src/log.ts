@@ -1,8 +1,10 @@
-// One JSON object per line on stdout, so log shippers need no parsing rules.
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
-const ORDER: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
+import { pino } from "pino";
+import { currentLogFields, type LogFields } from "./logContext.js";
+import { REDACTED, REDACTED_PATHS, redactLine } from "./logRedaction.js";
 
-export type Fields = Record<string, unknown>;
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export type Fields = LogFields;
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -11,16 +13,44 @@ export interface Logger {
   error(msg: string, fields?: Fields): void;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
-  const at = (name: Exclude<LogLevel, "silent">) => (msg: string, fields?: Fields) => {
-    if (ORDER[name] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: name, msg, ...fields }, errorReplacer) + "\n");
-  };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+export interface LoggerOptions {
+  // Where each line goes (one JSON object and "\n"); stdout by default.
+  write?: (line: string) => void;
+  // Values never to show (passwords, tokens), wherever they would appear.
+  secrets?: readonly string[];
 }
 
-function errorReplacer(_key: string, value: unknown) {
-  return value instanceof Error ? { message: value.message, stack: value.stack } : value;
+function wrap(p: pino.Logger): Logger {
+  return {
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+  };
+}
+
+// One JSON object per line (pino), so log shippers need no parsing rules:
+// {"level":"info","time":"…","msg":"…", fields}. Lines logged while handling
+// a request or a run carry its fields (trace_id, task_id …, see
+// logContext.ts), and secrets are redacted by field name and by value.
+export function createLogger(level: LogLevel, opts: LoggerOptions = {}): Logger {
+  const write = opts.write ?? ((line: string) => process.stdout.write(line));
+  const secrets = opts.secrets ?? [];
+  const p = pino(
+    {
+      level,
+      base: undefined,
+      messageKey: "msg",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // A copy: pino merges the call's own fields (which win) into it.
+      mixin: () => ({ ...currentLogFields() }),
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    { write: (line: string) => write(redactLine(line, secrets)) },
+  );
+  return wrap(p);
 }
 
 export const silentLogger: Logger = createLogger("silent");

@@ -1,3 +1,4 @@
+import { secretsOf } from "./config/config.js";
 import { ConfigError, loadConfig, parseArgs } from "./config/loadConfig.js";
 import { createLogger } from "./log.js";
 import { startNode } from "./node.js";
@@ -13,7 +14,9 @@ async function main(): Promise<void> {
     process.stderr.write(`easytask: ${err.message}\n`);
     process.exit(1);
   }
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, { secrets: secretsOf(config) });
+  // Passwords are redacted (by name, and by value wherever they appear).
+  log.debug("configuration", { config });
   if (config.pprofPort !== undefined) log.info("api_server.http.pprof_port is ignored: Node.js has no pprof endpoint");
   if (config.log.logDir !== undefined || config.log.fileSize !== undefined) log.info("log.log_dir and log.file_size are ignored: logs go to stdout as JSON lines");
   const node = await startNode(config, { log });

@@ -5,12 +5,14 @@ import { etcdLeadership } from "./cluster/etcdLeadership.js";
 import { standalone, type Leadership, type Member } from "./cluster/leadership.js";
 import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log.js";
+import { Metrics } from "./metrics/metrics.js";
 import { callbackTargets } from "./registry/callbackTargets.js";
 import { runHealthChecks } from "./registry/healthChecks.js";
 import { CallbackClient } from "./scheduler/callbackClient.js";
 import { Dispatcher } from "./scheduler/dispatcher.js";
 import { ResultWriter } from "./scheduler/resultWriter.js";
 import { DEFAULT_TIMING, Scheduler, systemSchedulerClock, type SchedulerClock, type SchedulerTiming } from "./scheduler/scheduler.js";
+import { DEFAULT_RETENTION_TIMING, runLogRetention, type RetentionTiming } from "./scheduler/logRetention.js";
 import { runSweeper } from "./scheduler/sweeper.js";
 import type { TaskEvents } from "./service/ports.js";
 import { listen } from "./server/listen.js";
@@ -25,6 +27,7 @@ export interface NodeOptions {
   // How long shutdown waits for callbacks in flight.
   drainMs?: number;
   timing?: Partial<SchedulerTiming>;
+  retentionTiming?: Partial<RetentionTiming>;
 }
 
 export interface RunningNode {
@@ -74,8 +77,9 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets);
-  const writer = new ResultWriter(store, log);
-  const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log });
+  const metrics = new Metrics(store, log);
+  const writer = new ResultWriter(store, log, metrics);
+  const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
   const events: TaskEvents = {
@@ -83,12 +87,13 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     taskStopped: (taskId) => dispatcher.abortTask(taskId),
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
+    runEnded: (taskServerId, state) => metrics.runFinished(taskServerId, state),
   };
   const nodeId = newNodeId();
   const startedAt = Date.now();
   const leadership = opts.leadership ?? leadershipFor(config, log);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets });
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);
@@ -109,11 +114,18 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         intervalMs: config.healthCheckIntervalSec * 1000,
         poolSize: config.healthCheckWorkerPoolSize,
         log,
+        metrics,
       };
-      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics };
+      const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays };
       leader = {
         abort,
-        done: Promise.all([scheduler.run(abort.signal), runHealthChecks(healthChecks, abort.signal), runSweeper(sweeper, SWEEP_MS, abort.signal)]),
+        done: Promise.all([
+          scheduler.run(abort.signal),
+          runHealthChecks(healthChecks, abort.signal),
+          runSweeper(sweeper, SWEEP_MS, abort.signal),
+          config.logRetentionDays > 0 && runLogRetention(retention, { ...DEFAULT_RETENTION_TIMING, ...opts.retentionTiming }, abort.signal),
+        ]),
       };
       log.info("leading: scheduling and health checks started");
     } else if (!leading && leader) {
@@ -122,6 +134,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
+  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, leading: () => leader !== undefined });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
   log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });

@@ -28,6 +28,8 @@ export interface Config {
   pprofPort?: number;
   callbackCmdNumbering: "documented" | "easytask-go";
   maxBodyBytes: number;
+  /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
+  logRetentionDays: number;
   /** Empty: the API is open, as in the original. */
   auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
   /** Empty: any host may be registered as a route, as in the original. */
@@ -131,6 +133,8 @@ export const SCHEMA = {
   "api_server.http.pprof_port": { env: "number", parse: int(0, 65535) },
   callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
+  // Up to 100 years; 0 keeps run history forever.
+  log_retention_days: { env: "number", default: 30, parse: int(0, 36_500) },
   "auth.tokens": { env: "list", default: [], parse: tokens },
   "auth.protect_health": { env: "boolean", default: false, parse: bool },
   "auth.protect_metrics": { env: "boolean", default: false, parse: bool },
@@ -191,9 +195,18 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
+    logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
     callback: { allowedHosts: v["callback.allowed_hosts"]! },
   };
+}
+
+// Values the logger must never show, wherever they turn up (a driver's
+// error text, a URL).
+export function secretsOf(config: Config): string[] {
+  const secrets = [config.store.kind === "mysql" ? config.store.password : "", ...config.redis.nodes.map((n) => n.password), ...config.auth.tokens];
+  // The mysql:// URL the driver is given holds the password percent-encoded.
+  return [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s !== "");
 }
 
 export const defaultConfig: Config = resolveConfig(new Map());

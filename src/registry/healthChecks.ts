@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { CallbackClient } from "../scheduler/callbackClient.js";
 import { heartbeatBody, isPong, type CmdNumbering } from "../scheduler/callbackProtocol.js";
 import type { SchedulerClock } from "../scheduler/scheduler.js";
@@ -18,6 +19,7 @@ export interface HealthCheckDeps {
   intervalMs: number;
   poolSize: number;
   log: Logger;
+  metrics: Metrics;
 }
 
 async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<void> {
@@ -35,7 +37,10 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
     ok = false;
   }
   const evicted = await recordHeartbeat(deps.db, route.id, ok, deps.clock.now(), EVICT_AFTER_FAILURES);
-  if (evicted) deps.log.warn("route evicted after failed heartbeats", { route: url, task_server_id: route.task_server_id, failures: EVICT_AFTER_FAILURES });
+  if (evicted) {
+    deps.metrics.routeEvicted(route.task_server_id);
+    deps.log.warn("route evicted after failed heartbeats", { route: url, task_server_id: route.task_server_id, failures: EVICT_AFTER_FAILURES });
+  }
 }
 
 // One round: every route with health checks on, poolSize at a time.

@@ -1,5 +1,7 @@
 import { RouteStrategy, RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log.js";
+import { withLogFields } from "../logContext.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { routeUrl } from "../registry/routeUrl.js";
 import { selectRoutes, type RoutingState } from "../registry/selectRoute.js";
 import { newTraceId, TRACE_ID } from "../server/trace.js";
@@ -18,6 +20,7 @@ export interface Run {
   task: TaskRow;
   runTimes: number;
   attempt: number;
+  dueAt: number;
 }
 
 export interface DispatcherDeps {
@@ -28,6 +31,7 @@ export interface DispatcherDeps {
   numbering: CmdNumbering;
   poolSize: number;
   log: Logger;
+  metrics: Metrics;
 }
 
 const MAX_SHARE_PER_TASK_SERVER = 0.8;
@@ -61,6 +65,10 @@ export class Dispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   get free(): number {
     return Math.max(0, this.deps.poolSize - this.inFlight.size);
   }
@@ -78,8 +86,14 @@ export class Dispatcher {
     const key = refKey(ref);
     const serverId = run.task.task_server_id;
     this.perServer.set(serverId, (this.perServer.get(serverId) ?? 0) + 1);
-    const done = this.call(run, ref, routes, controller.signal)
-      .catch((err) => this.deps.log.error("callback failed unexpectedly", { err, task_id: ref.taskId, run_times: ref.runTimes }))
+    this.deps.metrics.runFired(serverId, ref.startedAt - run.dueAt);
+    // One trace id per run, sent to the task server and on every line
+    // logged about the run.
+    const traceId = newTraceId();
+    const fields = { task_id: ref.taskId, run_times: ref.runTimes, attempt: ref.attempt, trace_id: traceId };
+    const done = withLogFields(fields, () =>
+      this.call(run, ref, routes, traceId, controller.signal).catch((err) => this.deps.log.error("callback failed unexpectedly", { err })),
+    )
       .finally(() => {
         this.inFlight.delete(key);
         const left = this.perServer.get(serverId)! - 1;
@@ -119,7 +133,7 @@ export class Dispatcher {
     await Promise.allSettled(left.map((f) => f.done));
   }
 
-  private async call(run: Run, ref: InFlightRef, routes: CallbackRoute[], signal: AbortSignal): Promise<void> {
+  private async call(run: Run, ref: InFlightRef, routes: CallbackRoute[], traceId: string, signal: AbortSignal): Promise<void> {
     const { task } = run;
     const strategy = task.route_strategy as RouteStrategy;
     const chosen = selectRoutes(strategy, healthy(routes), { taskServerId: task.task_server_id, bizId: task.biz_id }, this.routing);
@@ -127,21 +141,30 @@ export class Dispatcher {
     if (chosen.length === 0) {
       calls = [{ kind: "failed", route: "", status: 0, body: "", error: "task server has no routes", timeout: false }];
     } else if (strategy === RouteStrategy.BROADCAST) {
-      calls = await Promise.all(chosen.map((route, i) => this.post(run, route, signal, { shardIndex: i, shardTotal: chosen.length })));
+      calls = await Promise.all(chosen.map((route, i) => this.post(run, route, traceId, signal, { shardIndex: i, shardTotal: chosen.length })));
     } else {
       calls = [];
       // FAILOVER moves on when a route cannot be reached or answers an HTTP
       // error; a timeout does not, as the task server may be running it.
       for (const route of strategy === RouteStrategy.FAILOVER ? chosen : chosen.slice(0, 1)) {
-        const c = await this.post(run, route, signal);
+        const c = await this.post(run, route, traceId, signal);
         calls = [c];
         if (c.kind === "answer" || c.timeout || signal.aborted) break;
       }
     }
-    this.deps.writer.push({ ref, task, ...outcomeOf(calls, task, ref.startedAt, this.deps.clock.now()), at: this.deps.clock.now() });
+    const now = this.deps.clock.now();
+    const result = outcomeOf(calls, task, ref.startedAt, now);
+    this.deps.metrics.callbackEnded(task.task_server_id, now - ref.startedAt);
+    this.deps.log.debug("callback answered", {
+      state: RunState[result.outcome.state],
+      route: result.late.route,
+      http_status: result.late.http_status,
+      duration_ms: now - ref.startedAt,
+    });
+    this.deps.writer.push({ ref, task, ...result, at: now });
   }
 
-  private async post(run: Run, route: CallbackRoute, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
+  private async post(run: Run, route: CallbackRoute, traceId: string, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
     const base = routeUrl(route);
     const { task, runTimes, attempt } = run;
     const body = taskCallbackBody(this.deps.numbering, {
@@ -159,7 +182,7 @@ export class Dispatcher {
         timeoutMs,
         signal,
         headers: {
-          [TRACE_ID]: newTraceId(),
+          [TRACE_ID]: traceId,
           "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}`,
           ...signatureHeaders(route.secret, body, this.deps.clock.now()),
         },

@@ -1,4 +1,6 @@
 import type { Logger } from "../log.js";
+import { withoutLogFields } from "../logContext.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Updateable } from "kysely";
 import type { Db, TaskLogTable } from "../store/database.js";
 import { finishAttempt, recordLateAnswer, type AttemptRef, type Outcome } from "../store/taskLogs.js";
@@ -30,11 +32,13 @@ export class ResultWriter {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   push(answer: Answer): void {
     this.queue.push(answer);
-    if (!this.closed) this.flushing ??= this.flush();
+    // The flush writes everyone's answers: its lines are about no one run.
+    if (!this.closed) this.flushing ??= withoutLogFields(() => this.flush());
   }
 
   // Stops writing (the store is about to close). What is still queued is
@@ -56,12 +60,16 @@ export class ResultWriter {
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await transaction(this.db, async (tx) => {
+        const ended = await transaction(this.db, async (tx) => {
+          const recorded: Answer[] = [];
           for (const a of batch) {
             const moved = await finishAttempt(tx, a.ref, a.outcome, [RunState.RUNNING], a.at, a.task);
             if (!moved) await recordLateAnswer(tx, a.ref, a.late);
+            else if (a.outcome.state !== RunState.ASYNC_WAITING) recorded.push(a);
           }
+          return recorded;
         });
+        for (const a of ended) this.metrics.runFinished(a.task.task_server_id, a.outcome.state);
       } catch (err) {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);

@@ -202,14 +202,14 @@ export class Scheduler {
       this.track(c.task);
       if (c.canceled) sink.abortTask(c.task.id);
       if (c.runTimes === undefined) continue;
-      sink.dispatch({ task: c.task, runTimes: c.runTimes, attempt: 1 }, routesOf(c.task));
+      sink.dispatch({ task: c.task, runTimes: c.runTimes, attempt: 1, dueAt: c.dueAt }, routesOf(c.task));
       fired++;
     }
     if (dueAttempts.length > 0) {
       const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), now);
       for (const a of dueAttempts) {
         if (!got.has(a.logId)) continue;
-        sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt }, routesOf(a.task));
+        sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt }, routesOf(a.task));
         fired++;
       }
     }

@@ -3,6 +3,8 @@ import { createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { HttpRequest as Request, HttpResponse as Response } from "./http.js";
 import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { codeOf, recordApiRequest, rpcName } from "./apiMetrics.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
@@ -38,22 +40,30 @@ export function legacyRoutes(services: ImplementedService[]): Map<string, Legacy
   return routes;
 }
 
-async function answer(route: LegacyRoute, req: Request, traceId: string, maxBodyBytes: number, log: Logger): Promise<Envelope> {
+// The envelope, and the outcome in the words of the API metrics.
+interface Answered {
+  envelope: Envelope;
+  code: string;
+}
+
+const invalid = (msg: string, traceId: string): Answered => ({ envelope: failure(INVALID_ARGUMENTS, msg, traceId), code: "invalid_argument" });
+
+async function answer(route: LegacyRoute, req: Request, traceId: string, maxBodyBytes: number, log: Logger): Promise<Answered> {
   let input: JsonValue;
   try {
     input = JSON.parse((await readBody(req, maxBodyBytes)).toString("utf8")) as JsonValue;
   } catch (err) {
-    if (err instanceof BodyTooLarge) return failure(INVALID_ARGUMENTS, err.message, traceId);
-    return failure(INVALID_ARGUMENTS, "request arguments are invalid", traceId);
+    if (err instanceof BodyTooLarge) return invalid(err.message, traceId);
+    return invalid("request arguments are invalid", traceId);
   }
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    return failure(INVALID_ARGUMENTS, "request arguments are invalid: expected a JSON object", traceId);
+    return invalid("request arguments are invalid: expected a JSON object", traceId);
   }
   let message;
   try {
     message = fromJson(route.method.input, input, { ignoreUnknownFields: true });
   } catch (err) {
-    return failure(INVALID_ARGUMENTS, `request arguments are invalid: ${(err as Error).message}`, traceId);
+    return invalid(`request arguments are invalid: ${(err as Error).message}`, traceId);
   }
   const ctx = createHandlerContext({
     service: route.service,
@@ -65,10 +75,10 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, maxBody
   });
   try {
     const output = create(route.method.output, (await route.handler(message, ctx)) as Record<string, unknown>);
-    return success(toJson(route.method.output, output, { useProtoFieldName: true }), traceId);
+    return { envelope: success(toJson(route.method.output, output, { useProtoFieldName: true }), traceId), code: "ok" };
   } catch (err) {
     const connectError = toConnectError(err, log);
-    return failure(envelopeCode(connectError), connectError.rawMessage, traceId);
+    return { envelope: failure(envelopeCode(connectError), connectError.rawMessage, traceId), code: codeOf(connectError) };
   }
 }
 
@@ -76,29 +86,36 @@ export interface LegacyOptions {
   maxBodyBytes: number;
   authorize: Authorize;
   log: Logger;
+  metrics: Metrics;
 }
 
 export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, opts: LegacyOptions): void {
-  const { maxBodyBytes, log } = opts;
+  const { maxBodyBytes, log, metrics } = opts;
+  const startedAt = Date.now();
+  const method = rpcName(route.method);
   if (req.method !== "POST") {
+    recordApiRequest(metrics, log, method, "documented", "invalid_argument", startedAt);
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
     res.end(JSON.stringify(failure(INVALID_ARGUMENTS, `${req.url} accepts POST only`, traceId)));
     return;
   }
   // Refused before the body is read: an unauthenticated caller gets no work done.
   if (!opts.authorize(req.headers.authorization)) {
+    recordApiRequest(metrics, log, method, "documented", "unauthenticated", startedAt);
     const refusal = failure(envelopeCode(new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated)), UNAUTHENTICATED_MESSAGE, traceId);
     res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" });
     res.end(JSON.stringify(refusal));
     return;
   }
   answer(route, req, traceId, maxBodyBytes, log).then(
-    (envelope) => {
+    ({ envelope, code }) => {
+      recordApiRequest(metrics, log, method, "documented", code, startedAt);
       const body = JSON.stringify(envelope);
       res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
       res.end(body);
     },
     (err) => {
+      recordApiRequest(metrics, log, method, "documented", "internal", startedAt);
       log.error("documented path failed", { err, path: req.url });
       if (!res.headersSent) res.writeHead(500);
       res.end();

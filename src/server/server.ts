@@ -1,11 +1,14 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Leadership } from "../cluster/leadership.js";
 import type { Logger } from "../log.js";
+import { withLogFields } from "../logContext.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { ClusterServiceImpl, type NodeInfo } from "../service/clusterService.js";
 import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock, TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
+import { apiMetricsInterceptor } from "./apiMetrics.js";
 import type { CallbackTargets } from "../registry/callbackTargets.js";
 import { authInterceptor, bearerTokens } from "./auth.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
@@ -13,6 +16,7 @@ import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
+import { serveMetrics } from "./metricsRoute.js";
 import routes, { implementedServices } from "./routes.js";
 import { adoptTrace } from "./trace.js";
 
@@ -24,6 +28,7 @@ export interface ServerDeps {
   maxBodyBytes: number;
   leadership: Leadership;
   node: NodeInfo;
+  metrics: Metrics;
   auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
   callbackTargets: CallbackTargets;
   // The built web console; dist/console by default.
@@ -63,7 +68,7 @@ export function build(deps: ServerDeps): RequestHandler {
   };
   const legacy = legacyRoutes(implementedServices(services));
   const authorize = bearerTokens(deps.auth.tokens);
-  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log };
+  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, metrics: deps.metrics };
   const consoleAssets = loadConsoleAssets(deps.consoleDir);
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -78,6 +83,10 @@ export function build(deps: ServerDeps): RequestHandler {
       return;
     }
     if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
+    if (path === "/metrics") {
+      if (deps.auth.protectMetrics && !authorize(req.headers.authorization)) return refuseUnauthenticated(res);
+      return serveMetrics(deps.metrics, res, deps.log);
+    }
     if (serveConsole(consoleAssets, path, req, res)) return;
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
@@ -88,15 +97,16 @@ export function build(deps: ServerDeps): RequestHandler {
       reportDecodeFailuresAsInvalid(router);
     },
     fallback,
-    interceptors: [errorInterceptor(deps.log), authInterceptor(authorize)],
+    interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log), authInterceptor(authorize)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
     readMaxBytes: deps.maxBodyBytes,
   });
   return (req, res) => {
-    const { echo } = adoptTrace(req.headers);
+    const { traceId, echo } = adoptTrace(req.headers);
     for (const [name, value] of echo) res.setHeader(name, value);
-    connect(req, res);
+    // Every line logged while handling the request carries its trace id.
+    withLogFields({ trace_id: traceId }, () => connect(req, res));
   };
 }

@@ -1,3 +1,5 @@
+import type { RunState } from "../../gen/easytask/v1/task_pb.js";
+
 // What the use cases need from the rest of the node, passed in so a test can
 // build them with a fixed clock and watch the events.
 
@@ -17,4 +19,6 @@ export interface TaskEvents {
   runQueued(): void;
   // A run was killed: cut its callback in flight.
   runKilled(taskId: number, runTimes: number): void;
+  // An attempt ended through the API (confirmed, killed), for the metrics.
+  runEnded(taskServerId: number, state: RunState): void;
 }

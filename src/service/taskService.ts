@@ -13,6 +13,7 @@ import {
   type ResumeTaskRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
+  RunState,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
@@ -115,6 +116,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
+    this.events.runEnded(task.task_server_id, RunState.KILLED);
     return {};
   }
 
@@ -129,10 +131,14 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
     maxBytes("extra", req.extra, MAX_EXTRA_BYTES);
-    if (!(await getTask(this.db, taskId))) throw taskNotFound(taskId);
+    const task = await getTask(this.db, taskId);
+    if (!task) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
+        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED);
+        return {};
+      case "partly_confirmed":
       case "already_confirmed":
       case "late":
         return {};

@@ -8,8 +8,9 @@ import { transaction } from "./transaction.js";
 export interface ClaimedSlot {
   // The task as it is after the claim (new version, run_times, next_fire_at).
   task: TaskRow;
-  // The run fired, if the plan fired one.
+  // The run fired, if the plan fired one, and when it was due.
   runTimes?: number;
+  dueAt: number;
   // Open runs of the task that this claim canceled (CANCEL_PREVIOUS).
   canceled: boolean;
 }
@@ -61,8 +62,9 @@ export async function claimSlots(
           .where("state", "in", OPEN_STATES)
           .execute();
       }
-      if (p.fire) runs.push(runningRow(task.id, after.run_times, 1, task.next_fire_at ?? now, now, deadlineFor(task)));
-      claimed.push({ task: after, runTimes: p.fire ? after.run_times : undefined, canceled: p.cancelOpenRuns });
+      const dueAt = task.next_fire_at ?? now;
+      if (p.fire) runs.push(runningRow(task.id, after.run_times, 1, dueAt, now, deadlineFor(task)));
+      claimed.push({ task: after, runTimes: p.fire ? after.run_times : undefined, dueAt, canceled: p.cancelOpenRuns });
     }
     if (runs.length > 0) await tx.kysely.insertInto("task_log").values(runs).execute();
     return claimed;

@@ -98,6 +98,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ix_task_log_deadline").ifNotExists().on("task_log").columns(["state", "deadline_at"]).execute();
       },
     },
+    "0003_log_retention": {
+      async up(db) {
+        // The retention job walks the oldest runs through it, a batch at a time.
+        await db.schema.createIndex("ix_task_log_started").ifNotExists().on("task_log").column("started_at").execute();
+      },
+    },
     "0004_console": {
       async up(db) {
         await table(db, "route_eviction")

@@ -55,9 +55,9 @@ function connect(config: StoreConfig): Kysely<Database> {
 }
 
 export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
-  // Migration names are reserved per feature and land in any order (a
-  // database may have 0005 before 0004 exists); none depends on another's
-  // place, so the missing ones run wherever they sort.
+  // Migrations are numbered as branches were planned, not as they landed: a
+  // database that already has 0005 still gets 0003 and 0004. Each one
+  // stands alone, so the order they run in does not matter.
   const migrator = new Migrator({ db: kysely, provider: migrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");

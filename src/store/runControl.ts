@@ -3,7 +3,7 @@ import type { Db } from "./database.js";
 import { finishAttempt, latestAttempt, OPEN_STATES } from "./taskLogs.js";
 import { transaction } from "./transaction.js";
 
-export type ConfirmResult = "confirmed" | "already_confirmed" | "conflict" | "late" | "no_run" | "not_async";
+export type ConfirmResult = "confirmed" | "partly_confirmed" | "already_confirmed" | "conflict" | "late" | "no_run" | "not_async";
 
 const CLOSED_WITHOUT_ANSWER = [RunState.TIMEOUT, RunState.KILLED, RunState.ABORTED, RunState.CANCELED, RunState.PENDING];
 
@@ -30,7 +30,7 @@ export async function confirmRun(db: Db, taskId: number, runTimes: number, isSuc
         .set((eb) => ({ pending_confirms: eb("pending_confirms", "-", 1), extra, confirmed_at: now }))
         .where("id", "=", run.id)
         .execute();
-      return "confirmed";
+      return "partly_confirmed";
     }
     const fields = { is_success: isSuccess ? 1 : 0, extra, confirmed_at: now, finished_at: now, pending_confirms: 0 };
     const state = isSuccess ? RunState.SUCCEEDED : RunState.FAILED;

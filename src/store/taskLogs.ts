@@ -111,11 +111,12 @@ export async function abortOpenRuns(db: Db, taskId: number, reason: string, now:
 
 // Open attempts past their deadline: the answer or confirmation never came
 // (or the leader calling it died).
-export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: number): Promise<TaskLogRow[]> {
+export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: number): Promise<(TaskLogRow & { task_server_id: number })[]> {
   return db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
     .selectAll("task_log")
+    .select("task.task_server_id")
     .where("task_log.state", "in", OPEN_STATES)
     .where("task_log.deadline_at", "<=", now)
     .where(inShard(shard))

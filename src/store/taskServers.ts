@@ -182,3 +182,9 @@ export async function listRoutesOf(db: Db, taskServerIds: number[]): Promise<Map
   for (const r of rows) byServer.set(r.task_server_id, [...(byServer.get(r.task_server_id) ?? []), r]);
   return byServer;
 }
+
+export async function taskServerName(db: Db, taskServerId: number): Promise<string | undefined> {
+  const row = await db.kysely.selectFrom("task_server").select("name").where("id", "=", taskServerId).executeTakeFirst();
+  return row?.name;
+}
+

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseArgs } from "../../src/config/loadConfig.js";
-import { defaultConfig } from "../../src/config/config.js";
+import { defaultConfig, secretsOf } from "../../src/config/config.js";
 import { parseMysqlDsn } from "../../src/config/parseMysqlDsn.js";
 
 const dir = mkdtempSync(join(tmpdir(), "easytask-config-"));
@@ -53,6 +53,7 @@ test("no file and no env gives the documented defaults", () => {
     http: { host: "0.0.0.0", port: 8801 },
     callbackCmdNumbering: "documented",
     maxBodyBytes: 1048576,
+    logRetentionDays: 30,
     auth: { tokens: [], protectHealth: false, protectMetrics: false },
     callback: { allowedHosts: [] },
   });
@@ -136,6 +137,25 @@ test("wrong types name the key and the value", () => {
   assert.equal(load({ health_check_interval_sec: 0.2 }).healthCheckIntervalSec, 0.2);
   throwsConfig(() => load({ etcd: { lease_ttl_sec: 1 } }), /^config: etcd\.lease_ttl_sec: expected an integer 2\.\.3600, got 1$/);
   assert.equal(load({ etcd: { lease_ttl_sec: 10 } }).etcd.leaseTtlSec, 10);
+});
+
+test("log_retention_days: 30 by default, 0 keeps forever, whole days up to 100 years", () => {
+  assert.equal(load({ log_retention_days: 0 }).logRetentionDays, 0);
+  assert.equal(load({ log_retention_days: 7 }).logRetentionDays, 7);
+  assert.equal(loadConfig({ env: { EASYTASK_LOG_RETENTION_DAYS: "90" } }).logRetentionDays, 90);
+  throwsConfig(() => load({ log_retention_days: -1 }), /^config: log_retention_days: expected an integer 0\.\.36500, got -1$/);
+  throwsConfig(() => load({ log_retention_days: 1.5 }), /^config: log_retention_days: expected an integer 0\.\.36500, got 1\.5$/);
+  throwsConfig(() => load({ log_retention_days: "30" }), /^config: log_retention_days: expected an integer 0\.\.36500, got "30"$/);
+});
+
+test("secretsOf lists the MySQL and Redis passwords (also as the URL carries them) and the API tokens", () => {
+  const c = load({
+    mysql: { dsn: "u:p@ss w0rd@tcp(db:3306)/x" },
+    redis: { nodes: [{ host: "r", port: 1, password: "redis-pw" }, { host: "s", port: 2, password: "" }] },
+    auth: { tokens: ["0123456789abcdef-token"] },
+  });
+  assert.deepEqual(secretsOf(c), ["p@ss w0rd", "p%40ss%20w0rd", "redis-pw", "0123456789abcdef-token"]);
+  assert.deepEqual(secretsOf(defaultConfig), []);
 });
 
 test("null leaves a key or section unset, as Go's encoding/json does", () => {

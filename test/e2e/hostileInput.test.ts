@@ -42,7 +42,7 @@ const SERVER = "fuzz-srv";
 function templates(taskId: string): Record<string, Record<string, unknown>> {
   return {
     AddTask: { name: "fz", biz_id: "b", srv_name: SERVER, callback_path: "/run", sched_mode: 2, time_spec_at: FAR_FUTURE, arg: "{}" },
-    AddTaskServer: { name: SERVER, schema: "http", host: "127.0.0.1", port: 9, is_enable_health_check: false },
+    AddTaskServer: { name: SERVER, schema: "http", host: "127.0.0.1", port: 9, is_enable_health_check: false, secret: "fuzz-secret-0123456789" },
     DelTaskServer: { name: SERVER, schema: "http", host: "127.0.0.1", port: 9 },
     ConfirmTask: { task_id: taskId, task_run_times: 1, is_success: true, extra: "" },
     KillRun: { task_id: taskId, run_times: 1 },
@@ -84,6 +84,7 @@ const SEMANTIC: Record<string, unknown[]> = {
   host: ["", "http://x/y", "a b", "x".repeat(300), "169.254.169.254", "10.0.0.1", "[::1]", "localhost", "*.x"],
   port: [0, 65536, 99999999],
   callback_timeout_sec: [3601, 4294967295],
+  secret: ["short", "with a space 0123456789", "x".repeat(257), "tab\t0123456789abcdef"],
   task_id: [0, -1, "0", "-5", "9007199254740993", "abc", 1.5],
   task_run_times: [0],
   run_times: [0],

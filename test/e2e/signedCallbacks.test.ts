@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
-      node = await startTestNode(dialect, {}, { log: createLogger("debug", (line) => logLines.push(line)) });
+      node = await startTestNode(dialect, {}, { log: createLogger("debug", { write: (line) => logLines.push(line) }) });
       api = clients(node.port);
     });
     after(async () => {

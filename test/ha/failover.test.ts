@@ -8,6 +8,7 @@ import { createConnection } from "mysql2/promise";
 import { startEtcd, type PrivateEtcd } from "../harness/etcd.js";
 import { startMariaDb, type PrivateMariaDb } from "../harness/mariadb.js";
 import { clients, postDocumented, readyz } from "../support/api.js";
+import { sample, scrape } from "../support/metrics.js";
 import { loggedAt, startNodeProcess, type NodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { sleep, waitFor } from "../support/waitFor.js";
@@ -104,6 +105,10 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
       assert.deepEqual(v.members.map((m) => m.address).sort(), alive().map((n) => `127.0.0.1:${n.port}`).sort());
     }
     for (const node of alive()) assert.equal((await readyz(node.port)).status, 200);
+    const gauges = await Promise.all(alive().map(async (n) => sample(await scrape(n.port), "easytask_leader")));
+    const leading = await Promise.all(alive().map(async (n) => (await clients(n.port).cluster.getCluster({})).isLeader));
+    assert.deepEqual(gauges, leading.map((l) => (l ? 1 : 0)), "easytask_leader is 1 on the leader, 0 on the followers");
+    assert.equal(gauges.filter((g) => g === 1).length, 1);
   });
 
   test("a standalone node on the same database leads as well, and no run is called back twice", async () => {

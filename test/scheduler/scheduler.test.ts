@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { silentLogger } from "../../src/log.js";
+import { Metrics } from "../../src/metrics/metrics.js";
 import type { Run } from "../../src/scheduler/dispatcher.js";
 import { Scheduler, type SchedulerClock } from "../../src/scheduler/scheduler.js";
 import { sweepOnce } from "../../src/scheduler/sweeper.js";
@@ -10,6 +11,7 @@ import { openStore, type Store } from "../../src/store/openStore.js";
 import { findTaskServerId, upsertRoute, type RouteRow } from "../../src/store/taskServers.js";
 import { getTask, setTaskState, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
 import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
+import { waitFor } from "../support/waitFor.js";
 
 after(stopSharedMariaDb);
 
@@ -194,7 +196,8 @@ for (const dialect of DIALECTS) {
         .insertInto("task_log")
         .values({ ...pendingRow(id, 1, 1, T0), state: RunState.RUNNING, deadline_at: T0 + 10_000 })
         .execute();
-      const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
+      const metrics = new Metrics(store, silentLogger);
+      const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, metrics, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
       clock.t = T0 + 9_999;
       assert.equal(await sweepOnce(deps), 0, "not before its deadline");
       clock.t = T0 + 10_000;
@@ -206,6 +209,7 @@ for (const dialect of DIALECTS) {
       ]);
       assert.match(rows[0].error, /no answer recorded/);
       assert.equal(rows[1].due_at, T0 + 10_000 + 1000, "the retry waits its backoff");
+      await waitFor("the timeout counted", () => metrics.registry.getSingleMetricAsString("easytask_runs_total"), (text) => text.includes('easytask_runs_total{task_server="w",result="timeout"} 1'));
       const inFlight = { ...deps, dispatcher: { isInFlight: () => true, reconcile: async () => {} } };
       await store.kysely.updateTable("task_log").set({ state: RunState.RUNNING, deadline_at: T0 }).where("attempt", "=", 2).execute();
       assert.equal(await sweepOnce(inFlight), 0, "a callback still in flight here is left to its own timeout");

@@ -12,9 +12,11 @@ import {
   type TaskCallbackRequest,
   type TaskResult,
 } from "../../clients/ts/src/index.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { waitFor } from "../support/waitFor.js";
 import { readmeExample, ROOT, run, startEasytask, transcript, type Easytask } from "./support.js";
 
+const TOKEN = "sdk-test-token-0123456789";
 const oneShotNow = () => BigInt(Math.floor(Date.now() / 1000));
 
 async function lastRun(client: EasytaskClient, taskId: bigint, state: RunState) {
@@ -30,8 +32,9 @@ for (const numbering of ["documented", "easytask-go"]) {
     const asyncTasks: TaskCallbackRequest[] = [];
 
     before(async () => {
-      easytask = await startEasytask({ EASYTASK_CALLBACK_CMD_NUMBERING: numbering });
-      client = createEasytaskClient({ baseUrl: easytask.url, token: "secret" });
+      // The server requires the token, so every call the helper makes proves it is sent.
+      easytask = await startEasytask({ EASYTASK_CALLBACK_CMD_NUMBERING: numbering, EASYTASK_AUTH__TOKENS: TOKEN });
+      client = createEasytaskClient({ baseUrl: easytask.url, token: TOKEN });
       server = new TaskServer({
         client,
         name: "ts-worker",
@@ -115,17 +118,22 @@ describe("TypeScript SDK", () => {
     }
   });
 
-  test("the token is sent as a bearer authorization header", async () => {
-    const easytask = await startEasytask();
+  test("the token is sent as a bearer authorization header; without the right one calls are unauthenticated", async () => {
+    const easytask = await startEasytask({ EASYTASK_AUTH__TOKENS: TOKEN });
     try {
       const seen: (string | null)[] = [];
       const client = createEasytaskClient({
         baseUrl: easytask.url,
-        token: "t0ken",
+        token: TOKEN,
         interceptors: [(next) => (req) => (seen.push(req.header.get("authorization")), next(req))],
       });
       await client.registry.listTaskServers({});
-      assert.deepEqual(seen, ["Bearer t0ken"]);
+      assert.deepEqual(seen, [`Bearer ${TOKEN}`]);
+      for (const token of [undefined, "wrong-token-0123456789"]) {
+        const stranger = createEasytaskClient({ baseUrl: easytask.url, ...(token && { token }) });
+        const err = await stranger.cluster.getCluster({}).catch((e: unknown) => e);
+        assert.ok(err instanceof ConnectError && err.code === Code.Unauthenticated, String(err));
+      }
     } finally {
       await easytask.stop();
     }

@@ -58,7 +58,8 @@ func lastRun(t *testing.T, client *easytask.Client, taskID int64, state easytask
 func TestTaskServer(t *testing.T) {
 	for _, numbering := range []string{"documented", "easytask-go"} {
 		t.Run(numbering, func(t *testing.T) {
-			client, err := easytask.NewClient(startEasytask(t, "EASYTASK_CALLBACK_CMD_NUMBERING="+numbering), easytask.WithToken("secret"))
+			// The server requires the token, so every call the helper makes proves it is sent.
+			client, err := easytask.NewClient(startEasytask(t, "EASYTASK_CALLBACK_CMD_NUMBERING="+numbering, "EASYTASK_AUTH__TOKENS="+testToken), easytask.WithToken(testToken))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,8 +125,10 @@ func TestTaskServer(t *testing.T) {
 	}
 }
 
-func TestClient(t *testing.T) {
-	url := startEasytask(t)
+const testToken = "sdk-test-token-0123456789"
+
+func TestToken(t *testing.T) {
+	url := startEasytask(t, "EASYTASK_AUTH__TOKENS="+testToken)
 
 	t.Run("sends the token as a bearer authorization header", func(t *testing.T) {
 		var seen []string
@@ -135,17 +138,34 @@ func TestClient(t *testing.T) {
 				return next(ctx, req)
 			}
 		})
-		client, err := easytask.NewClient(url, easytask.WithToken("t0ken"), easytask.WithClientOptions(connect.WithInterceptors(observe)))
+		client, err := easytask.NewClient(url, easytask.WithToken(testToken), easytask.WithClientOptions(connect.WithInterceptors(observe)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := client.Registry.ListTaskServers(t.Context(), &easytaskv1.ListTaskServersRequest{}); err != nil {
 			t.Fatal(err)
 		}
-		if len(seen) != 1 || seen[0] != "Bearer t0ken" {
+		if len(seen) != 1 || seen[0] != "Bearer "+testToken {
 			t.Fatalf("Authorization headers sent: %q", seen)
 		}
 	})
+
+	t.Run("without the right token calls are unauthenticated", func(t *testing.T) {
+		for _, opts := range [][]easytask.Option{nil, {easytask.WithToken("wrong-token-0123456789")}} {
+			stranger, err := easytask.NewClient(url, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = stranger.Cluster.GetCluster(t.Context(), &easytaskv1.GetClusterRequest{})
+			if connect.CodeOf(err) != connect.CodeUnauthenticated {
+				t.Fatalf("got %v, want unauthenticated", err)
+			}
+		}
+	})
+}
+
+func TestClient(t *testing.T) {
+	url := startEasytask(t)
 
 	t.Run("reads the cluster", func(t *testing.T) {
 		client, err := easytask.NewClient(url)

@@ -16,9 +16,12 @@ from easytask.v1.task_pb2 import AddTaskRequest, RunState, SchedMode
 from easytask_client import Client, TaskServer
 from support import add_one_shot, last_run, route_of, wait_for
 
+TOKEN = "sdk-test-token-0123456789"
+
 @pytest.mark.parametrize("numbering", ["documented", "easytask-go"])
 def test_task_server(start_easytask: Callable[..., str], numbering: str) -> None:
-    client = Client(start_easytask(EASYTASK_CALLBACK_CMD_NUMBERING=numbering), token="secret")
+    # The server requires the token, so every call the helper makes proves it is sent.
+    client = Client(start_easytask(EASYTASK_CALLBACK_CMD_NUMBERING=numbering, EASYTASK_AUTH__TOKENS=TOKEN), token=TOKEN)
     async_tasks: queue.Queue[TaskCallbackRequest] = queue.Queue()
 
     def handle(task: TaskCallbackRequest) -> TaskCallbackResponse:
@@ -69,13 +72,18 @@ def test_client_sends_the_token_and_raises_connect_errors(start_easytask: Callab
             seen.append(ctx.request_headers.get("authorization"))
             return call_next(request, ctx)
 
-    with Client(start_easytask(), token="t0ken", interceptors=[Observe()]) as client:
+    url = start_easytask(EASYTASK_AUTH__TOKENS=TOKEN)
+    with Client(url, token=TOKEN, interceptors=[Observe()]) as client:
         with pytest.raises(ConnectError) as refused:
             client.tasks.add_task(AddTaskRequest(name="x", srv_name="nobody", sched_mode=SchedMode.SCHED_MODE_INTERVAL, time_interval_sec=10))
         cluster = client.cluster.get_cluster(GetClusterRequest())
     assert refused.value.code == Code.NOT_FOUND
     assert "task server nobody not found" in str(refused.value)
-    assert seen == ["Bearer t0ken", "Bearer t0ken"]
+    assert seen == [f"Bearer {TOKEN}", f"Bearer {TOKEN}"]
+    for token in [None, "wrong-token-0123456789"]:
+        with Client(url, token=token) as stranger, pytest.raises(ConnectError) as unauthenticated:
+            stranger.cluster.get_cluster(GetClusterRequest())
+        assert unauthenticated.value.code == Code.UNAUTHENTICATED
     assert cluster.is_leader and cluster.leader_id == cluster.node_id != ""
 
 

@@ -7,7 +7,7 @@ import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
 after(stopSharedMariaDb);
 
 for (const dialect of DIALECTS) {
-  test(`a database that ran a later migration first still gets 0004_console at start on ${dialect}`, async () => {
+  test(`migration 0004_console creates route_eviction, also on a database that ran 0005 first, on ${dialect}`, async () => {
     const { store, cleanup } = await freshStore(dialect);
     const config: StoreConfig = store.kind === "sqlite" ? store : { kind: "mysql", url: store.url };
     try {

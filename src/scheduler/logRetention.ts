@@ -1,0 +1,56 @@
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { Db } from "../store/database.js";
+import { deleteFinishedRunsBefore } from "../store/retention.js";
+import type { SchedulerClock } from "./scheduler.js";
+
+export interface RetentionDeps {
+  db: Db;
+  clock: SchedulerClock;
+  log: Logger;
+  metrics: Metrics;
+  retentionDays: number;
+}
+
+export interface RetentionTiming {
+  // Rows per delete statement.
+  batchSize: number;
+  // Between statements, so the scheduler's writes get the table in between.
+  pauseMs: number;
+  // Between rounds.
+  intervalMs: number;
+}
+
+export const DEFAULT_RETENTION_TIMING: RetentionTiming = { batchSize: 500, pauseMs: 200, intervalMs: 5 * 60_000 };
+
+const DAY_MS = 86_400_000;
+
+// One round: deletes every finished run older than the retention, a batch
+// at a time with a pause between batches. Returns the rows and batches.
+export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, signal: AbortSignal): Promise<{ deleted: number; batches: number }> {
+  const cutoff = deps.clock.now() - deps.retentionDays * DAY_MS;
+  let deleted = 0;
+  let batches = 0;
+  while (!signal.aborted) {
+    if (batches > 0) await deps.clock.sleep(timing.pauseMs, signal);
+    const n = await deleteFinishedRunsBefore(deps.db, cutoff, timing.batchSize);
+    batches++;
+    deleted += n;
+    deps.metrics.runLogRowsDeleted(n);
+    if (n < timing.batchSize) break;
+  }
+  return { deleted, batches };
+}
+
+// Keeps task_log within log_retention_days while this node leads.
+export async function runLogRetention(deps: RetentionDeps, timing: RetentionTiming, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const { deleted } = await pruneOnce(deps, timing, signal);
+      if (deleted > 0) deps.log.info("deleted old run history", { rows: deleted, log_retention_days: deps.retentionDays });
+    } catch (err) {
+      deps.log.error("deleting old run history failed; retrying at the next round", { err });
+    }
+    await deps.clock.sleep(timing.intervalMs, signal);
+  }
+}

@@ -1,0 +1,42 @@
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+
+export type ApiProtocol = "connect" | "grpc" | "grpc_web" | "documented";
+
+// The label of an outcome: "ok", or the Connect code (invalid_argument …),
+// the same words over every protocol.
+export const codeOf = (err: unknown): string => (err instanceof ConnectError ? codeToString(err.code) : "unknown");
+
+export const rpcName = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
+
+function protocolOf(contentType: string | null): ApiProtocol {
+  if (contentType?.startsWith("application/grpc-web")) return "grpc_web";
+  if (contentType?.startsWith("application/grpc")) return "grpc";
+  return "connect";
+}
+
+// Counts one API request and logs it at debug level, with its duration.
+export function recordApiRequest(metrics: Metrics, log: Logger, method: string, protocol: ApiProtocol, code: string, startedAt: number): void {
+  metrics.apiRequest(method, protocol, code);
+  log.debug("api request", { method, protocol, code, duration_ms: Date.now() - startedAt });
+}
+
+// Counts the Connect, gRPC and gRPC-Web requests that reach a method; it
+// sits outside the error interceptor, so it sees the final Connect code.
+export function apiMetricsInterceptor(metrics: Metrics, log: Logger): Interceptor {
+  return (next) => async (req) => {
+    const startedAt = Date.now();
+    const protocol = protocolOf(req.header.get("content-type"));
+    try {
+      const res = await next(req);
+      recordApiRequest(metrics, log, rpcName(req.method), protocol, "ok", startedAt);
+      return res;
+    } catch (err) {
+      recordApiRequest(metrics, log, rpcName(req.method), protocol, codeOf(err), startedAt);
+      throw err;
+    }
+  };
+}
