@@ -81,13 +81,18 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number, max
   });
 }
 
+// A route's identity, in both the route and the eviction tables.
+const routeColumns = (taskServerId: number, route: Omit<RouteKey, "name">) => ({
+  task_server_id: taskServerId,
+  schema: route.schema,
+  host: route.host,
+  port: route.port,
+});
+
 function deleteEviction(db: Db, taskServerId: number, route: Omit<RouteKey, "name">) {
   return db.kysely
     .deleteFrom("route_eviction")
-    .where("task_server_id", "=", taskServerId)
-    .where("schema", "=", route.schema)
-    .where("host", "=", route.host)
-    .where("port", "=", route.port)
+    .where((eb) => eb.and(routeColumns(taskServerId, route)))
     .executeTakeFirst();
 }
 
@@ -99,10 +104,7 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
   if (taskServerId === undefined) return "no_task_server";
   const result = await db.kysely
     .deleteFrom("task_server_route")
-    .where("task_server_id", "=", taskServerId)
-    .where("schema", "=", route.schema)
-    .where("host", "=", route.host)
-    .where("port", "=", route.port)
+    .where((eb) => eb.and(routeColumns(taskServerId, route)))
     .executeTakeFirst();
   const dismissed = await deleteEviction(db, taskServerId, route);
   return Number(result.numDeletedRows) + Number(dismissed.numDeletedRows) > 0 ? "deleted" : "no_route";
