@@ -66,7 +66,7 @@ export class Metrics {
     const leader: Gauge = new Gauge({ name: "easytask_leader", help: "1 while this node leads (schedules), else 0", registers, collect: () => leader.set(this.node.leading() ? 1 : 0) });
     const routes: Gauge<"task_server" | "health"> = new Gauge({
       name: "easytask_routes",
-      help: "Registered routes by task server and health (healthy: passed its last heartbeat or not checked; failing: failed the last ones, not yet evicted)",
+      help: "Registered routes by task server and health (healthy: passed its last heartbeat or not checked; failing: failed the last ones, not yet evicted; evicted: removed after failed heartbeats and not registered again)",
       labelNames: ["task_server", "health"],
       registers,
       collect: () => this.countRoutes(routes),
@@ -130,6 +130,7 @@ export class Metrics {
         const failing = server.routes.filter((r) => r.failed_health_checks > 0).length;
         gauge.set({ task_server: server.name, health: "healthy" }, server.routes.length - failing);
         gauge.set({ task_server: server.name, health: "failing" }, failing);
+        gauge.set({ task_server: server.name, health: "evicted" }, server.evicted.length);
       }
     } catch (err) {
       this.log.warn("metrics: counting routes failed", { err: (err as Error).message });

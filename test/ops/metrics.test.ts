@@ -114,6 +114,7 @@ for (const dialect of DIALECTS) {
       dead.pong = { pong: false };
       await waitMetric("easytask_routes_evicted_total", { task_server: "dead-srv" }, (v) => v === 1);
       assert.equal(await metric("easytask_routes", { task_server: "dead-srv", health: "healthy" }), 0);
+      assert.equal(await metric("easytask_routes", { task_server: "dead-srv", health: "evicted" }), 1);
     });
 
     test("API requests are counted by RPC, protocol and code, over Connect, gRPC and the documented paths", async () => {
