@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { wrapHandlers } from "./wrapHandlers.js";
 
 // connect-es reports a request body that does not decode as protobuf binary
 // as `internal` (HTTP 500), because client and server share its
@@ -68,25 +69,12 @@ async function* grpcWebBody(body: AsyncIterable<Uint8Array>) {
   }
 }
 
-function wrap(handler: UniversalHandler): UniversalHandler {
-  const wrapped = async (req: Parameters<UniversalHandler>[0]) => {
+export function reportDecodeFailuresAsInvalid(router: ConnectRouter): void {
+  wrapHandlers(router, (handler) => async (req) => {
     const res = await handler(req);
     const type = res.header?.get("content-type") ?? "";
     if (type.startsWith("application/grpc-web")) return res.body ? { ...res, body: grpcWebBody(res.body) } : res;
     if (type.startsWith("application/grpc")) return res.body && res.trailer ? { ...res, body: grpcBody(res.body, res.trailer) } : res;
     return connectUnary(res);
-  };
-  return Object.assign(wrapped, {
-    protocolNames: handler.protocolNames,
-    service: handler.service,
-    method: handler.method,
-    requestPath: handler.requestPath,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
   });
-}
-
-export function reportDecodeFailuresAsInvalid(router: ConnectRouter): void {
-  const handlers = router.handlers as UniversalHandler[];
-  handlers.splice(0, handlers.length, ...handlers.map(wrap));
 }

@@ -9,6 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
 import { toConnectError } from "./errors.js";
+import { unknownEnumName } from "./strictEnums.js";
 import { BodyTooLarge, readBody } from "./readBody.js";
 
 type Handler = (req: unknown, ctx: HandlerContext) => unknown;
@@ -59,6 +60,8 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, maxBody
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     return invalid("request arguments are invalid: expected a JSON object", traceId);
   }
+  const unknownEnum = unknownEnumName(route.method.input, input);
+  if (unknownEnum) return invalid(unknownEnum.message, traceId);
   let message;
   try {
     message = fromJson(route.method.input, input, { ignoreUnknownFields: true });

@@ -13,6 +13,7 @@ import type { CallbackTargets } from "../registry/callbackTargets.js";
 import { authInterceptor, bearerTokens } from "./auth.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
+import { refuseUnknownEnumNames } from "./strictEnums.js";
 import { errorInterceptor } from "./errors.js";
 import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
@@ -95,6 +96,7 @@ export function build(deps: ServerDeps): RequestHandler {
     routes: (router) => {
       routes(services)(router);
       reportDecodeFailuresAsInvalid(router);
+      refuseUnknownEnumNames(router, { maxBodyBytes: deps.maxBodyBytes, log: deps.log });
     },
     fallback,
     interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log), authInterceptor(authorize)],

@@ -54,6 +54,8 @@ const CASES: [string, unknown, number, string][] = [
   ["/add_task", { ...task, sched_mode: 1, time_cron: "0 0 * * * *", time_zone: "Z".repeat(65) }, 10001, "time_zone is longer than 64"],
   ["/confirm_task", { task_id: "424242", task_run_times: 1, extra: "x".repeat(64 * 1024 + 1) }, 10001, "extra is larger than 65536 bytes"],
   ["/add_task_server", { ...route, name: "w\r\n" }, 10001, "name must not contain control characters"],
+  ["/add_task", { ...task, route_strategy: "ROUTE_STRATEGY_ROUND_ROBBIN" }, 10001, 'route_strategy: "ROUTE_STRATEGY_ROUND_ROBBIN" is not one of'],
+  ["/add_task", { ...task, retryBackoff: { initial_sec: 1 }, misfirePolicy: "SKIP" }, 10001, 'misfire_policy: "SKIP" is not one of'],
   ["/add_task", "{not json", 10001, "request arguments are invalid"],
   ["/add_task", "[1,2]", 10001, "request arguments are invalid"],
   ["/add_task", "null", 10001, "request arguments are invalid"],
@@ -134,6 +136,21 @@ for (const dialect of DIALECTS) {
       const badPage = await api.tasks.listTasks({ pageToken: "zzz" }).catch((e: unknown) => e);
       assert.ok(badPage instanceof ConnectError);
       assert.equal(badPage.code, Code.InvalidArgument);
+    });
+
+    test("over Connect JSON an unknown enum name is invalid_argument naming the field, not read as the default", async () => {
+      const before = await counts();
+      const res = await fetch(`http://127.0.0.1:${node.port}/easytask.v1.TaskService/AddTask`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...task, overlap_policy: "OVERLAP_POLICY_SKIP", route_strategy: "ROUTE_STRATEGY_ROUND_ROBBIN" }),
+      });
+      assert.equal(res.status, 400);
+      const error = (await res.json()) as { code: string; message: string; details?: unknown[] };
+      assert.equal(error.code, "invalid_argument");
+      assert.match(error.message, /^route_strategy: "ROUTE_STRATEGY_ROUND_ROBBIN" is not one of ROUTE_STRATEGY_UNSPECIFIED, /);
+      assert.equal(error.details?.length, 1, "the ErrorDetail names the field");
+      assert.deepEqual(await counts(), before);
     });
 
     test("protobuf bytes that do not decode are invalid_argument in Connect and gRPC-Web, not internal", async () => {

@@ -55,9 +55,7 @@ const templateFor = (t: Record<string, Record<string, unknown>>, m: DescMethod, 
 function wrongType(f: DescField, r: Rand): unknown {
   if (f.fieldKind === "list") return r.pick(["x", 5, { a: 1 }]);
   if (f.fieldKind === "message" || f.fieldKind === "map") return r.pick(["x", 5, [1], true]);
-  // Not an unknown name: proto3 JSON parsing that ignores unknown fields
-  // ignores unknown enum names too, so those read as the default value.
-  if (f.fieldKind === "enum") return r.pick([1.5, { a: 1 }, [1], true]);
+  if (f.fieldKind === "enum") return r.pick(["NOT_A_VALUE", "1.5", 1.5, { a: 1 }, [1], true]);
   switch (f.scalar) {
     case ScalarType.STRING:
       return r.pick([12345, true, { a: 1 }, [1, 2], 1.5]);
