@@ -28,7 +28,7 @@ import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "
 import type { Clock, TaskEvents } from "./ports.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
 import { previewSchedule } from "./schedulePreview.js";
-import { getStats } from "./stats.js";
+import { sharedStats } from "./stats.js";
 import { toTask, toTaskLog } from "./taskMessages.js";
 import { optionalMs } from "./timestamps.js";
 import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
@@ -43,11 +43,15 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   // (only their routes come and go), so a name once found stays valid.
   private readonly taskServerIds = new Map<string, number>();
 
+  private readonly stats: ReturnType<typeof sharedStats>;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: TaskEvents,
-  ) {}
+  ) {
+    this.stats = sharedStats(db, clock);
+  }
 
   async addTask(req: AddTaskRequest) {
     const srvName = maxLength("srv_name", required("srv_name", req.srvName), 255);
@@ -185,7 +189,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   }
 
   async getStats() {
-    return getStats(this.db, this.clock.now());
+    return this.stats();
   }
 
   private async existing(id: bigint): Promise<TaskWithServer> {
