@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,12 +31,21 @@ const CONTENT_TYPES: Record<string, string> = {
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 
-interface Asset {
+interface Representation {
   body: Buffer;
-  type: string;
-  cacheControl: string;
   etag: string;
 }
+
+interface Asset {
+  identity: Representation;
+  // Compressed once at start: the script is most of the console's weight
+  // and shrinks to under a third.
+  gzip?: Representation;
+  type: string;
+  cacheControl: string;
+}
+
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
 
 export type ConsoleAssets = Map<string, Asset>;
 
@@ -54,14 +64,23 @@ export function loadConsoleAssets(dir = DEFAULT_CONSOLE_DIR): ConsoleAssets {
     const urlPath = CONSOLE_PATH + relative(dir, file).split(sep).join("/");
     const body = readFileSync(file);
     const hashed = urlPath.startsWith(`${CONSOLE_PATH}assets/`);
+    const type = CONTENT_TYPES[extname(file)] ?? "application/octet-stream";
+    const tag = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+    const gzip = COMPRESSIBLE.test(type) ? gzipSync(body, { level: 9 }) : undefined;
     assets.set(urlPath === `${CONSOLE_PATH}index.html` ? CONSOLE_PATH : urlPath, {
-      body,
-      type: CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      identity: { body, etag: `"${tag}"` },
+      ...(gzip && gzip.length < body.length && { gzip: { body: gzip, etag: `"${tag}-gzip"` } }),
+      type,
       cacheControl: hashed ? IMMUTABLE : REVALIDATE,
-      etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
     });
   }
   return assets;
+}
+
+// "gzip" listed without q=0 (browsers send "gzip, deflate, br, zstd").
+function acceptsGzip(header: string | undefined): boolean {
+  const gzip = (header ?? "").split(",").map((p) => p.trim().split(";")).find(([coding]) => coding!.trim().toLowerCase() === "gzip");
+  return gzip !== undefined && !gzip.slice(1).some((param) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(param));
 }
 
 function redirect(res: HttpResponse, to: string): void {
@@ -87,14 +106,23 @@ export function serveConsole(assets: ConsoleAssets, path: string, req: HttpReque
     res.end(assets.size === 0 ? "the console is not built: run npm run build\n" : "not found\n");
     return true;
   }
-  const headers = { "content-type": asset.type, "cache-control": asset.cacheControl, etag: asset.etag, "x-content-type-options": "nosniff" };
-  if (req.headers["if-none-match"] === asset.etag) {
+  const gzip = asset.gzip && acceptsGzip(req.headers["accept-encoding"]) ? asset.gzip : undefined;
+  const chosen = gzip ?? asset.identity;
+  const headers = {
+    "content-type": asset.type,
+    "cache-control": asset.cacheControl,
+    etag: chosen.etag,
+    "x-content-type-options": "nosniff",
+    ...(asset.gzip && { vary: "accept-encoding" }),
+    ...(gzip && { "content-encoding": "gzip" }),
+  };
+  if (req.headers["if-none-match"] === chosen.etag) {
     res.writeHead(304, headers);
     res.end();
     return true;
   }
-  res.writeHead(200, { ...headers, "content-length": String(asset.body.length) });
+  res.writeHead(200, { ...headers, "content-length": String(chosen.body.length) });
   if (req.method === "HEAD") res.end();
-  else res.end(asset.body);
+  else res.end(chosen.body);
   return true;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { after, before, test } from "node:test";
 import { DEFAULT_CONSOLE_DIR } from "../../src/server/consoleAssets.js";
 import { startTestNode, type TestNode } from "../support/node.js";
@@ -14,12 +15,15 @@ before(async () => {
 after(() => node.stop());
 
 // Raw requests: fetch would normalise "..", which is what is being tested.
-function get(path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; raw: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port: node.port, path, method: opts.method ?? "GET", headers: opts.headers }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body: raw.toString("utf8"), raw });
+      });
     });
     req.on("error", reject);
     req.end();
@@ -42,6 +46,23 @@ test("/ and /console redirect to /console/, which is index.html, revalidated on 
   const again = await get("/console/", { headers: { "if-none-match": String(index.headers.etag) } });
   assert.equal(again.status, 304);
   assert.equal(again.body, "");
+});
+
+test("text assets are sent gzipped to clients that accept it, with their own ETag", async () => {
+  const js = assetNames().find((n) => n.endsWith(".js"))!;
+  const plain = await get(`/console/assets/${js}`);
+  assert.equal(plain.headers["content-encoding"], undefined);
+  assert.equal(plain.headers.vary, "accept-encoding");
+  const zipped = await get(`/console/assets/${js}`, { headers: { "accept-encoding": "gzip, deflate, br, zstd" } });
+  assert.equal(zipped.headers["content-encoding"], "gzip");
+  assert.equal(zipped.headers.vary, "accept-encoding");
+  assert.ok(zipped.raw.length < plain.raw.length / 2, `${zipped.raw.length} of ${plain.raw.length} bytes`);
+  assert.deepEqual(gunzipSync(zipped.raw), plain.raw);
+  assert.notEqual(zipped.headers.etag, plain.headers.etag);
+  const again = await get(`/console/assets/${js}`, { headers: { "accept-encoding": "gzip", "if-none-match": String(zipped.headers.etag) } });
+  assert.equal(again.status, 304);
+  const refused = await get(`/console/assets/${js}`, { headers: { "accept-encoding": "gzip;q=0, br" } });
+  assert.equal(refused.headers["content-encoding"], undefined);
 });
 
 test("hashed assets are cached for a year with their content types; HEAD has no body", async () => {
