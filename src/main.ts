@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   // Passwords are redacted (by name, and by value wherever they appear).
   log.debug("configuration", { config });
   if (config.pprofPort !== undefined) log.info("api_server.http.pprof_port is ignored: Node.js has no pprof endpoint");
+  if (config.sqlitePathIgnored !== undefined) log.info("sqlite.path is ignored: mysql.dsn is set, so the data lives in MySQL", { sqlite_path: config.sqlitePathIgnored });
   if (config.log.logDir !== undefined || config.log.fileSize !== undefined) log.info("log.log_dir and log.file_size are ignored: logs go to stdout as JSON lines");
   const node = await startNode(config, { log });
   let stopping = false;

@@ -26,6 +26,8 @@ export interface Config {
   http: { host: string; port: number };
   /** Accepted and ignored: Node has no pprof. */
   pprofPort?: number;
+  /** Set explicitly, but unused because mysql.dsn is set. */
+  sqlitePathIgnored?: string;
   callbackCmdNumbering: "documented" | "easytask-go";
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
@@ -193,6 +195,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     },
     http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]! },
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
+    ...(mysql && raw.has("sqlite.path") && { sqlitePathIgnored: v["sqlite.path"]! }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
     logRetentionDays: v.log_retention_days!,

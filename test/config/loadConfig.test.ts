@@ -241,3 +241,11 @@ test("callback.allowed_hosts entries must be host names, addresses or CIDR range
   throwsConfig(() => load({ callback: { allowed_hosts: ["*."] } }), /callback\.allowed_hosts\[0\]/);
   throwsConfig(() => load({ callback: { allowed_hosts: "10.0.0.0/8" } }), /callback\.allowed_hosts: expected an array/);
 });
+
+test("an explicit sqlite.path next to mysql.dsn is reported as ignored; the default is not", () => {
+  const dsn = "root@tcp(127.0.0.1:3306)/easytask";
+  assert.equal(load({ mysql: { dsn }, sqlite: { path: "/data/e.db" } }).sqlitePathIgnored, "/data/e.db");
+  assert.equal(load({ mysql: { dsn } }).sqlitePathIgnored, undefined);
+  assert.equal(load({ sqlite: { path: "/data/e.db" } }).sqlitePathIgnored, undefined);
+  assert.equal(load({ sqlite: { path: "/data/e.db" } }, { EASYTASK_MYSQL__DSN: dsn }).sqlitePathIgnored, "/data/e.db");
+});
