@@ -1,6 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { wrapHandlers } from "./wrapHandlers.js";
+import { once, readBody, wrapHandlers } from "./wrapHandlers.js";
 
 // connect-es reports a request body that does not decode as protobuf binary
 // as `internal` (HTTP 500), because client and server share its
@@ -13,19 +13,9 @@ const MARK = "parse binary:";
 const INTERNAL = 13;
 const INVALID_ARGUMENT = 3;
 
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-async function* once(bytes: Uint8Array) {
-  yield bytes;
-}
-
 async function connectUnary(res: UniversalServerResponse): Promise<UniversalServerResponse> {
   if (res.status !== 500 || !res.body) return res;
-  const bytes = await readAll(res.body);
+  const bytes = await readBody(res.body);
   let error: { code?: string; message?: string } | undefined;
   try {
     error = JSON.parse(bytes.toString("utf8")) as typeof error;

@@ -4,7 +4,7 @@ import { errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../log.js";
 import { invalidArgument, type DomainError } from "../service/errors.js";
 import { toConnectError } from "./errors.js";
-import { wrapHandlers } from "./wrapHandlers.js";
+import { once, readBody, wrapHandlers } from "./wrapHandlers.js";
 
 // Proto3 JSON parsing that ignores unknown fields (as ours does, so newer
 // clients keep working) also ignores enum names it does not know, reading
@@ -37,29 +37,13 @@ export function unknownEnumName(desc: DescMessage, json: JsonValue, prefix = "")
   return undefined;
 }
 
-async function readUpTo(body: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    // Past the limit the bytes go on unread for Connect to refuse by its own rule.
-    if (size > max) break;
-  }
-  return Buffer.concat(chunks);
-}
-
-async function* once(bytes: Uint8Array) {
-  yield bytes;
-}
-
 // For Connect's unary JSON requests; the documented paths check the same in
 // the legacy adapter, and binary requests carry numbers only.
 export function refuseUnknownEnumNames(router: ConnectRouter, opts: { maxBodyBytes: number; log: Logger }): void {
   wrapHandlers(router, (handler) => async (req) => {
     const json = req.method === "POST" && /^application\/json\b/.test(req.header.get("content-type") ?? "");
     if (!json || !(typeof req.body === "object" && req.body !== null && Symbol.asyncIterator in req.body)) return handler(req);
-    const bytes = await readUpTo(req.body as AsyncIterable<Uint8Array>, opts.maxBodyBytes);
+    const bytes = await readBody(req.body as AsyncIterable<Uint8Array>, opts.maxBodyBytes);
     let parsed: JsonValue | undefined;
     try {
       parsed = bytes.length <= opts.maxBodyBytes ? (JSON.parse(bytes.toString("utf8")) as JsonValue) : undefined;

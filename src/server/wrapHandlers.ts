@@ -20,3 +20,21 @@ export function wrapHandlers(router: ConnectRouter, step: (handler: UniversalHan
     ),
   );
 }
+
+// Reads a body, stopping once it is past `max` bytes: what is read so far is
+// passed on, for Connect to refuse by its own limit.
+export async function readBody(body: AsyncIterable<Uint8Array>, max = Infinity): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > max) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+// A body read by a wrapper, handed on as the stream the next step expects.
+export async function* once(bytes: Uint8Array) {
+  yield bytes;
+}
