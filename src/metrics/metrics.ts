@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import type { Db } from "../store/database.js";
 import { listTaskServers, taskServerName } from "../store/taskServers.js";
 

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import { DomainError, unavailable } from "../service/errors.js";
 import { isDatabaseUnavailable } from "../store/availability.js";
 

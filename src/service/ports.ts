@@ -3,12 +3,6 @@ import type { RunState } from "../../gen/easytask/v1/task_pb.js";
 // What the use cases need from the rest of the node, passed in so a test can
 // build them with a fixed clock and watch the events.
 
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
 // Lets the scheduler of this node react at once to API changes; other nodes
 // see them through the database.
 export interface TaskEvents {

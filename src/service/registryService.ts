@@ -8,12 +8,12 @@ import {
   RouteSchema,
   TaskServerSchema,
 } from "../../gen/easytask/v1/registry_pb.js";
-import type { CallbackTargets } from "../registry/callbackTargets.js";
-import { routeUrl } from "../registry/routeUrl.js";
+import type { CallbackTargets } from "../callback/targets.js";
+import { routeUrl } from "../callback/routeUrl.js";
 import type { Db } from "../store/database.js";
 import { deleteRoute, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
 import { invalidArgument, taskServerNotFound } from "./errors.js";
-import type { Clock } from "./ports.js";
+import type { Clock } from "../clock.js";
 import { optionalTimestamp } from "./timestamps.js";
 import { maxLength, printable, required } from "./validate.js";
 

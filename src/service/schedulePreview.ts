@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PreviewScheduleResponseSchema, TaskState, type PreviewScheduleRequest } from "../../gen/easytask/v1/task_pb.js";
-import { upcomingFireTimes } from "../schedule/nextFireTime.js";
-import { scheduleOfTask } from "../schedule/taskSchedule.js";
+import { upcomingFireTimes } from "../calendar/nextFireTime.js";
+import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { Db } from "../store/database.js";
 import { getTask } from "../store/tasks.js";
 import { invalidArgument, taskNotFound } from "./errors.js";

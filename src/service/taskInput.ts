@@ -1,6 +1,6 @@
 import { MisfirePolicy, OverlapPolicy, RouteStrategy, SchedMode, type AddTaskRequest } from "../../gen/easytask/v1/task_pb.js";
-import { checkTimeZone, ScheduleError } from "../schedule/cron.js";
-import { firstFireTime, type Schedule } from "../schedule/nextFireTime.js";
+import { checkTimeZone, ScheduleError } from "../calendar/cron.js";
+import { firstFireTime, type Schedule } from "../calendar/nextFireTime.js";
 import type { TaskFields, TaskRow } from "../store/tasks.js";
 import { invalidArgument } from "./errors.js";
 import { maxBytes, maxLength, printable, required } from "./validate.js";

@@ -17,7 +17,7 @@ import {
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
-import { scheduleOfTask } from "../schedule/taskSchedule.js";
+import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
 import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
@@ -25,7 +25,8 @@ import { findTaskServerId } from "../store/taskServers.js";
 import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
-import type { Clock, TaskEvents } from "./ports.js";
+import type { Clock } from "../clock.js";
+import type { TaskEvents } from "./ports.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
 import { previewSchedule } from "./schedulePreview.js";
 import { sharedStats } from "./stats.js";

@@ -1,5 +1,5 @@
 import { OverlapPolicy, RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import type { SlotPlan } from "../scheduler/planSlot.js";
+import type { SlotPlan } from "../policy/planSlot.js";
 import type { Db } from "./database.js";
 import { OPEN_STATES, pendingRow } from "./taskLogs.js";
 import { inShard, type Shard, type TaskRow } from "./tasks.js";

@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from "kysely";
 import { OverlapPolicy, RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { retryDelayMs } from "../schedule/retryDelay.js";
+import { retryDelayMs } from "../policy/retryDelay.js";
 import type { Db, TaskLogTable } from "./database.js";
 import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";

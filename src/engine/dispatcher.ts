@@ -1,20 +1,20 @@
 import { RouteStrategy, RunState } from "../../gen/easytask/v1/task_pb.js";
-import type { Logger } from "../log.js";
-import { withLogFields } from "../logContext.js";
+import type { Logger } from "../log/log.js";
+import { withLogFields } from "../log/context.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { routeUrl } from "../registry/routeUrl.js";
-import { selectRoutes, type RoutingState } from "../registry/selectRoute.js";
-import { newTraceId, TRACE_ID } from "../server/trace.js";
-import type { Clock } from "../service/ports.js";
+import { routeUrl } from "../callback/routeUrl.js";
+import { selectRoutes, type RoutingState } from "../policy/selectRoute.js";
+import { newTraceId, TRACE_ID } from "../callback/traceId.js";
+import type { Clock } from "../clock.js";
 import type { Updateable } from "kysely";
 import type { Db, TaskLogTable } from "../store/database.js";
 import { closedAmong, type AttemptRef, type InFlightRef } from "../store/taskLogs.js";
 import type { CallbackRoute, RouteRow } from "../store/taskServers.js";
 import type { TaskRow } from "../store/tasks.js";
-import { CallbackTimeout, type CallbackClient } from "./callbackClient.js";
-import { parseTaskAnswer, taskCallbackBody, type CmdNumbering } from "./callbackProtocol.js";
+import { CallbackTimeout, type CallbackClient } from "../callback/client.js";
+import { parseTaskAnswer, taskCallbackBody, type CmdNumbering } from "../callback/protocol.js";
 import type { ResultWriter } from "./resultWriter.js";
-import { signatureHeaders } from "./signCallback.js";
+import { signatureHeaders } from "../callback/signing.js";
 
 export interface Run {
   task: TaskRow;
@@ -124,10 +124,9 @@ export class Dispatcher {
   // Waits for calls in flight up to the deadline, then cuts the rest so
   // their outcome (aborted) is recorded before the store closes.
   async drain(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), deadline]);
-    clearTimeout(timer);
+    const deadline = new AbortController();
+    await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), this.deps.clock.sleep(timeoutMs, deadline.signal)]);
+    deadline.abort();
     const left = [...this.inFlight.values()];
     for (const f of left) f.controller.abort();
     await Promise.allSettled(left.map((f) => f.done));

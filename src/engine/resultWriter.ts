@@ -1,5 +1,6 @@
-import type { Logger } from "../log.js";
-import { withoutLogFields } from "../logContext.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log/log.js";
+import { withoutLogFields } from "../log/context.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Updateable } from "kysely";
 import type { Db, TaskLogTable } from "../store/database.js";
@@ -31,6 +32,7 @@ export class ResultWriter {
 
   constructor(
     private readonly db: Db,
+    private readonly clock: Clock,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
@@ -50,8 +52,10 @@ export class ResultWriter {
 
   // Resolves when everything queued so far is written, or after timeoutMs.
   async drain(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.flushing && Date.now() < deadline) await Promise.race([this.flushing, new Promise((r) => setTimeout(r, 50))]);
+    const gaveUp = new AbortController();
+    const deadline = this.clock.sleep(timeoutMs, gaveUp.signal).then(() => true);
+    while (this.flushing && !(await Promise.race([this.flushing.then(() => false), deadline])));
+    gaveUp.abort();
   }
 
   private async flush(): Promise<void> {
@@ -73,7 +77,7 @@ export class ResultWriter {
       } catch (err) {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+        await this.clock.sleep(RETRY_MS);
       }
     }
     this.flushing = undefined;

@@ -1,7 +1,7 @@
 import { MisfirePolicy, OverlapPolicy, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { nextCronFire } from "../schedule/cron.js";
-import { nextFireAfterRun, type Schedule } from "../schedule/nextFireTime.js";
-import { scheduleOfTask } from "../schedule/taskSchedule.js";
+import { nextCronFire } from "../calendar/cron.js";
+import { nextFireAfterRun, type Schedule } from "../calendar/nextFireTime.js";
+import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { TaskRow } from "../store/tasks.js";
 
 // A slot claimed later than this was missed (scheduler down or behind) and

@@ -1,15 +1,15 @@
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Db } from "../store/database.js";
 import { finishAttempt, listExpiredRuns } from "../store/taskLogs.js";
 import type { Shard } from "../store/tasks.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { SchedulerClock } from "./scheduler.js";
+import type { Clock } from "../clock.js";
 
 export interface SweeperDeps {
   db: Db;
-  clock: SchedulerClock;
+  clock: Clock;
   dispatcher: Pick<Dispatcher, "isInFlight" | "reconcile">;
   shard: Shard;
   log: Logger;
