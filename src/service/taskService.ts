@@ -13,7 +13,6 @@ import {
   type ResumeTaskRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
-  RunState,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
@@ -22,7 +21,7 @@ import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
 import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { deleteTask, getTask, getTasks, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
@@ -74,7 +73,8 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const stopped = await transaction(this.db, async (tx) => {
       const anyState = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.FINISHED, TaskState.STOPPED];
       if (!(await setTaskState(tx, taskId, anyState, TaskState.STOPPED, null, now))) return false;
-      await abortOpenRuns(tx, taskId, "task stopped", now);
+      const [task] = await getTasks(tx, [taskId]);
+      await abortOpenRuns(tx, task!, "task stopped", now);
       return true;
     });
     if (!stopped) throw taskNotFound(taskId);
@@ -121,7 +121,6 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
-    this.events.runEnded(task.task_server_id, RunState.KILLED);
     return {};
   }
 
@@ -136,13 +135,10 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
     maxBytes("extra", req.extra, MAX_EXTRA_BYTES);
-    const task = await getTask(this.db, taskId);
-    if (!task) throw taskNotFound(taskId);
+    if (!(await getTask(this.db, taskId))) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
-        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED);
-        return {};
       case "partly_confirmed":
       case "already_confirmed":
       case "late":

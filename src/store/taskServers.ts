@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db, RouteEvictionTable, TaskServerRouteTable } from "./database.js";
+import { transaction } from "./transaction.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
 export type EvictionRow = Selectable<RouteEvictionTable>;
@@ -47,8 +48,8 @@ export type UpsertRouteResult = "saved" | "too_many_routes";
 // server already has maxRoutes others; an existing route gets the new
 // settings and a clean health record.
 export async function upsertRoute(db: Db, route: RouteSettings, now: number, maxRoutes: number): Promise<UpsertRouteResult> {
-  return db.kysely.transaction().execute(async (trx) => {
-    const tx: Db = { kysely: trx, dialect: db.dialect };
+  return transaction(db, async (tx) => {
+    const trx = tx.kysely;
     const taskServerId = await ensureTaskServer(tx, route.name, now);
     const { others } = await trx
       .selectFrom("task_server_route")
@@ -156,7 +157,8 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
       .execute();
     return false;
   }
-  return db.kysely.transaction().execute(async (trx) => {
+  return transaction(db, async (tx) => {
+    const trx = tx.kysely;
     await trx
       .updateTable("task_server_route")
       .set((eb) => ({ failed_health_checks: eb("failed_health_checks", "+", 1) }))
