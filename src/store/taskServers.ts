@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db, RouteEvictionTable, TaskServerRouteTable } from "./database.js";
+import { orKeep, orUpdate } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
@@ -33,10 +34,7 @@ export async function findTaskServerId(db: Db, name: string): Promise<number | u
 // registered concurrently by another request.
 async function ensureTaskServer(db: Db, name: string, now: number): Promise<number> {
   const insert = db.kysely.insertInto("task_server").values({ name, created_at: now });
-  await (db.dialect === "mysql"
-    ? insert.onDuplicateKeyUpdate({ name })
-    : insert.onConflict((oc) => oc.column("name").doNothing())
-  ).execute();
+  await orKeep(db, insert, ["name"]).execute();
   const id = await findTaskServerId(db, name);
   if (id === undefined) throw new Error(`task server ${name} vanished while being registered`);
   return id;
@@ -72,10 +70,7 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number, max
       created_at: now,
       ...settings,
     });
-    await (db.dialect === "mysql"
-      ? insert.onDuplicateKeyUpdate(settings)
-      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(settings))
-    ).execute();
+    await orUpdate(tx, insert, ["task_server_id", "schema", "host", "port"], settings).execute();
     // Registered again: the route is back, so its eviction is over.
     await deleteEviction(tx, taskServerId, route);
     return "saved";
@@ -170,10 +165,7 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
     const { id, is_enable_health_check: _checked, ...kept } = route;
     const insert = trx.insertInto("route_eviction").values({ ...kept, route_id: id, evicted_at: now });
     const again = { route_id: id, callback_timeout_sec: route.callback_timeout_sec, failed_health_checks: route.failed_health_checks, last_heartbeat_at: route.last_heartbeat_at, evicted_at: now };
-    await (db.dialect === "mysql"
-      ? insert.onDuplicateKeyUpdate(again)
-      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(again))
-    ).execute();
+    await orUpdate(tx, insert, ["task_server_id", "schema", "host", "port"], again).execute();
     return true;
   });
 }
