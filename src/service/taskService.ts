@@ -2,12 +2,15 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import {
   type AddTaskRequest,
+  AddTaskRequestSchema,
   type ConfirmTaskRequest,
+  ConfirmTaskRequestSchema,
   type DeleteTaskRequest,
   type GetTaskRequest,
   type KillRunRequest,
   type ListTaskLogsRequest,
   type ListTasksRequest,
+  ListTasksRequestSchema,
   type PauseTaskRequest,
   type PreviewScheduleRequest,
   type ResumeTaskRequest,
@@ -26,6 +29,7 @@ import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "./ports.js";
+import { limitOf } from "./limits.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
 import { previewSchedule } from "./schedulePreview.js";
 import { sharedStats } from "./stats.js";
@@ -34,7 +38,9 @@ import { optionalMs } from "./timestamps.js";
 import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
 
 // The task server's note on a confirmation, kept in the run log.
-const MAX_EXTRA_BYTES = 64 * 1024;
+const MAX_EXTRA_BYTES = limitOf(ConfirmTaskRequestSchema, "extra", "maxBytes");
+const MAX_SRV_NAME = limitOf(AddTaskRequestSchema, "srv_name", "maxChars");
+const MAX_QUERY = limitOf(ListTasksRequestSchema, "query", "maxChars");
 
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
@@ -54,7 +60,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   }
 
   async addTask(req: AddTaskRequest) {
-    const srvName = maxLength("srv_name", required("srv_name", req.srvName), 255);
+    const srvName = maxLength("srv_name", required("srv_name", req.srvName), MAX_SRV_NAME);
     const now = this.clock.now();
     // Every field is checked before the task server is looked up, so a bad
     // request gets the same answer whether or not the server exists.
@@ -160,7 +166,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async listTasks(req: ListTasksRequest) {
     const limit = pageSize(req.pageSize);
-    const query = maxLength("query", req.query.trim(), 255);
+    const query = maxLength("query", req.query.trim(), MAX_QUERY);
     const rows = await listTasks(this.db, { afterId: pageToken(req.pageToken, 0), limit, srvName: req.srvName, state: req.state, query });
     const lastRuns = await latestRuns(this.db, rows.map((r) => r.id));
     return { tasks: rows.map((r) => toTask(r, lastRuns.get(r.id))), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
