@@ -80,7 +80,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);
   // Every attempt that ends, whoever ends it, is counted here.
-  store.runEnds.watch((ends) => ends.forEach((e) => metrics.runFinished(e.taskServerId, e.state)));
+  store.runEnds.watch((ends) => metrics.runsEnded(ends));
   const writer = new ResultWriter(store, clock, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
@@ -136,7 +136,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, leading: () => leader !== undefined });
+  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, resultsQueued: () => writer.queued, leading: () => leader !== undefined });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
   log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });

@@ -26,12 +26,18 @@ export class ResultWriter {
   private queue: Answer[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private writing = 0;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  // Answers not written yet, the batch being written included.
+  get queued(): number {
+    return this.queue.length + this.writing;
+  }
 
   push(answer: Answer): void {
     this.queue.push(answer);
@@ -59,6 +65,7 @@ export class ResultWriter {
     await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      this.writing = batch.length;
       try {
         await transaction(this.db, async (tx) => {
           for (const a of batch) {
@@ -70,6 +77,8 @@ export class ResultWriter {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);
         await this.clock.sleep(RETRY_MS);
+      } finally {
+        this.writing = 0;
       }
     }
     this.flushing = undefined;
