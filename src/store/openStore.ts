@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
-import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
@@ -46,6 +46,26 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
+// Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE).
+// A deferred one that reads, then writes, fails at once with SQLITE_BUSY if
+// another process wrote in between, where an immediate one waits its turn
+// (busy_timeout); claims read the rows they are about to update.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateTransactions extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
 function connect(config: StoreConfig): Kysely<Database> {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
@@ -55,7 +75,7 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    return new Kysely<Database>({ dialect: new ImmediateTransactions({ database: withStatementCache(database) }) });
   }
   const pool = createPool({
     uri: config.url,
