@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   log.debug("configuration", { config });
   if (config.pprofPort !== undefined) log.info("api_server.http.pprof_port is ignored: Node.js has no pprof endpoint");
   if (config.sqlitePathIgnored !== undefined) log.info("sqlite.path is ignored: mysql.dsn is set, so the data lives in MySQL", { sqlite_path: config.sqlitePathIgnored });
+  if (config.env.forClients.length > 0) {
+    log.info("environment variables for clients are not read by the server (its API tokens are auth.tokens)", { names: config.env.forClients });
+  }
+  if (config.env.unknown.length > 0) log.warn("environment variables that match no config key are ignored", { names: config.env.unknown });
   if (config.log.logDir !== undefined || config.log.fileSize !== undefined) log.info("log.log_dir and log.file_size are ignored: logs go to stdout as JSON lines");
   const node = await startNode(config, { log });
   let stopping = false;

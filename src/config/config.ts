@@ -28,6 +28,8 @@ export interface Config {
   pprofPort?: number;
   /** Set explicitly, but unused because mysql.dsn is set. */
   sqlitePathIgnored?: string;
+  /** EASYTASK_* variables of the environment that the server does not read (see loadConfig.ts). */
+  env: { forClients: string[]; unknown: string[] };
   callbackCmdNumbering: "documented" | "easytask-go";
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
@@ -201,6 +203,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
     callback: { allowedHosts: v["callback.allowed_hosts"]! },
+    env: { forClients: [], unknown: [] },
   };
 }
 

@@ -8,6 +8,9 @@ export { ConfigError } from "./errors.js";
 const ENV_PREFIX = "EASYTASK_";
 // The test harness owns these (e.g. EASYTASK_TEST_MYSQL_URL); they are not config.
 const ENV_IGNORED_PREFIX = "EASYTASK_TEST_";
+// What the SDKs' examples and task servers read, often from the environment
+// (or compose env file) the server starts from: never config keys.
+export const CLIENT_ENV = new Set(["EASYTASK_URL", "EASYTASK_TOKEN", "EASYTASK_SECRET"]);
 
 /** Parses process.argv.slice(2): `-c FILE`, `--config FILE`, `--config=FILE` (also `-c=FILE`). */
 export function parseArgs(argv: string[]): { configPath?: string } {
@@ -32,8 +35,8 @@ export function parseArgs(argv: string[]): { configPath?: string } {
 export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv }): Config {
   const raw = new Map<string, unknown>();
   if (opts.configPath !== undefined) flatten(readJsonObject(opts.configPath), "", raw);
-  const origin = applyEnv(opts.env ?? process.env, raw);
-  return resolveConfig(raw, origin);
+  const { origin, env } = applyEnv(opts.env ?? process.env, raw);
+  return { ...resolveConfig(raw, origin), env };
 }
 
 function readJsonObject(path: string): Record<string, unknown> {
@@ -101,18 +104,32 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, 
   }
 }
 
-/** EASYTASK_API_SERVER__HTTP__PORT → "api_server.http.port". Returns key → variable name. */
-function applyEnv(env: NodeJS.ProcessEnv, out: Map<string, unknown>): Map<string, string> {
+/**
+ * EASYTASK_API_SERVER__HTTP__PORT → "api_server.http.port". Returns key → variable name, and
+ * the variables not read. The environment is shared with other programs (the SDKs read
+ * EASYTASK_URL …), so a name that matches no key is only reported, unless it is written as a
+ * config key would be (`__` nesting, or a section's name): that is a misspelt key, and going on
+ * without it could leave, say, the API open (EASYTASK_AUTH__TOKEN).
+ */
+function applyEnv(env: NodeJS.ProcessEnv, out: Map<string, unknown>): { origin: Map<string, string>; env: Config["env"] } {
   const origin = new Map<string, string>();
-  for (const [name, text] of Object.entries(env)) {
+  const notRead: Config["env"] = { forClients: [], unknown: [] };
+  for (const [name, text] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!name.startsWith(ENV_PREFIX) || name.startsWith(ENV_IGNORED_PREFIX) || text === undefined) continue;
     const key = name.slice(ENV_PREFIX.length).toLowerCase().split("__").join(".");
     const spec = specFor(key);
-    if (!spec) throw new ConfigError(`config: environment variable ${name} matches no config key`);
-    out.set(key, fromEnv(spec.env, text, name));
-    origin.set(key, name);
+    if (spec) {
+      out.set(key, fromEnv(spec.env, text, name));
+      origin.set(key, name);
+    } else if (CLIENT_ENV.has(name)) {
+      notRead.forClients.push(name);
+    } else if (key.includes(".") || SECTIONS.has(key)) {
+      throw new ConfigError(`config: environment variable ${name} matches no config key`);
+    } else {
+      notRead.unknown.push(name);
+    }
   }
-  return origin;
+  return { origin, env: notRead };
 }
 
 // Unconvertible text is passed through as-is so validation reports it against the key's rule.

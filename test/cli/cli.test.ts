@@ -45,9 +45,20 @@ describe("the easytask command", () => {
   });
 
   test("starts with defaults plus environment overrides, serves, and exits 0 on SIGTERM", async () => {
-    const node = await startNodeProcess([], { EASYTASK_SQLITE__PATH: join(dir, "env", "easytask.db"), EASYTASK_API_SERVER__HTTP__PORT: "0", EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1" });
+    const node = await startNodeProcess([], {
+      EASYTASK_SQLITE__PATH: join(dir, "env", "easytask.db"),
+      EASYTASK_API_SERVER__HTTP__PORT: "0",
+      EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1",
+      // One environment (or compose env file) for the server and its clients.
+      EASYTASK_URL: "http://127.0.0.1:8801",
+      EASYTASK_TOKEN: "client-token-0123456789",
+      EASYTASK_REPORTS_QUEUE: "q1",
+    });
     const res = await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: 9 });
     assert.equal(res.json.code, 0);
+    const said = (msg: string) => node.lines().filter((l) => l.msg === msg).map((l) => [l.level, l.names]);
+    assert.deepEqual(said("environment variables for clients are not read by the server (its API tokens are auth.tokens)"), [["info", ["EASYTASK_TOKEN", "EASYTASK_URL"]]]);
+    assert.deepEqual(said("environment variables that match no config key are ignored"), [["warn", ["EASYTASK_REPORTS_QUEUE"]]]);
     const { code } = await node.stop("SIGTERM");
     assert.equal(code, 0);
   });

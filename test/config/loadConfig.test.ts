@@ -56,6 +56,7 @@ test("no file and no env gives the documented defaults", () => {
     logRetentionDays: 30,
     auth: { tokens: [], protectHealth: false, protectMetrics: false },
     callback: { allowedHosts: [] },
+    env: { forClients: [], unknown: [] },
   });
   assert.deepEqual(defaultConfig, c);
 });
@@ -201,6 +202,29 @@ test("bad env values name the key and the variable", () => {
   throwsConfig(() => loadConfig({ env: { EASYTASK_MAX_BODY_BYTES: "" } }), /^config: max_body_bytes: expected an integer >= 1, got ""/);
   throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER__HTTP__PROT: "1" } }), /^config: environment variable EASYTASK_API_SERVER__HTTP__PROT matches no config key$/);
   throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER: "1" } }), /EASYTASK_API_SERVER matches no config key/);
+  // A misspelt nested key would otherwise leave the API open without a word.
+  throwsConfig(() => loadConfig({ env: { EASYTASK_AUTH__TOKEN: "a-token-of-16-characters" } }), /^config: environment variable EASYTASK_AUTH__TOKEN matches no config key$/);
+});
+
+test("the SDKs' variables and other programs' EASYTASK_* names do not stop the server; they are reported", () => {
+  const c = loadConfig({
+    env: {
+      EASYTASK_URL: "http://127.0.0.1:8801",
+      EASYTASK_TOKEN: "client-token-0123456789",
+      EASYTASK_SECRET: "task-server-secret-0123",
+      EASYTASK_REPORTS_QUEUE: "q1",
+      EASYTASK_MAX_BODY_BYTE: "10",
+      EASYTASK_MAX_BODY_BYTES: "2048",
+      EASYTASK_TEST_MYSQL_URL: "mysql://harness",
+    },
+  });
+  assert.equal(c.maxBodyBytes, 2048);
+  assert.deepEqual(c.env, { forClients: ["EASYTASK_SECRET", "EASYTASK_TOKEN", "EASYTASK_URL"], unknown: ["EASYTASK_MAX_BODY_BYTE", "EASYTASK_REPORTS_QUEUE"] });
+  // The client's token is not the server's: the API stays open.
+  assert.deepEqual(c.auth.tokens, []);
+  // The file stays strict: there, the same names are unknown keys.
+  throwsConfig(() => load({ url: "http://127.0.0.1:8801" }), /^config: unknown key "url"$/);
+  assert.deepEqual(loadConfig({ env: noEnv }).env, { forClients: [], unknown: [] });
 });
 
 test("parseArgs accepts -c, --config and --config=", () => {
