@@ -1,6 +1,6 @@
 import { secretsOf } from "./config/config.js";
 import { ConfigError, loadConfig, parseArgs } from "./config/loadConfig.js";
-import { createLogger } from "./log.js";
+import { createLogger } from "./log/log.js";
 import { startNode } from "./node.js";
 
 // `easytask [-c conf.json]`: one line and exit code 1 on a bad config; on

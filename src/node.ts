@@ -4,16 +4,17 @@ import { hostname } from "node:os";
 import { etcdLeadership } from "./cluster/etcdLeadership.js";
 import { standalone, type Leadership, type Member } from "./cluster/leadership.js";
 import { redisLeadership } from "./cluster/redisLeadership.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "./log/log.js";
 import { Metrics } from "./metrics/metrics.js";
-import { callbackTargets } from "./registry/callbackTargets.js";
-import { runHealthChecks } from "./registry/healthChecks.js";
-import { CallbackClient } from "./scheduler/callbackClient.js";
-import { Dispatcher } from "./scheduler/dispatcher.js";
-import { ResultWriter } from "./scheduler/resultWriter.js";
-import { DEFAULT_TIMING, Scheduler, systemSchedulerClock, type SchedulerClock, type SchedulerTiming } from "./scheduler/scheduler.js";
-import { DEFAULT_RETENTION_TIMING, runLogRetention, type RetentionTiming } from "./scheduler/logRetention.js";
-import { runSweeper } from "./scheduler/sweeper.js";
+import { callbackTargets } from "./callback/targets.js";
+import { runHealthChecks } from "./engine/healthChecks.js";
+import { CallbackClient } from "./callback/client.js";
+import { Dispatcher } from "./engine/dispatcher.js";
+import { ResultWriter } from "./engine/resultWriter.js";
+import { systemClock, type Clock } from "./clock.js";
+import { DEFAULT_TIMING, Scheduler, type SchedulerTiming } from "./engine/scheduler.js";
+import { DEFAULT_RETENTION_TIMING, runLogRetention, type RetentionTiming } from "./engine/logRetention.js";
+import { runSweeper } from "./engine/sweeper.js";
 import type { TaskEvents } from "./service/ports.js";
 import { listen } from "./server/listen.js";
 import { build } from "./server/server.js";
@@ -22,7 +23,7 @@ import { WHOLE_RANGE } from "./store/tasks.js";
 
 export interface NodeOptions {
   log: Logger;
-  clock?: SchedulerClock;
+  clock?: Clock;
   leadership?: Leadership;
   // How long shutdown waits for callbacks in flight.
   drainMs?: number;
@@ -46,19 +47,19 @@ const REDIS_LEASE_TTL_SEC = 3;
 // for the leader (the original named nodes by ip + mac).
 const newNodeId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
-function leadershipFor(config: Config, log: Logger): Leadership {
+function leadershipFor(config: Config, log: Logger, clock: Clock): Leadership {
   switch (config.electDriver) {
     case "standalone":
       return standalone();
     case "etcd":
-      return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, ttlSec: config.etcd.leaseTtlSec, log });
+      return etcdLeadership({ endpoints: config.etcd.endpoints, clusterName: config.clusterName, ttlSec: config.etcd.leaseTtlSec, log, clock });
     case "redis": {
       // The original also kept its lock on a single Redis; a lease spread
       // over independent nodes would need a quorum (Redlock), which the
       // database's compare-and-set makes unnecessary for correctness.
       const [node, ...ignored] = config.redis.nodes;
       if (ignored.length > 0) log.info("redis.nodes: only the first node holds the leader lease; the others are ignored", { redis: `${node!.host}:${node!.port}` });
-      return redisLeadership({ node: node!, clusterName: config.clusterName, ttlMs: REDIS_LEASE_TTL_SEC * 1000, log });
+      return redisLeadership({ node: node!, clusterName: config.clusterName, ttlMs: REDIS_LEASE_TTL_SEC * 1000, log, clock });
     }
   }
 }
@@ -73,12 +74,14 @@ function advertisedAddress(host: string, port: number): string {
 // health checks while this node leads.
 export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
   const { log } = opts;
-  const clock = opts.clock ?? systemSchedulerClock;
+  const clock = opts.clock ?? systemClock;
   const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
   const targets = callbackTargets(config.callback.allowedHosts);
-  const client = new CallbackClient(config.taskWorkerPoolSize, targets);
+  const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);
-  const writer = new ResultWriter(store, log, metrics);
+  // Every attempt that ends, whoever ends it, is counted here.
+  store.runEnds.watch((ends) => metrics.runsEnded(ends));
+  const writer = new ResultWriter(store, clock, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
@@ -87,11 +90,10 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     taskStopped: (taskId) => dispatcher.abortTask(taskId),
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
-    runEnded: (taskServerId, state) => metrics.runFinished(taskServerId, state),
   };
   const nodeId = newNodeId();
-  const startedAt = Date.now();
-  const leadership = opts.leadership ?? leadershipFor(config, log);
+  const startedAt = clock.now();
+  const leadership = opts.leadership ?? leadershipFor(config, log, clock);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
   const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
   let listening;
@@ -116,7 +118,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         log,
         metrics,
       };
-      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log };
       const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays };
       leader = {
         abort,
@@ -134,7 +136,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, leading: () => leader !== undefined });
+  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, resultsQueued: () => writer.queued, leading: () => leader !== undefined });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
   log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });

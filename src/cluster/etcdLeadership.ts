@@ -1,5 +1,6 @@
 import { Etcd3, Lease, type Campaign } from "etcd3";
-import type { Logger } from "../log.js";
+import type { Clock, Timer } from "../clock.js";
+import type { Logger } from "../log/log.js";
 import { SHUTTING_DOWN, type ClusterView, type Leadership, type Member } from "./leadership.js";
 
 export interface EtcdLeadershipOptions {
@@ -8,6 +9,7 @@ export interface EtcdLeadershipOptions {
   clusterName: string;
   ttlSec: number;
   log: Logger;
+  clock: Clock;
 }
 
 // A request to etcd that takes longer counts as failed; streams (lease
@@ -28,7 +30,7 @@ interface Attempt {
   client: Etcd3;
   campaign: Campaign;
   leaseId?: string;
-  watchdog?: NodeJS.Timeout;
+  watchdog?: Timer;
 }
 
 // etcd3's Campaign keeps its lease private, but only the lease tells when it
@@ -66,7 +68,7 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
   // Campaigning with a live lease and registered as a member.
   let registered = false;
   let problem = "connecting to etcd";
-  let retry: NodeJS.Timeout | undefined;
+  let retry: Timer | undefined;
   let failures = 0;
   // Leases of lost campaigns that could not be revoked (etcd was down).
   // Revoked once etcd answers again: until then they would hold this node's
@@ -83,7 +85,7 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
   // Revoking ends the lease's renewals and frees the election and member
   // keys at once when etcd answers; otherwise they expire after the TTL.
   const end = async (a: Attempt) => {
-    clearTimeout(a.watchdog);
+    a.watchdog?.cancel();
     try {
       await a.campaign.resign();
     } catch (err) {
@@ -112,12 +114,13 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
     end(a).catch(() => {});
     const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** failures++);
     opts.log.warn("etcd campaign lost; not leading, campaigning again", { reason, retry_in_ms: backoff, endpoints: opts.endpoints });
-    retry = setTimeout(campaignNow, backoff);
+    retry = opts.clock.timer(backoff, campaignNow);
   };
 
   const campaignNow = () => {
     if (stopped || !self) return;
     const me = self;
+    // gRPC deadlines are wall-clock instants, whatever clock the node runs on.
     const client = new Etcd3({ hosts: opts.endpoints, defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }) });
     const campaign = client.election(electionName, opts.ttlSec).campaign(me.id);
     const a: Attempt = { client, campaign };
@@ -125,8 +128,8 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
     // Armed before the lease is granted: the lease's TTL starts after this,
     // so giving up giveUpMs from now is early enough too.
     const renewed = () => {
-      clearTimeout(a.watchdog);
-      a.watchdog = setTimeout(() => lose(a, `etcd lease not renewed for ${giveUpMs} ms`), giveUpMs);
+      a.watchdog?.cancel();
+      a.watchdog = opts.clock.timer(giveUpMs, () => lose(a, `etcd lease not renewed for ${giveUpMs} ms`));
     };
     renewed();
     const lease = leaseOf(campaign);
@@ -168,18 +171,17 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
     },
     async stop() {
       stopped = true;
-      clearTimeout(retry);
+      retry?.cancel();
       setLeading(false);
       const a = attempt;
       attempt = undefined;
       registered = false;
       if (!a) return;
       // Past the TTL the lease is gone anyway: do not hold the shutdown longer.
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.ttlSec * 1000)));
-      await Promise.race([end(a), expired])
+      const resigned = new AbortController();
+      await Promise.race([end(a), opts.clock.sleep(opts.ttlSec * 1000, resigned.signal)])
         .catch((err: Error) => opts.log.warn("resigning leadership failed; the lease expires after its TTL", { err: err.message }))
-        .finally(() => clearTimeout(timer));
+        .finally(() => resigned.abort());
     },
     state() {
       if (stopped) return { leading: false, known: false, reason: SHUTTING_DOWN };

@@ -1,7 +1,7 @@
-import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
+import type { Clock, Timer } from "../clock.js";
 import type { RedisNode } from "../config/config.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import { SHUTTING_DOWN, type Leadership, type Member } from "./leadership.js";
 
 export interface RedisLeadershipOptions {
@@ -10,6 +10,7 @@ export interface RedisLeadershipOptions {
   clusterName: string;
   ttlMs: number;
   log: Logger;
+  clock: Clock;
 }
 
 export const redisLeaderKey = (clusterName: string) => `easytask:${clusterName}:leader`;
@@ -33,7 +34,7 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 // the key. A renewal answering 0 (the key expired or is someone else's)
 // stops leading at once.
 export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
-  const { ttlMs, log } = opts;
+  const { ttlMs, log, clock } = opts;
   const key = redisLeaderKey(opts.clusterName);
   const renewEveryMs = Math.floor(ttlMs / 3);
   const leadForMs = ttlMs - Math.floor(ttlMs / 4);
@@ -53,7 +54,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
   });
   let stopped = false;
   let leading = false;
-  let giveUp: NodeJS.Timeout | undefined;
+  let giveUp: Timer | undefined;
   let wake = () => {};
   let notify: (leading: boolean) => void = () => {};
   let reachable = true;
@@ -73,7 +74,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
   });
 
   const lose = (reason: string) => {
-    clearTimeout(giveUp);
+    giveUp?.cancel();
     if (!leading) return;
     leading = false;
     log.warn("lost leadership", { node_id: self.id, cluster: opts.clusterName, reason });
@@ -82,10 +83,10 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
 
   // The lease is ours as of a command sent at sentAt.
   const held = (sentAt: number) => {
-    const remaining = sentAt + leadForMs - performance.now();
+    const remaining = sentAt + leadForMs - clock.monotonic();
     if (stopped || remaining <= 0) return;
-    clearTimeout(giveUp);
-    giveUp = setTimeout(() => lose("lease not renewed in time"), remaining);
+    giveUp?.cancel();
+    giveUp = clock.timer(remaining, () => lose("lease not renewed in time"));
     if (leading) return;
     leading = true;
     log.info("elected leader", { node_id: self.id, cluster: opts.clusterName });
@@ -94,7 +95,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
 
   // Returns when the command was sent, so renewals keep a fixed rate.
   const step = async (): Promise<number> => {
-    const sentAt = performance.now();
+    const sentAt = clock.monotonic();
     try {
       // Membership for GetCluster: expires unless refreshed, like the lease.
       void client.set(memberKey(opts.clusterName, self.id), JSON.stringify(self), "PX", ttlMs).catch(() => {});
@@ -112,14 +113,11 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
     return sentAt;
   };
 
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const pause = (ms: number) => {
+    const woken = new AbortController();
+    wake = () => woken.abort();
+    return clock.sleep(ms, woken.signal);
+  };
 
   let loop: Promise<void> = Promise.resolve();
   return {
@@ -129,13 +127,13 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
       loop = (async () => {
         while (!stopped) {
           const sentAt = await step();
-          if (!stopped) await pause(Math.max(0, sentAt + renewEveryMs - performance.now()));
+          if (!stopped) await pause(Math.max(0, sentAt + renewEveryMs - clock.monotonic()));
         }
       })();
     },
     async stop() {
       stopped = true;
-      clearTimeout(giveUp);
+      giveUp?.cancel();
       if (leading) {
         leading = false;
         notify(false);

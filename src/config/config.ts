@@ -1,4 +1,4 @@
-import { checkAllowedHost } from "../registry/callbackTargets.js";
+import { checkAllowedHost } from "../callback/targets.js";
 import { expected, fail, show, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
 

@@ -1,7 +1,8 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { Logger } from "../log.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log/log.js";
 import type { Metrics } from "../metrics/metrics.js";
 
 export type ApiProtocol = "connect" | "grpc" | "grpc_web" | "documented";
@@ -18,24 +19,37 @@ function protocolOf(contentType: string | null): ApiProtocol {
   return "connect";
 }
 
-// Counts one API request and logs it at debug level, with its duration.
-export function recordApiRequest(metrics: Metrics, log: Logger, method: string, protocol: ApiProtocol, code: string, startedAt: number): void {
-  metrics.apiRequest(method, protocol, code);
-  log.debug("api request", { method, protocol, code, duration_ms: Date.now() - startedAt });
+// Counts API requests and logs each at debug level, with its duration.
+export class ApiRequests {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  // When a request started, for record().
+  started(): number {
+    return this.clock.monotonic();
+  }
+
+  record(method: string, protocol: ApiProtocol, code: string, startedAt: number): void {
+    this.metrics.apiRequest(method, protocol, code);
+    this.log.debug("api request", { method, protocol, code, duration_ms: this.clock.monotonic() - startedAt });
+  }
 }
 
 // Counts the Connect, gRPC and gRPC-Web requests that reach a method; it
 // sits outside the error interceptor, so it sees the final Connect code.
-export function apiMetricsInterceptor(metrics: Metrics, log: Logger): Interceptor {
+export function apiMetricsInterceptor(requests: ApiRequests): Interceptor {
   return (next) => async (req) => {
-    const startedAt = Date.now();
+    const startedAt = requests.started();
     const protocol = protocolOf(req.header.get("content-type"));
     try {
       const res = await next(req);
-      recordApiRequest(metrics, log, rpcName(req.method), protocol, "ok", startedAt);
+      requests.record(rpcName(req.method), protocol, "ok", startedAt);
       return res;
     } catch (err) {
-      recordApiRequest(metrics, log, rpcName(req.method), protocol, codeOf(err), startedAt);
+      requests.record(rpcName(req.method), protocol, codeOf(err), startedAt);
       throw err;
     }
   };

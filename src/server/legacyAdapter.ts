@@ -2,9 +2,8 @@ import { create, fromJson, getOption, toJson, type DescMethodUnary, type DescSer
 import { createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { HttpRequest as Request, HttpResponse as Response } from "./http.js";
 import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
-import type { Logger } from "../log.js";
-import type { Metrics } from "../metrics/metrics.js";
-import { codeOf, recordApiRequest, rpcName } from "./apiMetrics.js";
+import type { Logger } from "../log/log.js";
+import { codeOf, rpcName, type ApiRequests } from "./apiMetrics.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
@@ -89,22 +88,22 @@ export interface LegacyOptions {
   maxBodyBytes: number;
   authorize: Authorize;
   log: Logger;
-  metrics: Metrics;
+  requests: ApiRequests;
 }
 
 export function serveLegacy(route: LegacyRoute, req: Request, res: Response, traceId: string, opts: LegacyOptions): void {
-  const { maxBodyBytes, log, metrics } = opts;
-  const startedAt = Date.now();
+  const { maxBodyBytes, log, requests } = opts;
+  const startedAt = requests.started();
   const method = rpcName(route.method);
   if (req.method !== "POST") {
-    recordApiRequest(metrics, log, method, "documented", "invalid_argument", startedAt);
+    requests.record(method, "documented", "invalid_argument", startedAt);
     res.writeHead(405, { allow: "POST", "content-type": "application/json" });
     res.end(JSON.stringify(failure(INVALID_ARGUMENTS, `${req.url} accepts POST only`, traceId)));
     return;
   }
   // Refused before the body is read: an unauthenticated caller gets no work done.
   if (!opts.authorize(req.headers.authorization)) {
-    recordApiRequest(metrics, log, method, "documented", "unauthenticated", startedAt);
+    requests.record(method, "documented", "unauthenticated", startedAt);
     const refusal = failure(envelopeCode(new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated)), UNAUTHENTICATED_MESSAGE, traceId);
     res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" });
     res.end(JSON.stringify(refusal));
@@ -112,13 +111,13 @@ export function serveLegacy(route: LegacyRoute, req: Request, res: Response, tra
   }
   answer(route, req, traceId, maxBodyBytes, log).then(
     ({ envelope, code }) => {
-      recordApiRequest(metrics, log, method, "documented", code, startedAt);
+      requests.record(method, "documented", code, startedAt);
       const body = JSON.stringify(envelope);
       res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
       res.end(body);
     },
     (err) => {
-      recordApiRequest(metrics, log, method, "documented", "internal", startedAt);
+      requests.record(method, "documented", "internal", startedAt);
       log.error("documented path failed", { err, path: req.url });
       if (!res.headersSent) res.writeHead(500);
       res.end();

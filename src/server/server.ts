@@ -1,15 +1,16 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Leadership } from "../cluster/leadership.js";
-import type { Logger } from "../log.js";
-import { withLogFields } from "../logContext.js";
+import type { Logger } from "../log/log.js";
+import { withLogFields } from "../log/context.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { ClusterServiceImpl, type NodeInfo } from "../service/clusterService.js";
 import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
-import type { Clock, TaskEvents } from "../service/ports.js";
+import type { Clock } from "../clock.js";
+import type { TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
-import { apiMetricsInterceptor } from "./apiMetrics.js";
-import type { CallbackTargets } from "../registry/callbackTargets.js";
+import { apiMetricsInterceptor, ApiRequests } from "./apiMetrics.js";
+import type { CallbackTargets } from "../callback/targets.js";
 import { authInterceptor, bearerTokens } from "./auth.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
@@ -65,11 +66,12 @@ export function build(deps: ServerDeps): RequestHandler {
   const services = {
     tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
     registry: new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets),
-    cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node),
+    cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node, deps.clock),
   };
   const legacy = legacyRoutes(implementedServices(services));
   const authorize = bearerTokens(deps.auth.tokens);
-  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, metrics: deps.metrics };
+  const requests = new ApiRequests(deps.metrics, deps.log, deps.clock);
+  const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, requests };
   const consoleAssets = loadConsoleAssets(deps.consoleDir);
   const fallback: RequestHandler = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -99,7 +101,7 @@ export function build(deps: ServerDeps): RequestHandler {
       refuseUnknownEnumNames(router, { maxBodyBytes: deps.maxBodyBytes, log: deps.log });
     },
     fallback,
-    interceptors: [apiMetricsInterceptor(deps.metrics, deps.log), errorInterceptor(deps.log), authInterceptor(authorize)],
+    interceptors: [apiMetricsInterceptor(requests), errorInterceptor(deps.log), authInterceptor(authorize)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },

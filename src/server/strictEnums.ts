@@ -1,7 +1,7 @@
 import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import { invalidArgument, type DomainError } from "../service/errors.js";
 import { toConnectError } from "./errors.js";
 import { once, readBody, wrapHandlers } from "./wrapHandlers.js";

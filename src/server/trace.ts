@@ -1,19 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { newTraceId, TRACE_ID } from "../callback/traceId.js";
 import type { IncomingHttpHeaders } from "node:http";
 
-export const TRACE_ID = "x-easy-task-trace-id";
 export const TRACE_HEADERS = [TRACE_ID, "x-easy-task-trace-span-id", "x-easy-task-trace-parent-span-id"] as const;
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SAFE = /^[\x21-\x7e]{1,128}$/;
-
-// 20 characters like the original's trace ids (the envelope's `hint`).
-export function newTraceId(): string {
-  const bytes = randomBytes(20);
-  let id = "";
-  for (const b of bytes) id += ALPHABET[b % ALPHABET.length];
-  return id;
-}
 
 // Takes the caller's trace headers (or starts a trace), writes the trace id
 // back into the request so every handler sees one, and returns the headers

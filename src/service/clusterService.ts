@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ClusterMemberSchema, ClusterService, GetClusterResponseSchema, type GetClusterResponse } from "../../gen/easytask/v1/cluster_pb.js";
+import { withDeadline, type Clock } from "../clock.js";
 import type { ClusterView, Leadership } from "../cluster/leadership.js";
 import { ping } from "../store/availability.js";
 import type { Db } from "../store/database.js";
@@ -24,12 +25,6 @@ export interface Readiness {
 // callers, and a probe must answer in time anyway.
 const PING_TIMEOUT_MS = 2000;
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 // This node's place in the cluster, and whether it is ready: the database
 // answers and the node knows whether it may lead (a healthy follower is
 // ready; a node cut off from etcd is not).
@@ -38,12 +33,13 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
     private readonly db: Db,
     private readonly leadership: Leadership,
     private readonly node: NodeInfo,
+    private readonly clock: Clock,
   ) {}
 
   async readiness(): Promise<Readiness> {
     const problems: string[] = [];
     try {
-      await withTimeout(ping(this.db), PING_TIMEOUT_MS, "database ping");
+      await withDeadline(this.clock, ping(this.db), PING_TIMEOUT_MS, "database ping");
     } catch (err) {
       problems.push(`database unavailable: ${(err as Error).message}`);
     }

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { FailingTaskSchema, GetStatsResponseSchema, type GetStatsResponse, MinuteStatsSchema, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "../store/database.js";
-import type { Clock } from "./ports.js";
+import type { Clock } from "../clock.js";
 import { countTasksAndRoutes, failingTasks, MINUTE_MS, runsPerMinute, runsSince } from "../store/stats.js";
 
 const HOUR_MINUTES = 60;

@@ -5,7 +5,8 @@ import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { redisLeaderKey, redisLeadership } from "../../src/cluster/redisLeadership.js";
 import type { Leadership } from "../../src/cluster/leadership.js";
-import { createLogger, silentLogger } from "../../src/log.js";
+import { createLogger, silentLogger } from "../../src/log/log.js";
+import { systemClock } from "../../src/clock.js";
 import { startRedis, type PrivateRedis } from "../harness/redis.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -49,7 +50,7 @@ class Contenders {
 
   async add(cluster: string, port: number): Promise<{ id: string; leadership: Leadership }> {
     const id = `node-${++this.n}`;
-    const leadership = redisLeadership({ node: { host: "127.0.0.1", port, password: "" }, clusterName: cluster, ttlMs: TTL_MS, log });
+    const leadership = redisLeadership({ node: { host: "127.0.0.1", port, password: "" }, clusterName: cluster, ttlMs: TTL_MS, log, clock: systemClock });
     await leadership.start({ id, address: `127.0.0.1:${port}`, startedAt: Date.now() }, (leads) => {
       if (!leads) return void this.leading.delete(id);
       if (this.leading.size > 0) this.overlaps++;

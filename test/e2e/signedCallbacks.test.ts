@@ -11,7 +11,7 @@ import { ErrorDetailSchema } from "../../gen/easytask/v1/errors_pb.js";
 import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
 import { freePort } from "../harness/ports.js";
 import { readmeExample } from "../sdk/support.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/log/log.js";
 import { clients, postDocumented, type Clients } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer, type Received } from "../support/taskServer.js";

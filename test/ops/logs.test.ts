@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createConnection } from "mysql2/promise";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/log/log.js";
 import { clients, postDocumented } from "../support/api.js";
 import { DIALECTS, freshStore, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { startNodeProcess } from "../support/processNode.js";

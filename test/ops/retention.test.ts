@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { sql } from "kysely";
 import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
-import { silentLogger } from "../../src/log.js";
+import { silentLogger } from "../../src/log/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
-import { pruneOnce, type RetentionDeps } from "../../src/scheduler/logRetention.js";
-import type { SchedulerClock } from "../../src/scheduler/scheduler.js";
+import { pruneOnce, type RetentionDeps } from "../../src/engine/logRetention.js";
 import type { Db } from "../../src/store/database.js";
 import { openStore } from "../../src/store/openStore.js";
 import { pendingRow } from "../../src/store/taskLogs.js";
@@ -13,6 +12,7 @@ import { findTaskServerId, upsertRoute } from "../../src/store/taskServers.js";
 import { upsertTask } from "../../src/store/tasks.js";
 import { sample, scrape } from "../support/metrics.js";
 import { DIALECTS, freshStore, startTestNode, stopSharedMariaDb } from "../support/node.js";
+import { TestClock } from "../support/testClock.js";
 import { waitFor } from "../support/waitFor.js";
 
 after(stopSharedMariaDb);
@@ -79,12 +79,10 @@ for (const dialect of DIALECTS) {
       // What each pause between two batches finds left of the old rows.
       const leftAtPauses: number[] = [];
       const pauses: number[] = [];
-      const clock: SchedulerClock = {
-        now: () => now,
-        sleep: async (ms) => {
-          pauses.push(ms);
-          leftAtPauses.push((await ids(store)).length - kept.length);
-        },
+      const clock = new TestClock(now);
+      clock.sleep = async (ms) => {
+        pauses.push(ms);
+        leftAtPauses.push((await ids(store)).length - kept.length);
       };
       const metrics = new Metrics(store, silentLogger);
       const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics, retentionDays: 30 };
@@ -99,8 +97,8 @@ for (const dialect of DIALECTS) {
 
       assert.deepEqual(await pruneOnce(deps, timing, new AbortController().signal), { deleted: 0, batches: 1 }, "nothing left to do");
       // A day later the 29-day-old runs are 30 days and a moment old.
-      const later = { ...deps, clock: { ...clock, now: () => now + DAY + 1 } };
-      assert.deepEqual(await pruneOnce(later, timing, new AbortController().signal), { deleted: 2, batches: 1 });
+      clock.t = now + DAY + 1;
+      assert.deepEqual(await pruneOnce(deps, timing, new AbortController().signal), { deleted: 2, batches: 1 });
       assert.deepEqual(await ids(store), kept.slice(0, OPEN.length), "open runs are never deleted, however old");
       await store.close();
       cleanup();

@@ -1,28 +1,27 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { silentLogger } from "../../src/log.js";
+import { silentLogger } from "../../src/log/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
-import type { Run } from "../../src/scheduler/dispatcher.js";
-import { Scheduler, type SchedulerClock } from "../../src/scheduler/scheduler.js";
-import { sweepOnce } from "../../src/scheduler/sweeper.js";
+import type { Run } from "../../src/engine/dispatcher.js";
+import { Scheduler } from "../../src/engine/scheduler.js";
+import { sweepOnce } from "../../src/engine/sweeper.js";
 import { pendingRow } from "../../src/store/taskLogs.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { findTaskServerId, upsertRoute, type RouteRow } from "../../src/store/taskServers.js";
 import { getTask, setTaskState, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
 import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
+import { TestClock } from "../support/testClock.js";
 import { waitFor } from "../support/waitFor.js";
 
 after(stopSharedMariaDb);
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
 
-// A clock the test moves by hand; sleeping records the wish and returns.
-class ManualClock implements SchedulerClock {
-  sleeps: number[] = [];
-  constructor(public t: number) {}
-  now = () => this.t;
-  sleep = async (ms: number) => {
+// A clock the test moves by hand; sleeping records the wish and returns,
+// as the test makes each pass itself.
+class ManualClock extends TestClock {
+  override sleep = async (ms: number) => {
     this.sleeps.push(ms);
   };
 }
@@ -197,6 +196,7 @@ for (const dialect of DIALECTS) {
         .values({ ...pendingRow(id, 1, 1, T0), state: RunState.RUNNING, deadline_at: T0 + 10_000 })
         .execute();
       const metrics = new Metrics(store, silentLogger);
+      store.runEnds.watch((ends) => metrics.runsEnded(ends));
       const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, metrics, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
       clock.t = T0 + 9_999;
       assert.equal(await sweepOnce(deps), 0, "not before its deadline");

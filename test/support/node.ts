@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { defaultConfig, type Config } from "../../src/config/config.js";
-import { createLogger, silentLogger } from "../../src/log.js";
+import { createLogger, silentLogger } from "../../src/log/log.js";
 import { startNode, type NodeOptions, type RunningNode } from "../../src/node.js";
 import { startMariaDb, type PrivateMariaDb } from "../harness/mariadb.js";
 

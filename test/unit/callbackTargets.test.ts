@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { callbackTargets, checkAllowedHost } from "../../src/registry/callbackTargets.js";
+import { callbackTargets, checkAllowedHost } from "../../src/callback/targets.js";
 
 test("no entries: every host is allowed, as in the original", () => {
   const open = callbackTargets([]);

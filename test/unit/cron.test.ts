@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nextCronFire, ScheduleError, validateCron } from "../../src/schedule/cron.js";
+import { nextCronFire, ScheduleError, validateCron } from "../../src/calendar/cron.js";
 
 const ms = (iso: string) => Date.parse(iso);
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ScheduleError } from "../../src/schedule/cron.js";
-import { firstFireTime, nextFireAfterRun, SchedMode, upcomingFireTimes, type Schedule } from "../../src/schedule/nextFireTime.js";
+import { ScheduleError } from "../../src/calendar/cron.js";
+import { firstFireTime, nextFireAfterRun, SchedMode, upcomingFireTimes, type Schedule } from "../../src/calendar/nextFireTime.js";
 
 const ms = (iso: string) => Date.parse(iso);
 

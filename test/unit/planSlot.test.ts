@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MisfirePolicy, OverlapPolicy, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { planSlot } from "../../src/scheduler/planSlot.js";
+import { planSlot } from "../../src/policy/planSlot.js";
 import type { TaskRow } from "../../src/store/tasks.js";
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RouteStrategy } from "../../gen/easytask/v1/task_pb.js";
-import { selectRandomRoute, selectRoutes, type RoutingState } from "../../src/registry/selectRoute.js";
+import { selectRandomRoute, selectRoutes, type RoutingState } from "../../src/policy/selectRoute.js";
 
 const route = (id: number, port: number) => ({ id, schema: "http", host: "127.0.0.1", port });
 const routes = [route(11, 9001), route(22, 9002), route(33, 9003), route(44, 9004)];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { signatureHeaders } from "../../src/scheduler/signCallback.js";
+import { signatureHeaders } from "../../src/callback/signing.js";
 
 // Computed with `openssl dgst -sha256 -hmac`, so the scheduler and every SDK
 // check against the same independent answer. The body's non-ASCII text is

@@ -1,5 +1,6 @@
 import { TaskState } from "../../gen/easytask/v1/task_pb.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log/log.js";
 import type { Db } from "../store/database.js";
 import { claimAttempts, claimSlots } from "../store/claims.js";
 import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
@@ -7,27 +8,7 @@ import { listRoutesOf, type CallbackRoute } from "../store/taskServers.js";
 import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
 import { callTimeoutMs, type Run } from "./dispatcher.js";
 import { MinHeap } from "./minHeap.js";
-import { planSlot } from "./planSlot.js";
-
-export interface SchedulerClock {
-  now(): number;
-  // Resolves after ms, or early when the signal aborts.
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-export const systemSchedulerClock: SchedulerClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    }),
-};
+import { planSlot } from "../policy/planSlot.js";
 
 export interface RunSink {
   readonly free: number;
@@ -53,7 +34,7 @@ export const DEFAULT_TIMING: SchedulerTiming = { lookaheadMs: 5000, pollMs: 500,
 
 export interface SchedulerDeps {
   db: Db;
-  clock: SchedulerClock;
+  clock: Clock;
   sink: RunSink;
   shard: Shard;
   timing: SchedulerTiming;

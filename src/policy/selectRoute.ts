@@ -1,5 +1,5 @@
 import { RouteStrategy } from "../../gen/easytask/v1/task_pb.js";
-import { routeUrl } from "./routeUrl.js";
+import { routeUrl } from "../callback/routeUrl.js";
 
 export interface RouteLike {
   id: number;

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { CallbackTargets } from "../registry/callbackTargets.js";
+import type { Clock } from "../clock.js";
+import type { CallbackTargets } from "./targets.js";
 
 export interface PostResult {
   status: number;
@@ -29,6 +30,7 @@ export class CallbackClient {
   constructor(
     maxSocketsPerHost: number,
     private readonly targets: CallbackTargets,
+    private readonly clock: Clock,
   ) {
     this.http = new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
@@ -49,8 +51,8 @@ export class CallbackClient {
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...opts.headers },
         signal: opts.signal,
       });
-      const timer = setTimeout(() => req.destroy(new CallbackTimeout(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-      req.once("close", () => clearTimeout(timer));
+      const timer = this.clock.timer(opts.timeoutMs, () => req.destroy(new CallbackTimeout(`no answer within ${opts.timeoutMs} ms`)));
+      req.once("close", () => timer.cancel());
       req.once("error", reject);
       req.once("response", (res) => {
         const chunks: Buffer[] = [];

@@ -1,19 +1,19 @@
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { CallbackClient } from "../scheduler/callbackClient.js";
-import { heartbeatBody, isPong, type CmdNumbering } from "../scheduler/callbackProtocol.js";
-import type { SchedulerClock } from "../scheduler/scheduler.js";
-import { signatureHeaders } from "../scheduler/signCallback.js";
+import type { CallbackClient } from "../callback/client.js";
+import { heartbeatBody, isPong, type CmdNumbering } from "../callback/protocol.js";
+import type { Clock } from "../clock.js";
+import { signatureHeaders } from "../callback/signing.js";
 import type { Db } from "../store/database.js";
 import { listHealthCheckedRoutes, recordHeartbeat, type CallbackRoute } from "../store/taskServers.js";
-import { routeUrl } from "./routeUrl.js";
+import { routeUrl } from "../callback/routeUrl.js";
 
 // Failures in a row that evict a route (the original evicted on the first).
 export const EVICT_AFTER_FAILURES = 3;
 
 export interface HealthCheckDeps {
   db: Db;
-  clock: SchedulerClock;
+  clock: Clock;
   client: CallbackClient;
   numbering: CmdNumbering;
   intervalMs: number;

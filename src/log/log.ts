@@ -1,6 +1,6 @@
 import { pino } from "pino";
-import { currentLogFields, type LogFields } from "./logContext.js";
-import { REDACTED, REDACTED_PATHS, redactLine } from "./logRedaction.js";
+import { currentLogFields, type LogFields } from "./context.js";
+import { REDACTED, REDACTED_PATHS, redactLine } from "./redaction.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -32,7 +32,7 @@ function wrap(p: pino.Logger): Logger {
 // One JSON object per line (pino), so log shippers need no parsing rules:
 // {"level":"info","time":"…","msg":"…", fields}. Lines logged while handling
 // a request or a run carry its fields (trace_id, task_id …, see
-// logContext.ts), and secrets are redacted by field name and by value.
+// context.ts), and secrets are redacted by field name and by value.
 export function createLogger(level: LogLevel, opts: LoggerOptions = {}): Logger {
   const write = opts.write ?? ((line: string) => process.stdout.write(line));
   const secrets = opts.secrets ?? [];

@@ -1,12 +1,12 @@
-import type { Logger } from "../log.js";
+import type { Logger } from "../log/log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Db } from "../store/database.js";
 import { deleteFinishedRunsBefore } from "../store/retention.js";
-import type { SchedulerClock } from "./scheduler.js";
+import type { Clock } from "../clock.js";
 
 export interface RetentionDeps {
   db: Db;
-  clock: SchedulerClock;
+  clock: Clock;
   log: Logger;
   metrics: Metrics;
   retentionDays: number;
