@@ -75,7 +75,7 @@ function advertisedAddress(host: string, port: number): string {
 export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
+  const store = await openStore(config.store);
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);

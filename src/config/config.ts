@@ -1,4 +1,5 @@
 import { checkAllowedHost } from "../callback/targets.js";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "../store/availability.js";
 import { expected, fail, show, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
 
@@ -18,7 +19,7 @@ export interface Config {
   electDriver: "standalone" | "etcd" | "redis";
   store:
     | { kind: "sqlite"; path: string }
-    | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string };
+    | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string; queryTimeoutMs: number };
   etcd: { endpoints: string[]; leaseTtlSec: number };
   /** Only the first node holds the leader lease (see redisLeadership.ts). */
   redis: { nodes: RedisNode[] };
@@ -85,10 +86,12 @@ const allowedHosts = (v: unknown, key: string): string[] => {
   return v as string[];
 };
 
+const positiveUpTo = (max: number) => (v: unknown, key: string): number =>
+  typeof v === "number" && v > 0 && v <= max ? v : expected(key, `a number > 0 and <= ${max}`, v);
+
 // Node turns timer delays above ~24.8 days into 1 ms, so a huge interval would mean a tight loop.
 const MAX_INTERVAL_SEC = 86_400;
-const interval = (v: unknown, key: string): number =>
-  typeof v === "number" && v > 0 && v <= MAX_INTERVAL_SEC ? v : expected(key, `a number > 0 and <= ${MAX_INTERVAL_SEC}`, v);
+const interval = positiveUpTo(MAX_INTERVAL_SEC);
 
 const endpoints = (v: unknown, key: string): string[] => {
   if (!Array.isArray(v) || v.length === 0) return expected(key, "a non-empty array of host:port strings", v);
@@ -122,6 +125,8 @@ export const SCHEMA = {
   health_check_interval_sec: { env: "number", default: 5, parse: interval },
   elect_driver: { env: "string", default: "standalone", parse: oneOf("standalone", "etcd", "redis") },
   "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
+  // Seconds; fractions allowed. Bounds every query and the wait for a connection.
+  "mysql.query_timeout_sec": { env: "number", default: DEFAULT_QUERY_TIMEOUT_SEC, parse: positiveUpTo(3600) },
   "sqlite.path": { env: "string", default: "./data/easytask.db", parse: nonEmpty },
   "etcd.endpoints": { env: "list", default: ["127.0.0.1:2379"], parse: endpoints },
   // At least 2: a leader gives up 1 s before its lease could expire, and must renew in between.
@@ -185,7 +190,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     healthCheckWorkerPoolSize: v.health_check_worker_pool_size!,
     healthCheckIntervalSec: v.health_check_interval_sec!,
     electDriver: v.elect_driver!,
-    store: mysql ? { kind: "mysql", ...mysql } : { kind: "sqlite", path: v["sqlite.path"]! },
+    store: mysql ? { kind: "mysql", ...mysql, queryTimeoutMs: v["mysql.query_timeout_sec"]! * 1000 } : { kind: "sqlite", path: v["sqlite.path"]! },
     etcd: { endpoints: v["etcd.endpoints"]!, leaseTtlSec: v["etcd.lease_ttl_sec"]! },
     redis: { nodes: v["redis.nodes"]! },
     log: {
