@@ -24,7 +24,8 @@ export interface Config {
   /** Only the first node holds the leader lease (see redisLeadership.ts). */
   redis: { nodes: RedisNode[] };
   log: { level: LogLevel; logDir?: string; fileSize?: number };
-  http: { host: string; port: number };
+  /** tls: serve HTTPS (HTTP/2 by ALPN, and HTTP/1.1) with these PEM files, reloaded when they change. */
+  http: { host: string; port: number; tls?: { certFile: string; keyFile: string } };
   /** Accepted and ignored: Node has no pprof. */
   pprofPort?: number;
   /** Set explicitly, but unused because mysql.dsn is set. */
@@ -36,7 +37,7 @@ export interface Config {
   /** Empty: the API is open, as in the original. */
   auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
   /** Empty: any host may be registered as a route, as in the original. */
-  callback: { allowedHosts: string[] };
+  callback: { allowedHosts: string[]; caFile?: string };
 }
 
 /** How an EASYTASK_* environment string becomes a value of the key's type. */
@@ -138,6 +139,8 @@ export const SCHEMA = {
   "api_server.http.host": { env: "string", default: "0.0.0.0", parse: nonEmpty },
   "api_server.http.port": { env: "number", default: 8801, parse: int(0, 65535) },
   "api_server.http.pprof_port": { env: "number", parse: int(0, 65535) },
+  "api_server.tls.cert_file": { env: "string", parse: nonEmpty },
+  "api_server.tls.key_file": { env: "string", parse: nonEmpty },
   callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
   // Up to 100 years; 0 keeps run history forever.
@@ -146,6 +149,7 @@ export const SCHEMA = {
   "auth.protect_health": { env: "boolean", default: false, parse: bool },
   "auth.protect_metrics": { env: "boolean", default: false, parse: bool },
   "callback.allowed_hosts": { env: "list", default: [], parse: allowedHosts },
+  "callback.ca_file": { env: "string", parse: nonEmpty },
 } satisfies Record<string, Spec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;
@@ -184,6 +188,11 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
   if (v.elect_driver === "redis" && v["redis.nodes"]!.length === 0) {
     fail("redis.nodes", 'expected at least one {host, port, password} when elect_driver is "redis"');
   }
+  const [certFile, keyFile] = [v["api_server.tls.cert_file"], v["api_server.tls.key_file"]];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const [missing, given] = certFile === undefined ? ["cert_file", "key_file"] : ["key_file", "cert_file"];
+    fail(`api_server.tls.${missing}`, `required with api_server.tls.${given} (TLS needs a certificate and its private key)`);
+  }
   return {
     clusterName: v.cluster_name!,
     taskWorkerPoolSize: v.task_worker_pool_size!,
@@ -198,14 +207,14 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
       ...(v["log.log_dir"] !== undefined && { logDir: v["log.log_dir"] }),
       ...(v["log.file_size"] !== undefined && { fileSize: v["log.file_size"] }),
     },
-    http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]! },
+    http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]!, ...(certFile && keyFile && { tls: { certFile, keyFile } }) },
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
     ...(mysql && raw.has("sqlite.path") && { sqlitePathIgnored: v["sqlite.path"]! }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
     logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
-    callback: { allowedHosts: v["callback.allowed_hosts"]! },
+    callback: { allowedHosts: v["callback.allowed_hosts"]!, ...(v["callback.ca_file"] !== undefined && { caFile: v["callback.ca_file"] }) },
   };
 }
 

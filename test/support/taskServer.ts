@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface Received {
@@ -34,8 +36,9 @@ export class FakeTaskServer {
     return this.received.filter((r) => r.path === "/");
   }
 
-  async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => {
+  // With tls, an https task server presenting that certificate.
+  async start(port = 0, tls?: { certFile: string; keyFile: string }): Promise<this> {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -58,7 +61,8 @@ export class FakeTaskServer {
         if (answer.delayMs) setTimeout(send, answer.delayMs);
         else send();
       });
-    });
+    };
+    this.server = tls ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener) : createServer(listener);
     await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
