@@ -112,7 +112,7 @@ describe("callback.ca_file: https task servers signed by a private CA", () => {
 
   before(async () => {
     const cert = ca.issue("worker");
-    await worker.start(0, cert);
+    await worker.start(0, { tls: cert });
     trusting = await startTestNode("sqlite", { callback: { allowedHosts: [], caFile: ca.caFile } });
     plain = await startTestNode("sqlite");
   });

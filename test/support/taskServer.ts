@@ -36,8 +36,10 @@ export class FakeTaskServer {
     return this.received.filter((r) => r.path === "/");
   }
 
-  // With tls, an https task server presenting that certificate.
-  async start(port = 0, tls?: { certFile: string; keyFile: string }): Promise<this> {
+  // With tls, an https task server presenting that certificate; host, the
+  // loopback address to listen on.
+  async start(port = 0, opts: { tls?: { certFile: string; keyFile: string }; host?: string } = {}): Promise<this> {
+    const { tls, host = "127.0.0.1" } = opts;
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -63,7 +65,7 @@ export class FakeTaskServer {
       });
     };
     this.server = tls ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener) : createServer(listener);
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
