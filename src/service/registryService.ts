@@ -4,6 +4,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type AddTaskServerRequest,
+  AddTaskServerRequestSchema,
   type DelTaskServerRequest,
   RegistryService,
   RouteSchema,
@@ -14,12 +15,13 @@ import { routeUrl } from "../callback/routeUrl.js";
 import type { Db } from "../store/database.js";
 import { deleteRoute, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
 import { invalidArgument, taskServerNotFound } from "./errors.js";
+import { limitOf } from "./limits.js";
 import type { Clock } from "../clock.js";
 import { optionalTimestamp } from "./timestamps.js";
 import { maxLength, printable, required } from "./validate.js";
 
 export const DEFAULT_CALLBACK_TIMEOUT_SEC = 30;
-const MAX_CALLBACK_TIMEOUT_SEC = 3600;
+const MAX_CALLBACK_TIMEOUT_SEC = limitOf(AddTaskServerRequestSchema, "callback_timeout_sec", "maxValue");
 // Every route is health-checked and may be called on each BROADCAST run; a
 // bound keeps one registration loop from growing the scheduler's work.
 export const MAX_ROUTES_PER_TASK_SERVER = 256;
@@ -50,10 +52,10 @@ function secretOf(value: string | undefined): string | null | undefined {
 }
 
 function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
-  const name = printable("name", maxLength("name", required("name", req.name), 255));
+  const name = printable("name", maxLength("name", required("name", req.name), limitOf(AddTaskServerRequestSchema, "name", "maxChars")));
   const schema = required("schema", req.schema).toLowerCase();
   if (schema !== "http" && schema !== "https") throw invalidArgument("schema", `schema must be "http" or "https", got "${req.schema}"`);
-  const host = routeHost(maxLength("host", required("host", req.host).trim(), 253), req.host);
+  const host = routeHost(maxLength("host", required("host", req.host).trim(), limitOf(AddTaskServerRequestSchema, "host", "maxChars")), req.host);
   if (req.port === 0) throw invalidArgument("port", "port is required");
   if (req.port > 65535) throw invalidArgument("port", `port must be 1..65535, got ${req.port}`);
   return { name, schema, host, port: req.port };

@@ -5,7 +5,7 @@ import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
 import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
 import { boundedPool } from "./boundedPool.js";
-import type { Database, Db } from "./database.js";
+import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
 // queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
@@ -13,7 +13,21 @@ import { migrationProvider } from "./migrations.js";
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; queryTimeoutMs?: number };
 
 export interface Store extends Db {
+  runEnds: RunEndFeed;
   close(): Promise<void>;
+}
+
+// Tells every watcher (the metrics) of the attempts that ended.
+export class RunEndFeed implements RunEndSink {
+  private readonly watchers: ((ends: RunEnd[]) => void)[] = [];
+
+  watch(fn: (ends: RunEnd[]) => void): void {
+    this.watchers.push(fn);
+  }
+
+  add(ends: RunEnd[]): void {
+    for (const fn of this.watchers) fn(ends);
+  }
 }
 
 const STATEMENT_CACHE = 500;
@@ -77,7 +91,7 @@ function connect(config: StoreConfig): Connected {
   };
 }
 
-export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
+export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
   // Migrations are numbered as branches were planned, not as they landed: a
   // database that already has 0005 still gets 0003 and 0004. Each one
   // stands alone, so the order they run in does not matter.
@@ -99,5 +113,5 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     throw err;
   }
   migrated();
-  return { kysely, dialect: config.kind, close };
+  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
 }
