@@ -12,15 +12,41 @@ const ENV_IGNORED_PREFIX = "EASYTASK_TEST_";
 // (or compose env file) the server starts from: never config keys.
 export const CLIENT_ENV = new Set(["EASYTASK_URL", "EASYTASK_TOKEN", "EASYTASK_SECRET"]);
 
-/** Parses process.argv.slice(2): `-c FILE`, `--config FILE`, `--config=FILE` (also `-c=FILE`). */
-export function parseArgs(argv: string[]): { configPath?: string } {
+export interface Args {
+  configPath?: string;
+  // --help / --version: print and exit, start nothing.
+  help?: true;
+  version?: true;
+}
+
+export const USAGE = `Usage: easytask [-c FILE | --config FILE]
+       easytask --help | --version
+
+Runs one easytask node: the API (Connect, gRPC, gRPC-Web and the documented
+JSON paths) and the web console (/console/) on api_server.http.port (8801),
+and the scheduler while this node leads. Without a file it runs standalone on
+./data/easytask.db. SIGTERM or SIGINT stops it after the callbacks in flight.
+
+  -c, --config FILE  the configuration: JSON, the Go original's conf.json keys
+  -h, --help         print this and exit
+  -v, --version      print the version and exit
+
+Every key can be set by an environment variable too: EASYTASK_ and the key in
+upper case, __ between levels (EASYTASK_API_SERVER__HTTP__PORT=9000,
+EASYTASK_AUTH__TOKENS=...). The keys are listed in the README.
+`;
+
+/** Parses process.argv.slice(2): `-c FILE`, `--config FILE`, `--config=FILE` (also `-c=FILE`), `--help`, `--version`. */
+export function parseArgs(argv: string[]): Args {
   let configPath: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") return { help: true };
+    if (arg === "-v" || arg === "--version") return { version: true };
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     if (flag !== "-c" && flag !== "--config") {
-      throw new ConfigError(`config: unknown ${arg.startsWith("-") ? "flag" : "argument"} "${arg}" (usage: easytask [-c FILE | --config FILE])`);
+      throw new ConfigError(`config: unknown ${arg.startsWith("-") ? "flag" : "argument"} "${arg}" (usage: easytask [-c FILE | --config FILE], or --help)`);
     }
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || value === "" || (eq < 0 && value.startsWith("-"))) {

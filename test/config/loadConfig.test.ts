@@ -72,6 +72,7 @@ test("the Go original's default conf loads once elect_driver is etcd", () => {
     password: "",
     database: "easytask",
     url: "mysql://root@127.0.0.1:3306/easytask",
+    queryTimeoutMs: 10_000,
   });
   assert.deepEqual(c.etcd.endpoints, ["http://127.0.0.1:2379"]);
   assert.deepEqual(c.redis, { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] });
@@ -236,6 +237,8 @@ test("parseArgs accepts -c, --config and --config=", () => {
   throwsConfig(() => parseArgs(["conf.json"]), /^config: unknown argument "conf\.json"/);
   throwsConfig(() => parseArgs(["-c"]), /^config: -c needs a file path$/);
   throwsConfig(() => parseArgs(["--config", "--other"]), /^config: --config needs a file path$/);
+  assert.deepEqual(parseArgs(["--help"]), { help: true });
+  assert.deepEqual(parseArgs(["-c", "a.json", "-v"]), { version: true });
 });
 
 test("auth.tokens and callback.allowed_hosts load from the file and the environment", () => {
@@ -272,4 +275,17 @@ test("an explicit sqlite.path next to mysql.dsn is reported as ignored; the defa
   assert.equal(load({ mysql: { dsn } }).sqlitePathIgnored, undefined);
   assert.equal(load({ sqlite: { path: "/data/e.db" } }).sqlitePathIgnored, undefined);
   assert.equal(load({ sqlite: { path: "/data/e.db" } }, { EASYTASK_MYSQL__DSN: dsn }).sqlitePathIgnored, "/data/e.db");
+});
+
+test("api_server.tls needs a certificate and its key; callback.ca_file and mysql.query_timeout_sec are read", () => {
+  const tls = { cert_file: "/etc/easytask/tls.crt", key_file: "/etc/easytask/tls.key" };
+  assert.deepEqual(load({ api_server: { tls } }).http.tls, { certFile: tls.cert_file, keyFile: tls.key_file });
+  throwsConfig(() => load({ api_server: { tls: { cert_file: "a.crt" } } }), /^config: api_server\.tls\.key_file: required with api_server\.tls\.cert_file/);
+  throwsConfig(() => load({ api_server: { tls: { key_file: "a.key" } } }), /^config: api_server\.tls\.cert_file: required with api_server\.tls\.key_file/);
+  assert.equal(load({ callback: { ca_file: "/etc/easytask/ca.pem" } }).callback.caFile, "/etc/easytask/ca.pem");
+  const mysql = load({ mysql: { dsn: "u:p@tcp(h:3306)/d", query_timeout_sec: 2.5 } }).store;
+  assert.equal(mysql.kind === "mysql" && mysql.queryTimeoutMs, 2500);
+  const byDefault = load({ mysql: { dsn: "u:p@tcp(h:3306)/d" } }).store;
+  assert.equal(byDefault.kind === "mysql" && byDefault.queryTimeoutMs, 10_000);
+  throwsConfig(() => load({ mysql: { query_timeout_sec: 0 } }), /^config: mysql\.query_timeout_sec: expected a number > 0 and <= 3600, got 0$/);
 });
