@@ -1,3 +1,6 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
 import type { Clock } from "../clock.js";
 import type { CallbackTargets } from "./targets.js";
@@ -17,6 +20,20 @@ export interface PostOptions {
 // that answers with a huge body cannot fill the scheduler's memory.
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
+// callback.ca_file: the CA (PEM, one or more certificates) that signed
+// task servers' certificates, trusted besides the public ones, for
+// callbacks and heartbeats alike. Read once, at start.
+export function trustedCas(caFile: string): string[] {
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, "utf8");
+    new X509Certificate(pem);
+  } catch (err) {
+    throw new Error(`callback.ca_file: cannot use "${caFile}" as a CA certificate: ${(err as Error).message}`);
+  }
+  return [...rootCertificates, pem];
+}
+
 export class CallbackTimeout extends Error {}
 export class CallbackTargetRefused extends Error {}
 
@@ -27,12 +44,15 @@ export class CallbackTargetRefused extends Error {}
 export class CallbackClient {
   private readonly agent: Agent;
 
+  // ca: the certificates https task servers are verified against (see
+  // trustedCas); Node's public CAs when absent.
   constructor(
     maxSocketsPerHost: number,
     private readonly targets: CallbackTargets,
     private readonly clock: Clock,
+    ca?: string[],
   ) {
-    this.agent = new Agent({ connections: maxSocketsPerHost, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+    this.agent = new Agent({ connections: maxSocketsPerHost, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, ...(ca && { connect: { ca } }) });
   }
 
   async postJson(url: string, body: string, opts: PostOptions): Promise<PostResult> {
