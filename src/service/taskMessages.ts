@@ -36,6 +36,7 @@ export function toTask(row: TaskWithServer, lastRun?: TaskLogRow) {
     routeStrategy: row.route_strategy,
     lastRunState: lastRun?.state,
     lastRunStartedAt: lastRun && timestampFromMs(lastRun.started_at),
+    pausedReason: row.paused_reason,
   });
 }
 

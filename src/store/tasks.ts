@@ -22,11 +22,12 @@ export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % $
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
 
 // Creates the task, or updates the one with the same name and biz_id and
-// schedules it again (reviving a stopped or finished task). Returns its id.
+// schedules it again (reviving a stopped or finished task, and one paused
+// for want of a schedule: it has a new one now). Returns its id.
 // One statement either way: SQLite returns the id, MySQL hands it over
 // through LAST_INSERT_ID(id) on the update path.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
-  const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
+  const fields = { ...t, state: TaskState.SCHEDULED, paused_reason: "", updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
   const onUpdate = { ...changed, version: sql<number>`version + 1` };
   const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
