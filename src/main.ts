@@ -1,14 +1,18 @@
 import { secretsOf } from "./config/config.js";
 import { ConfigError, loadConfig, parseArgs } from "./config/loadConfig.js";
 import { createLogger } from "./log/log.js";
+import { runMigrate } from "./migrateCommand.js";
 import { startNode } from "./node.js";
 
 // `easytask [-c conf.json]`: one line and exit code 1 on a bad config; on
 // SIGTERM or SIGINT, stop taking runs, wait for callbacks in flight, exit 0.
+// `easytask migrate [--dry-run] [-c conf.json]`: see migrateCommand.ts.
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "migrate") process.exit(await runMigrate(argv.slice(1)));
   let config;
   try {
-    config = loadConfig({ configPath: parseArgs(process.argv.slice(2)).configPath, env: process.env });
+    config = loadConfig({ configPath: parseArgs(argv).configPath, env: process.env });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`easytask: ${err.message}\n`);

@@ -75,7 +75,7 @@ function advertisedAddress(host: string, port: number): string {
 export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
+  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url }, { log, goTimeZone: config.easytaskGo.timeZone });
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);
@@ -94,7 +94,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const startedAt = clock.now();
   const leadership = opts.leadership ?? leadershipFor(config, log, clock);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
+  const goCron = config.cronDialect === "easytask-go" ? { timeZone: config.easytaskGo.timeZone } : undefined;
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics, goCron });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);

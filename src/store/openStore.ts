@@ -3,7 +3,11 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import { localTimeZone } from "../calendar/goCron.js";
+import { silentLogger, type Logger } from "../log/log.js";
 import type { Database, Db } from "./database.js";
+import { ensureDatabase } from "./ensureDatabase.js";
+import { upgradeFromEasytaskGo } from "./legacyImport/upgrade.js";
 import { migrationProvider } from "./migrations.js";
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
@@ -32,7 +36,7 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
-function connect(config: StoreConfig): Kysely<Database> {
+export function connect(config: StoreConfig): Kysely<Database> {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
     const database = new SqliteDatabase(config.path);
@@ -62,15 +66,28 @@ export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const name = failed ? ` ${failed.migrationName}` : "";
+    throw new Error(`database migration${name} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-// Opens the configured database and brings its schema up to date.
-export async function openStore(config: StoreConfig): Promise<Store> {
+export interface OpenOptions {
+  log?: Logger;
+  // The zone the Go original read its crons in, should the database be its.
+  goTimeZone?: string;
+}
+
+// Opens the configured database (MySQL: creating it if it is missing),
+// takes over the Go original's tables if it holds them, and brings the
+// schema up to date.
+export async function openStore(config: StoreConfig, opts: OpenOptions = {}): Promise<Store> {
+  const log = opts.log ?? silentLogger;
+  if (config.kind === "mysql") await ensureDatabase(config.url, log);
   const kysely = connect(config);
+  const db: Db = { kysely, dialect: config.kind };
   try {
-    await migrateToLatest({ kysely, dialect: config.kind });
+    await upgradeFromEasytaskGo(db, { log, timeZone: opts.goTimeZone ?? localTimeZone(), migrate: () => migrateToLatest(db) });
+    await migrateToLatest(db);
   } catch (err) {
     await kysely.destroy();
     throw err;
