@@ -176,6 +176,25 @@ describe("a node started on the Go original's database", () => {
     assert.ok((await tableNames(conn)).includes("easytask_go_task"));
     await conn.end();
   });
+
+  test("a copy that fails leaves no half-migrated database, and the next start completes it", async () => {
+    const { conn, conf } = await goDatabase();
+    await conn.query("UPDATE task SET callback_path = REPEAT('/x', 1000) WHERE id = 3");
+    const failed = await runEasytask(["-c", conf]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /copying the data of easytask \(Go\) failed, so none of it was copied \(Data too long for column 'callback_path'.*\)\. Its tables are kept as they were, as easytask_go_task, .*: remove the cause and start again to copy them/);
+    const [[counts]] = (await conn.query("SELECT (SELECT COUNT(*) FROM task) AS tasks, (SELECT COUNT(*) FROM task_server) AS servers, (SELECT COUNT(*) FROM task_log) AS runs, (SELECT COUNT(*) FROM easytask_go_import) AS done")) as unknown as [Record<string, number>[]];
+    assert.deepEqual(counts, { tasks: 0, servers: 0, runs: 0, done: 0 });
+    assert.match((await runEasytask(["migrate", "--dry-run", "-c", conf])).stdout, /^A migration from easytask \(Go\) was cut short: its tables are renamed aside but not copied/);
+
+    await conn.query("UPDATE easytask_go_task SET callback_path = '/iv' WHERE id = 3");
+    const node = await startNodeProcess(["-c", conf]);
+    await node.stop();
+    assert.equal(logged(node, "completing a migration from easytask (Go) that was cut short").length, 1);
+    assert.equal(logged(node, "migrated from easytask (Go)").length, 1);
+    assert.deepEqual((await conn.query("SELECT COUNT(*) AS n FROM task"))[0], [{ n: 4 }]);
+    await conn.end();
+  });
 });
 
 describe("easytask migrate", () => {

@@ -135,7 +135,13 @@ export async function upgradeFromEasytaskGo(db: Db, opts: UpgradeOptions): Promi
       opts.log.info("completing a migration from easytask (Go) that was cut short", { tables: GO_TABLES.map(renamed) });
     }
     await opts.migrate();
-    const summary = await copyOnce(db, opts, clock.now());
+    const summary = await copyOnce(db, opts, clock.now()).catch((err: unknown) => {
+      if (err instanceof UpgradeRefused) throw err;
+      throw new Error(
+        `copying the data of easytask (Go) failed, so none of it was copied (${err instanceof Error ? err.message : String(err)}). Its tables are kept as they were, as ${GO_TABLES.map(renamed).join(", ")}: remove the cause and start again to copy them`,
+        { cause: err },
+      );
+    });
     logSummary(opts.log, summary, opts.timeZone, Math.round(clock.monotonic() - started));
   });
 }
