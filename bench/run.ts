@@ -2,6 +2,7 @@
 // SQLite and on a private MariaDB. A real easytask process, real task
 // servers on 127.0.0.1; prints a table, appends it to bench/RESULTS.md, and
 // with --json prints one JSON object on its last line.
+// npm run bench -- --migration: only the upgrade from easytask (Go), see migration.ts.
 import { appendFileSync, readFileSync } from "node:fs";
 import { createServer, Agent, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +16,12 @@ import { openStore, type Store } from "../src/store/openStore.js";
 import { findTaskServerId } from "../src/store/taskServers.js";
 import { freshStore, stopSharedMariaDb, type DialectName } from "../test/support/node.js";
 import { startNodeProcess, type NodeProcess } from "../test/support/processNode.js";
+import { runMigrationBench } from "./migration.js";
+
+if (process.argv.includes("--migration")) {
+  await runMigrationBench();
+  process.exit(0);
+}
 
 const RESULTS = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

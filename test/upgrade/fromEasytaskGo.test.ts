@@ -243,6 +243,11 @@ describe("easytask migrate", () => {
     } finally {
       await node.stop();
     }
+    // What the original's gorm AutoMigrate does to easytask's tables if it is started again.
+    await conn.query("ALTER TABLE task ADD COLUMN time_cron_expr longtext");
+    const refused = await runEasytask(["-c", conf]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot start on this database: table task has the columns of both easytask and easytask \(Go\): easytask \(Go\) was started on this database after it was migrated/);
     await conn.end();
   });
 });

@@ -102,7 +102,7 @@ export function summaryFields(s: ImportSummary) {
   };
 }
 
-function logSummary(log: Logger, summary: ImportSummary, timeZone: string, durationMs: number): void {
+function logSummary(log: Logger, summary: ImportSummary, timeZone: string, timing: { duration_ms: number; copy_ms: number }): void {
   for (const [goExpr, { tasks, taskIds, conversion }] of summary.crons) {
     if (!conversion.ok) log.warn("tasks paused: their cron from easytask (Go) has no equivalent here", { time_cron: goExpr, reason: conversion.reason, tasks, task_ids: taskIds });
   }
@@ -112,7 +112,7 @@ function logSummary(log: Logger, summary: ImportSummary, timeZone: string, durat
       time_zone: timeZone,
     });
   }
-  log.info("migrated from easytask (Go)", { ...summaryFields(summary), time_zone: timeZone, duration_ms: durationMs });
+  log.info("migrated from easytask (Go)", { ...summaryFields(summary), time_zone: timeZone, ...timing });
 }
 
 // Does nothing unless the database holds the original's tables (or a
@@ -135,6 +135,7 @@ export async function upgradeFromEasytaskGo(db: Db, opts: UpgradeOptions): Promi
       opts.log.info("completing a migration from easytask (Go) that was cut short", { tables: GO_TABLES.map(renamed) });
     }
     await opts.migrate();
+    const copying = clock.monotonic();
     const summary = await copyOnce(db, opts, clock.now()).catch((err: unknown) => {
       if (err instanceof UpgradeRefused) throw err;
       throw new Error(
@@ -142,6 +143,6 @@ export async function upgradeFromEasytaskGo(db: Db, opts: UpgradeOptions): Promi
         { cause: err },
       );
     });
-    logSummary(opts.log, summary, opts.timeZone, Math.round(clock.monotonic() - started));
+    logSummary(opts.log, summary, opts.timeZone, { duration_ms: Math.round(clock.monotonic() - started), copy_ms: Math.round(clock.monotonic() - copying) });
   });
 }
