@@ -10,9 +10,9 @@ import { describeUpgrade } from "../src/store/legacyImport/plan.js";
 import { connect, openStore } from "../src/store/openStore.js";
 import { startMariaDb } from "../test/harness/mariadb.js";
 import { createGoDatabase, insertGoDataset } from "../test/support/goDatabase.js";
+import { progress } from "./support.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
-const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export async function benchMigration(opts = { tasks: 100_000, runsPerTask: 10 }): Promise<Record<string, number>> {

@@ -1,9 +1,12 @@
-import { SchedMode, type AddTaskRequest } from "../../gen/easytask/v1/task_pb.js";
+import { AddTaskRequestSchema, SchedMode, type AddTaskRequest } from "../../gen/easytask/v1/task_pb.js";
 import { checkTimeZone } from "../calendar/cron.js";
 import { convertGoCron } from "../calendar/goCron.js";
 import type { Clock } from "../clock.js";
 import { invalidArgument } from "./errors.js";
+import { limitOf } from "./limits.js";
 import { maxLength } from "./validate.js";
+
+const MAX_CRON = limitOf(AddTaskRequestSchema, "time_cron", "maxChars");
 
 // AddTask as the Go original's clients mean it (cron_dialect "easytask-go"):
 // time_cron in its dialect (6 fields are minute … year), read in its time
@@ -20,7 +23,7 @@ export function goCronRequest(timeZone: string, clock: Clock): (req: AddTaskRequ
       // AddTask refuses the time_zone field itself.
       return req;
     }
-    const expr = maxLength("time_cron", req.timeCron.trim(), 255);
+    const expr = maxLength("time_cron", req.timeCron.trim(), MAX_CRON);
     const converted = convertGoCron(expr, zone, clock.now());
     if (!converted.ok) throw invalidArgument("time_cron", `time_cron "${expr}", read as easytask (Go) read it (cron_dialect "easytask-go"): ${converted.reason}`);
     const startAt = BigInt(Math.floor(converted.startAt / 1000));

@@ -5,7 +5,7 @@ import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
 import { localTimeZone } from "../calendar/goCron.js";
 import { silentLogger, type Logger } from "../log/log.js";
-import type { Database, Db } from "./database.js";
+import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { ensureDatabase } from "./ensureDatabase.js";
 import { upgradeFromEasytaskGo } from "./legacyImport/upgrade.js";
 import { migrationProvider } from "./migrations.js";
@@ -13,7 +13,21 @@ import { migrationProvider } from "./migrations.js";
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
 
 export interface Store extends Db {
+  runEnds: RunEndFeed;
   close(): Promise<void>;
+}
+
+// Tells every watcher (the metrics) of the attempts that ended.
+export class RunEndFeed implements RunEndSink {
+  private readonly watchers: ((ends: RunEnd[]) => void)[] = [];
+
+  watch(fn: (ends: RunEnd[]) => void): void {
+    this.watchers.push(fn);
+  }
+
+  add(ends: RunEnd[]): void {
+    for (const fn of this.watchers) fn(ends);
+  }
 }
 
 const STATEMENT_CACHE = 500;
@@ -58,7 +72,7 @@ export function connect(config: StoreConfig): Kysely<Database> {
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
 }
 
-export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
+export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
   // Migrations are numbered as branches were planned, not as they landed: a
   // database that already has 0005 still gets 0003 and 0004. Each one
   // stands alone, so the order they run in does not matter.
@@ -84,13 +98,14 @@ export async function openStore(config: StoreConfig, opts: OpenOptions = {}): Pr
   const log = opts.log ?? silentLogger;
   if (config.kind === "mysql") await ensureDatabase(config.url, log);
   const kysely = connect(config);
-  const db: Db = { kysely, dialect: config.kind };
+  const store: Store = { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
   try {
-    await upgradeFromEasytaskGo(db, { log, timeZone: opts.goTimeZone ?? localTimeZone(), migrate: () => migrateToLatest(db) });
-    await migrateToLatest(db);
+    // The Go original ran on MySQL only.
+    if (config.kind === "mysql") await upgradeFromEasytaskGo(store, { log, timeZone: opts.goTimeZone ?? localTimeZone(), migrate: () => migrateToLatest(store) });
+    await migrateToLatest(store);
   } catch (err) {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, dialect: config.kind, close: () => kysely.destroy() };
+  return store;
 }

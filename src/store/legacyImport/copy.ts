@@ -1,8 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import { RunState, SchedMode, TaskState } from "../../../gen/easytask/v1/task_pb.js";
 import { convertGoCron, type GoCronConversion } from "../../calendar/goCron.js";
-import type { Db } from "../database.js";
-import type { GoTable } from "./goTables.js";
+import type { GoTable, SqlDb } from "./goTables.js";
 import { mapGoTask, type GoTaskRow, type MappingContext } from "./taskMapping.js";
 
 // Copies the original's data, renamed aside, into easytask's tables: task
@@ -21,7 +20,7 @@ const OPEN_ASYNC_WAIT_MS = 24 * 3600 * 1000;
 // Where the original's tables are: renamed aside, or (dry run) still in place.
 export type GoTableNames = (table: GoTable) => string;
 type Source = (table: GoTable) => RawBuilder<unknown>;
-const count = async (db: Db, query: RawBuilder<unknown>) => Number(((await query.execute(db.kysely)).rows[0] as { n: unknown }).n ?? 0);
+const count = async (db: SqlDb, query: RawBuilder<unknown>) => Number(((await query.execute(db.kysely)).rows[0] as { n: unknown }).n ?? 0);
 
 export interface CronOutcome {
   tasks: number;
@@ -49,7 +48,7 @@ export interface ImportSummary {
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
-async function copyTaskServers(db: Db, go: Source, write: boolean): Promise<{ servers: number; known: Set<number>; missing: number }> {
+async function copyTaskServers(db: SqlDb, go: Source, write: boolean): Promise<{ servers: number; known: Set<number>; missing: number }> {
   const { rows } = await sql<{ id: number }>`select id from ${go("task_callback_srv")}`.execute(db.kysely);
   const known = new Set(rows.map((r) => Number(r.id)));
   const missing = await count(db, sql`select count(*) as n from ${go("task")} t left join ${go("task_callback_srv")} s on s.id = t.callback_srv_id where s.id is null`);
@@ -60,7 +59,7 @@ async function copyTaskServers(db: Db, go: Source, write: boolean): Promise<{ se
   return { servers: known.size, known, missing };
 }
 
-async function copyRoutes(db: Db, go: Source, write: boolean): Promise<{ routes: number; skipped: number }> {
+async function copyRoutes(db: SqlDb, go: Source, write: boolean): Promise<{ routes: number; skipped: number }> {
   // Soft-deleted routes (removed, or dropped after a failed heartbeat) stay
   // behind, as do schemes easytask cannot call.
   const usable = sql`from ${go("task_callback_srv_route")} r join ${go("task_callback_srv")} s on s.id = r.srv_id
@@ -78,7 +77,7 @@ async function copyRoutes(db: Db, go: Source, write: boolean): Promise<{ routes:
   return { routes, skipped: total - routes };
 }
 
-async function copyTasks(db: Db, go: Source, ctx: Omit<MappingContext, "convert" | "knownServers" | "missingServerId">, servers: { known: Set<number>; missing: number }, write: boolean, summary: ImportSummary): Promise<void> {
+async function copyTasks(db: SqlDb, go: Source, ctx: Omit<MappingContext, "convert" | "knownServers" | "missingServerId">, servers: { known: Set<number>; missing: number }, write: boolean, summary: ImportSummary): Promise<void> {
   let missingServerId = 0;
   if (servers.missing > 0 && write) {
     const result = await sql`insert into task_server (name, created_at) values (${MISSING_SERVER_NAME}, ${ctx.now})`.execute(db.kysely);
@@ -155,7 +154,7 @@ function historySelect(go: Source, now: number): RawBuilder<unknown> {
     from (${stated}) x`;
 }
 
-async function copyHistory(db: Db, go: Source, now: number, write: boolean, summary: ImportSummary): Promise<void> {
+async function copyHistory(db: SqlDb, go: Source, now: number, write: boolean, summary: ImportSummary): Promise<void> {
   const total = await count(db, sql`select count(*) as n from ${go("task_log")}`);
   let byState: { state: number; n: unknown }[];
   if (write) {
@@ -190,7 +189,7 @@ function emptySummary(): ImportSummary {
 
 // Reads (and with `write`, copies) everything; `db` is the caller's
 // transaction, so either all of it lands or none.
-export async function importGoData(db: Db, opts: { timeZone: string; now: number; write: boolean; from: GoTableNames }): Promise<ImportSummary> {
+export async function importGoData(db: SqlDb, opts: { timeZone: string; now: number; write: boolean; from: GoTableNames }): Promise<ImportSummary> {
   const go: Source = (table) => sql.table(opts.from(table));
   const summary = emptySummary();
   const servers = await copyTaskServers(db, go, opts.write);

@@ -1,6 +1,10 @@
 import { sql } from "kysely";
 import type { Db } from "../database.js";
 
+// What reading and copying need of a Db (MySQL's: the original ran on
+// nothing else): no transaction of easytask's own.
+export type SqlDb = Pick<Db, "kysely" | "dialect">;
+
 // The Go original's tables (as its gorm AutoMigrate names them), and the
 // names they are kept under once easytask has taken the database over. Two
 // of them share a name with easytask's own tables, hence the renaming.
@@ -21,14 +25,13 @@ export type DatabaseKind =
   | { kind: "imported"; importedAt: number }
   | { kind: "conflict"; problem: string };
 
-const columnsOf = async (db: Db, table: string): Promise<Set<string>> => {
+const columnsOf = async (db: SqlDb, table: string): Promise<Set<string>> => {
   const { rows } = await sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`.execute(db.kysely);
   return new Set(rows.map((r) => r.name.toLowerCase()));
 };
 
-// What the database holds, from its table and column names alone.
-export async function inspectDatabase(db: Db): Promise<DatabaseKind> {
-  if (db.dialect !== "mysql") return { kind: "none" };
+// What a MySQL database holds, from its table and column names alone.
+export async function inspectDatabase(db: SqlDb): Promise<DatabaseKind> {
   const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database()`.execute(db.kysely);
   const tables = new Set(rows.map((r) => r.name.toLowerCase()));
   const task = tables.has("task") ? await columnsOf(db, "task") : new Set<string>();

@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from "../../clock.js";
-import type { Db } from "../database.js";
 import { importGoData, type ImportSummary } from "./copy.js";
-import { GO_TABLES, inspectDatabase, renamed } from "./goTables.js";
+import { GO_TABLES, inspectDatabase, renamed, type SqlDb } from "./goTables.js";
 import { checkQuiet, QUIET_MS } from "./quiescence.js";
 
 // What a migration would do to this database, in words, changing nothing
@@ -50,7 +49,7 @@ function summaryLines(s: ImportSummary, timeZone: string): string[] {
   return lines;
 }
 
-export async function describeUpgrade(db: Db, opts: { timeZone: string; clock?: Clock }): Promise<string> {
+export async function describeUpgrade(db: SqlDb, opts: { timeZone: string; clock?: Clock }): Promise<string> {
   const clock = opts.clock ?? systemClock;
   const found = await inspectDatabase(db);
   switch (found.kind) {

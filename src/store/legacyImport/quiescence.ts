@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import type { Clock } from "../../clock.js";
-import type { Db } from "../database.js";
-import type { GoTable } from "./goTables.js";
+import type { GoTable, SqlDb } from "./goTables.js";
 
 // How long the original's tables are watched before they are taken over. A
 // running original writes within about a second when anything is due (its
@@ -18,7 +17,7 @@ const WATCHED: Record<GoTable, { columns: string; what: string }> = {
   task_callback_srv_route: { columns: "count(*), coalesce(max(updated_at), 0), coalesce(max(checked_health_at), 0)", what: "routes were checked or changed" },
 };
 
-async function fingerprint(db: Db): Promise<Record<string, string>> {
+async function fingerprint(db: SqlDb): Promise<Record<string, string>> {
   const parts = Object.entries(WATCHED).map(([table, { columns }]) => `(select concat_ws(',', ${columns}) from \`${table}\`) as \`${table}\``);
   const { rows } = await sql.raw<Record<string, string>>(`select ${parts.join(", ")}`).execute(db.kysely);
   return rows[0]!;
@@ -27,7 +26,7 @@ async function fingerprint(db: Db): Promise<Record<string, string>> {
 export type Quiet = { quiet: true } | { quiet: false; message: string };
 
 // Watches the original's tables (under their own names) for QUIET_MS.
-export async function checkQuiet(db: Db, clock: Clock): Promise<Quiet> {
+export async function checkQuiet(db: SqlDb, clock: Clock): Promise<Quiet> {
   const before = await fingerprint(db);
   await clock.sleep(QUIET_MS);
   const after = await fingerprint(db);
