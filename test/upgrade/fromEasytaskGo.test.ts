@@ -224,6 +224,11 @@ describe("easytask migrate", () => {
     const done = await runEasytask(["migrate", "-c", conf]);
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /The database is migrated from easytask \(Go\) \(on .*\): start easytask on it\./);
+    const warning = done.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === "warn");
+    assert.deepEqual(
+      { msg: warning?.msg, time_cron: warning?.time_cron, task_ids: warning?.task_ids },
+      { msg: "tasks paused: their cron from easytask (Go) has no equivalent here", time_cron: "0 9 * * 1 2027,2029", task_ids: [6] },
+    );
     assert.match((await runEasytask(["migrate", "--dry-run", "-c", conf])).stdout, /^Nothing to migrate: it was migrated from easytask \(Go\) on /);
 
     // The paused task says why, in the API, and cannot be resumed as it is.
