@@ -36,17 +36,17 @@ export async function runMigrate(argv: string[]): Promise<number> {
     process.stdout.write("Nothing to migrate: mysql.dsn is not set, and easytask (Go) kept its data in MySQL.\n");
     return 0;
   }
-  const storeConfig = { kind: "mysql", url: config.store.url } as const;
+  const storeConfig = config.store;
   if (dryRun) {
     if (!(await databaseExists(storeConfig.url))) {
       process.stdout.write(`Nothing to migrate: database "${config.store.database}" does not exist; a start would create it.\n`);
       return 0;
     }
-    const kysely = connect(storeConfig);
+    const { kysely, close } = connect(storeConfig);
     try {
       process.stdout.write(`${await describeUpgrade({ kysely, dialect: "mysql" }, { timeZone: config.easytaskGo.timeZone })}\n`);
     } finally {
-      await kysely.destroy();
+      await close();
     }
     return 0;
   }
