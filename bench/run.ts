@@ -57,7 +57,8 @@ async function benchDialect(dialect: DialectName): Promise<Measures> {
   };
   const nodeArgs = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}/${dialect}`] : [];
   const taskServer = await fastTaskServer();
-  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url });
+  // The bench writes and stops up to a million tasks in one statement.
+  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url, queryTimeoutMs: 600_000 });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const ctx: BenchContext = {
     dialect,
