@@ -1,9 +1,9 @@
+import { sql } from "kysely";
 import { OverlapPolicy, RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { SlotPlan } from "../policy/planSlot.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import { byId } from "./batch.js";
 import type { Db } from "./database.js";
-import { forUpdate } from "./dialect.js";
+import { forUpdate, updateRows } from "./dialect.js";
 import { endedAs, pendingRow } from "./taskLogs.js";
 import { inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
@@ -57,17 +57,7 @@ export async function claimSlots(
     });
     if (claimed.length === 0) return [];
     const rows = claimed.map((c) => c.after);
-    await tx.kysely
-      .updateTable("task")
-      .set({
-        run_times: byId(rows, "run_times", (r) => r.run_times),
-        next_fire_at: byId(rows, "next_fire_at", (r) => r.next_fire_at),
-        state: byId(rows, "state", (r) => r.state),
-        queued: byId(rows, "queued", (r) => r.queued),
-        version: byId(rows, "version", (r) => r.version),
-      })
-      .where("id", "in", rows.map((r) => r.id))
-      .execute();
+    await updateRows(tx, "task", rows, ["run_times", "next_fire_at", "state", "queued", "version"]).execute(tx.kysely);
     for (const c of claimed.filter((c) => c.plan.cancelOpenRuns)) {
       const canceled = await tx.kysely
         .updateTable("task_log")
@@ -105,11 +95,9 @@ export async function claimAttempts(db: Db, attempts: { logId: number; deadlineA
     const stillPending = new Set(pending.map((p) => p.id));
     const claimed = attempts.filter((a) => stillPending.has(a.logId)).map((a) => ({ id: a.logId, deadlineAt: a.deadlineAt }));
     if (claimed.length === 0) return new Set();
-    await tx.kysely
-      .updateTable("task_log")
-      .set({ state: RunState.RUNNING, started_at: now, deadline_at: byId(claimed, "deadline_at", (a) => a.deadlineAt) })
-      .where("id", "in", claimed.map((a) => a.id))
-      .execute();
+    await updateRows(tx, "task_log", claimed.map((a) => ({ id: a.id, deadline_at: a.deadlineAt })), ["deadline_at"], {
+      also: { state: sql`${RunState.RUNNING}`, started_at: sql`${now}` },
+    }).execute(tx.kysely);
     return new Set(claimed.map((a) => a.id));
   });
 }

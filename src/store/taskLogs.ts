@@ -3,9 +3,8 @@ import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { planFinish } from "../policy/planFinish.js";
 import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import { byId } from "./batch.js";
 import type { Db, RunEnd, TaskLogTable } from "./database.js";
-import { forUpdate } from "./dialect.js";
+import { forUpdate, target, updateRows, type Row } from "./dialect.js";
 import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
@@ -79,14 +78,15 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
       return id === undefined ? [] : [{ ...f, id }];
     });
     if (moving.length === 0) return finishes.map(() => false);
-    const columns = new Set(moving.flatMap((m) => Object.keys(m.outcome.fields))) as Set<keyof TaskLogTable>;
-    const set: Record<string, unknown> = { state: byId(moving, "state", (m) => m.outcome.state) };
-    for (const column of columns) set[column] = byId(moving, column, (m) => m.outcome.fields[column]);
-    await tx.kysely
-      .updateTable("task_log")
-      .set(set)
-      .where("id", "in", moving.map((m) => m.id))
-      .execute();
+    // One statement per set of columns: the outcomes of a kind (ended, or
+    // waiting for confirmations) set the same ones.
+    const byColumns = new Map<string, Row[]>();
+    for (const m of moving) {
+      const row: Row = { id: m.id, state: m.outcome.state, ...m.outcome.fields };
+      const columns = Object.keys(row).filter((c) => c !== "id").sort().join(",");
+      byColumns.set(columns, [...(byColumns.get(columns) ?? []), row]);
+    }
+    for (const [columns, rows] of byColumns) await updateRows(tx, "task_log", rows, columns.split(",")).execute(tx.kysely);
 
     const ended = moving.filter((m) => m.outcome.state !== RunState.ASYNC_WAITING);
     const unknown = [...new Set(ended.filter((m) => !m.task).map((m) => m.ref.taskId))];
@@ -107,14 +107,11 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
     if (ends.length > 0) tx.runEnds.add(ends);
     if (retries.length > 0) await tx.kysely.insertInto("task_log").values(retries).execute();
     if (delays.length > 0) {
-      await tx.kysely
-        .updateTable("task")
+      await updateRows(tx, "task", delays.map((d) => ({ id: d.id, next_fire_at: d.nextFireAt })), ["next_fire_at"], {
         // updated_at: the leader learns of it through the change feed.
-        .set((eb) => ({ next_fire_at: byId(delays, "next_fire_at", (d) => d.nextFireAt), version: eb("version", "+", 1), updated_at: now }))
-        .where("id", "in", delays.map((d) => d.id))
-        .where("state", "=", TaskState.SCHEDULED)
-        .where("next_fire_at", "is", null)
-        .execute();
+        also: { version: sql`${target("version")} + 1`, updated_at: sql`${now}` },
+        where: sql`${target("state")} = ${TaskState.SCHEDULED} and ${target("next_fire_at")} is null`,
+      }).execute(tx.kysely);
     }
     for (const { taskId, at } of queued) await enqueueRun(tx, taskId, at, true);
     const moved = new Set(moving.map((m) => m.ref));
