@@ -1,4 +1,3 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Leadership } from "../cluster/leadership.js";
 import type { Logger } from "../log/log.js";
 import { withLogFields } from "../log/context.js";
@@ -9,9 +8,9 @@ import { TaskServiceImpl } from "../service/taskService.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
-import { apiMetricsInterceptor, ApiRequests } from "./apiMetrics.js";
+import { apiMetricsInterceptor, ApiRequests, rpcName } from "./apiMetrics.js";
 import type { CallbackTargets } from "../callback/targets.js";
-import { authInterceptor, bearerTokens } from "./auth.js";
+import { bearerTokens } from "./auth.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { refuseUnknownEnumNames } from "./strictEnums.js";
@@ -20,7 +19,11 @@ import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
 import { serveMetrics } from "./metricsRoute.js";
 import routes, { implementedServices } from "./routes.js";
+import { procedures } from "./procedures.js";
+import { markMethodReached } from "./procedureSteps.js";
+import { rpcProtocolOf } from "./protocolErrors.js";
 import { adoptTrace } from "./trace.js";
+import { settleUnreadBodies } from "./unreadBodies.js";
 
 export interface ServerDeps {
   db: Db;
@@ -94,23 +97,26 @@ export function build(deps: ServerDeps): RequestHandler {
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };
-  const connect = connectNodeAdapter({
-    routes: (router) => {
-      routes(services)(router);
-      reportDecodeFailuresAsInvalid(router);
-      refuseUnknownEnumNames(router, { maxBodyBytes: deps.maxBodyBytes, log: deps.log });
-    },
-    fallback,
-    interceptors: [apiMetricsInterceptor(requests), errorInterceptor(deps.log), authInterceptor(authorize)],
+  const rpc = procedures({
+    routes: routes(services),
+    steps: [reportDecodeFailuresAsInvalid, refuseUnknownEnumNames({ maxBodyBytes: deps.maxBodyBytes, log: deps.log })],
+    authorize,
+    onUnauthenticated: (procedure, contentType) =>
+      requests.record(rpcName(procedure.method), rpcProtocolOf(contentType), "unauthenticated", requests.started()),
+    log: deps.log,
+    interceptors: [markMethodReached, apiMetricsInterceptor(requests), errorInterceptor(deps.log)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
     readMaxBytes: deps.maxBodyBytes,
   });
   return (req, res) => {
+    settleUnreadBodies(req, res, deps.maxBodyBytes);
     const { traceId, echo } = adoptTrace(req.headers);
     for (const [name, value] of echo) res.setHeader(name, value);
     // Every line logged while handling the request carries its trace id.
-    withLogFields({ trace_id: traceId }, () => connect(req, res));
+    withLogFields({ trace_id: traceId }, () => {
+      if (!rpc(req, res)) fallback(req, res);
+    });
   };
 }
