@@ -4,7 +4,7 @@ import { withLogFields } from "../log/context.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { routeUrl } from "../callback/routeUrl.js";
 import { selectRoutes, type RoutingState } from "../policy/selectRoute.js";
-import { newTraceId, TRACE_ID } from "../callback/traceId.js";
+import { newTraceId, traceHeaders } from "../callback/traceId.js";
 import type { Clock } from "../clock.js";
 import type { Updateable } from "kysely";
 import type { Db, TaskLogTable } from "../store/database.js";
@@ -181,7 +181,7 @@ export class Dispatcher {
         timeoutMs,
         signal,
         headers: {
-          [TRACE_ID]: traceId,
+          ...traceHeaders(traceId),
           "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}`,
           ...signatureHeaders(route.secret, body, this.deps.clock.now()),
         },

@@ -43,6 +43,14 @@ for (const dialect of DIALECTS) {
       assert.equal(res.headers.get("x-easy-task-trace-span-id"), "span-1");
       const fresh = await post("/add_task_server", route());
       assert.match(fresh.json.hint, /^[0-9a-f]{32}$/);
+      // W3C traceparent wins over the original's header when it is valid.
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const traced = await post("/add_task_server", route(), { traceparent, "x-easy-task-trace-id": "trace-abc" });
+      assert.equal(traced.json.hint, "4bf92f3577b34da6a3ce929d0e0e4736");
+      assert.equal(traced.headers.get("x-easy-task-trace-id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+      for (const invalid of ["00-00000000000000000000000000000000-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "garbage"]) {
+        assert.equal((await post("/add_task_server", route(), { traceparent: invalid, "x-easy-task-trace-id": "trace-abc" })).json.hint, "trace-abc", invalid);
+      }
     });
 
     test("every documented path answers over h2c as over HTTP/1.1", async () => {

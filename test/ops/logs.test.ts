@@ -85,7 +85,7 @@ for (const dialect of DIALECTS) {
 
     test("lines logged while handling a request carry its x-easy-task-trace-id", async () => {
       const traced = (id: string) => lines().filter((l) => l.trace_id === id);
-      await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port }, { "x-easy-task-trace-id": "trace-documented-1" });
+      await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port, is_enable_health_check: true }, { "x-easy-task-trace-id": "trace-documented-1" });
       const viaConnect = clients(node.port);
       await viaConnect.registry.listTaskServers({}, { headers: { "x-easy-task-trace-id": "trace-connect-1" } });
       await viaConnect.tasks.getTask({ taskId: 12345n }, { headers: { "x-easy-task-trace-id": "trace-connect-2" } }).catch(() => undefined);
@@ -95,10 +95,14 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(traced("trace-connect-1").map((l) => [l.msg, l.method, l.code]), [["api request", "easytask.v1.RegistryService/ListTaskServers", "ok"]]);
       assert.deepEqual(traced("trace-connect-2").map((l) => [l.msg, l.code]), [["api request", "not_found"]]);
-      // A request without the header gets a trace id made up for it.
+      // A W3C traceparent names the trace first.
+      const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      await viaConnect.registry.listTaskServers({}, { headers: { traceparent, "x-easy-task-trace-id": "trace-connect-3" } });
+      assert.deepEqual(traced("0af7651916cd43dd8448eb211c80319c").map((l) => [l.msg, l.code]), [["api request", "ok"]]);
+      // A request without either gets a trace id made up for it.
       await viaConnect.registry.listTaskServers({});
       const last = lines().filter((l) => l.msg === "api request").at(-1)!;
-      assert.match(String(last.trace_id), /^[0-9A-Za-z]{20}$/);
+      assert.match(String(last.trace_id), /^[0-9a-f]{32}$/);
       assert.equal(lines().find((l) => l.msg === "easytask node started")!.trace_id, undefined, "lines outside requests have none");
     });
 
@@ -112,7 +116,12 @@ for (const dialect of DIALECTS) {
       assert.equal(answered!.attempt, 1);
       assert.equal(answered!.state, "SUCCEEDED");
       assert.equal(answered!.trace_id, call!.headers["x-easy-task-trace-id"]);
-      assert.match(String(answered!.trace_id), /^[0-9A-Za-z]{20}$/);
+      assert.match(String(answered!.trace_id), /^[0-9a-f]{32}$/);
+      // The same trace in W3C's header, for the task server's own tracing.
+      assert.match(String(call!.headers.traceparent), new RegExp(`^00-${answered!.trace_id}-[0-9a-f]{16}-01$`));
+      const [heartbeat] = await waitFor("a heartbeat", () => worker.heartbeats(), (h) => h.length >= 1);
+      assert.match(String(heartbeat!.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      assert.equal(String(heartbeat!.headers.traceparent).split("-")[1], heartbeat!.headers["x-easy-task-trace-id"]);
     });
   });
 }
