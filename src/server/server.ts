@@ -22,6 +22,7 @@ import routes, { implementedServices } from "./routes.js";
 import { procedures } from "./procedures.js";
 import { markMethodReached } from "./procedureSteps.js";
 import { rpcProtocolOf } from "./protocolErrors.js";
+import { serveReflection } from "./reflection.js";
 import { adoptTrace } from "./trace.js";
 import { settleUnreadBodies } from "./unreadBodies.js";
 
@@ -98,7 +99,10 @@ export function build(deps: ServerDeps): RequestHandler {
     res.end("not found\n");
   };
   const rpc = procedures({
-    routes: routes(services),
+    routes: (router) => {
+      routes(services)(router);
+      serveReflection(router, implementedServices(services).map((s) => s.service));
+    },
     steps: [reportDecodeFailuresAsInvalid, refuseUnknownEnumNames({ maxBodyBytes: deps.maxBodyBytes, log: deps.log })],
     authorize,
     onUnauthenticated: (procedure, contentType) =>
