@@ -6,6 +6,10 @@ import { startNode } from "./node.js";
 // `easytask [-c conf.json]`: one line and exit code 1 on a bad config; on
 // SIGTERM or SIGINT, stop taking runs, wait for callbacks in flight, exit 0.
 async function main(): Promise<void> {
+  // A closed stdout or stderr (the reader went away: a process manager
+  // rotating its pipe, `| head`) must not stop the node; what it logs
+  // meanwhile is lost. Unhandled, the stream's EPIPE error would end it.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   let config;
   try {
     config = loadConfig({ configPath: parseArgs(process.argv.slice(2)).configPath, env: process.env });

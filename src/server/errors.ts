@@ -25,7 +25,7 @@ const CONNECT_CODE: Record<ErrorReason, Code> = {
 export function toConnectError(err: unknown, log: Logger): ConnectError {
   if (err instanceof ConnectError) return err;
   if (isDatabaseUnavailable(err)) {
-    log.warn("database unavailable", { err: (err as Error).message });
+    log.warn("database unavailable", { err });
     err = unavailable("database unavailable; try again later");
   }
   if (err instanceof DomainError) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { constants } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +11,7 @@ import { DIALECTS, freshStore, startTestNode, stopSharedMariaDb, type TestNode }
 import { startNodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
+import { http2Client } from "../support/wire.js";
 
 after(stopSharedMariaDb);
 
@@ -167,5 +169,57 @@ describe("the easytask command's log", () => {
     );
     assert.ok(!text.includes(password), "no line holds the password");
     assert.ok(!text.includes(token), "no line holds the token");
+  });
+});
+
+describe("the easytask command's output stays JSON lines", () => {
+  const dir = mkdtempSync(join(tmpdir(), "easytask-output-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const start = (name: string) =>
+    startNodeProcess([], {
+      EASYTASK_SQLITE__PATH: join(dir, `${name}.db`),
+      EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1",
+      EASYTASK_API_SERVER__HTTP__PORT: "0",
+      EASYTASK_LOG__LEVEL: "debug",
+    });
+
+  test("HTTP/2 streams reset by the client mid-body print nothing to stderr", async () => {
+    const node = await start("reset");
+    const client = http2Client(node.port);
+    try {
+      for (const [path, type] of [
+        ["/easytask.v1.TaskService/AddTask", "application/json"],
+        ["/easytask.v1.TaskService/AddTask", "application/grpc"],
+        ["/easytask.v1.TaskService/AddTask", "application/grpc-web+proto"],
+        ["/add_task", "application/json"],
+      ] as const) {
+        const stream = client.session.request({ ":method": "POST", ":path": path, "content-type": type, "content-length": "100000" }, { endStream: false });
+        stream.on("error", () => {});
+        stream.write(Buffer.alloc(1000, "{"));
+        await new Promise((r) => setTimeout(r, 50));
+        stream.close(constants.NGHTTP2_CANCEL);
+        await new Promise((r) => stream.once("close", r));
+      }
+      // The session still serves.
+      assert.equal((await client.send({ path: "/easytask.v1.ClusterService/GetCluster", headers: { "content-type": "application/json" }, body: "{}" })).status, 200);
+    } finally {
+      client.close();
+    }
+    const { code, stderr } = await node.stop();
+    assert.equal(code, 0);
+    assert.equal(stderr, "");
+  });
+
+  test("a closed stdout does not stop the node", async () => {
+    const node = await start("epipe");
+    // The reader goes away, as when a process manager's pipe closes.
+    node.proc.stdout!.destroy();
+    const api = clients(node.port);
+    // Every request logs a debug line into the closed pipe.
+    for (let i = 0; i < 20; i++) await api.cluster.getCluster({});
+    assert.equal(node.proc.exitCode, null, "still running");
+    assert.equal((await api.cluster.getCluster({})).nodeId !== "", true);
+    const { code, stderr } = await node.stop();
+    assert.equal(code, 0, stderr);
   });
 });
