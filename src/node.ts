@@ -79,7 +79,9 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);
-  const writer = new ResultWriter(store, clock, log, metrics);
+  // Every attempt that ends, whoever ends it, is counted here.
+  store.runEnds.watch((ends) => metrics.runsEnded(ends));
+  const writer = new ResultWriter(store, clock, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
@@ -88,7 +90,6 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     taskStopped: (taskId) => dispatcher.abortTask(taskId),
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
-    runEnded: (taskServerId, state) => metrics.runFinished(taskServerId, state),
   };
   const nodeId = newNodeId();
   const startedAt = clock.now();
@@ -117,7 +118,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         log,
         metrics,
       };
-      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log };
       const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays };
       leader = {
         abort,
@@ -135,7 +136,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, leading: () => leader !== undefined });
+  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, resultsQueued: () => writer.queued, leading: () => leader !== undefined });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
   log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });

@@ -1,20 +1,17 @@
+import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Clock } from "../clock.js";
-import type { Logger } from "../log/log.js";
 import { withoutLogFields } from "../log/context.js";
-import type { Metrics } from "../metrics/metrics.js";
-import type { Updateable } from "kysely";
-import type { Db, TaskLogTable } from "../store/database.js";
-import { finishAttempt, recordLateAnswer, type AttemptRef, type Outcome } from "../store/taskLogs.js";
+import type { Logger } from "../log/log.js";
+import type { RunOutcome } from "../policy/runOutcome.js";
+import type { Db } from "../store/database.js";
+import { callbackOutcome, finishAttempt, recordLateAnswer, type AttemptRef } from "../store/taskLogs.js";
 import type { TaskRow } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
-import { RunState } from "../../gen/easytask/v1/task_pb.js";
 
 export interface Answer {
   ref: AttemptRef;
   task: TaskRow;
-  outcome: Outcome;
-  // What to keep of the answer when the attempt was closed meanwhile.
-  late: Updateable<TaskLogTable>;
+  outcome: RunOutcome;
   at: number;
 }
 
@@ -29,13 +26,18 @@ export class ResultWriter {
   private queue: Answer[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private writing = 0;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly metrics: Metrics,
   ) {}
+
+  // Answers not written yet, the batch being written included.
+  get queued(): number {
+    return this.queue.length + this.writing;
+  }
 
   push(answer: Answer): void {
     this.queue.push(answer);
@@ -63,21 +65,20 @@ export class ResultWriter {
     await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      this.writing = batch.length;
       try {
-        const ended = await transaction(this.db, async (tx) => {
-          const recorded: Answer[] = [];
+        await transaction(this.db, async (tx) => {
           for (const a of batch) {
-            const moved = await finishAttempt(tx, a.ref, a.outcome, [RunState.RUNNING], a.at, a.task);
-            if (!moved) await recordLateAnswer(tx, a.ref, a.late);
-            else if (a.outcome.state !== RunState.ASYNC_WAITING) recorded.push(a);
+            const moved = await finishAttempt(tx, a.ref, callbackOutcome(a.outcome, a.at), [RunState.RUNNING], a.at, a.task);
+            if (!moved) await recordLateAnswer(tx, a.ref, a.outcome.answer);
           }
-          return recorded;
         });
-        for (const a of ended) this.metrics.runFinished(a.task.task_server_id, a.outcome.state);
       } catch (err) {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);
         await this.clock.sleep(RETRY_MS);
+      } finally {
+        this.writing = 0;
       }
     }
     this.flushing = undefined;

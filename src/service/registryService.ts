@@ -3,6 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type AddTaskServerRequest,
+  AddTaskServerRequestSchema,
   type DelTaskServerRequest,
   RegistryService,
   RouteSchema,
@@ -13,12 +14,13 @@ import { routeUrl } from "../callback/routeUrl.js";
 import type { Db } from "../store/database.js";
 import { deleteRoute, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
 import { invalidArgument, taskServerNotFound } from "./errors.js";
+import { limitOf } from "./limits.js";
 import type { Clock } from "../clock.js";
 import { optionalTimestamp } from "./timestamps.js";
 import { maxLength, printable, required } from "./validate.js";
 
 export const DEFAULT_CALLBACK_TIMEOUT_SEC = 30;
-const MAX_CALLBACK_TIMEOUT_SEC = 3600;
+const MAX_CALLBACK_TIMEOUT_SEC = limitOf(AddTaskServerRequestSchema, "callback_timeout_sec", "maxValue");
 // Every route is health-checked and may be called on each BROADCAST run; a
 // bound keeps one registration loop from growing the scheduler's work.
 export const MAX_ROUTES_PER_TASK_SERVER = 256;
@@ -39,10 +41,10 @@ function secretOf(value: string | undefined): string | null | undefined {
 }
 
 function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
-  const name = printable("name", maxLength("name", required("name", req.name), 255));
+  const name = printable("name", maxLength("name", required("name", req.name), limitOf(AddTaskServerRequestSchema, "name", "maxChars")));
   const schema = required("schema", req.schema).toLowerCase();
   if (schema !== "http" && schema !== "https") throw invalidArgument("schema", `schema must be "http" or "https", got "${req.schema}"`);
-  const host = maxLength("host", required("host", req.host).trim(), 253);
+  const host = maxLength("host", required("host", req.host).trim(), limitOf(AddTaskServerRequestSchema, "host", "maxChars"));
   if (!HOST.test(host)) throw invalidArgument("host", `host "${req.host}" is not a host name or IP address`);
   if (req.port === 0) throw invalidArgument("port", "port is required");
   if (req.port > 65535) throw invalidArgument("port", `port must be 1..65535, got ${req.port}`);

@@ -2,18 +2,20 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import {
   type AddTaskRequest,
+  AddTaskRequestSchema,
   type ConfirmTaskRequest,
+  ConfirmTaskRequestSchema,
   type DeleteTaskRequest,
   type GetTaskRequest,
   type KillRunRequest,
   type ListTaskLogsRequest,
   type ListTasksRequest,
+  ListTasksRequestSchema,
   type PauseTaskRequest,
   type PreviewScheduleRequest,
   type ResumeTaskRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
-  RunState,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
@@ -22,11 +24,12 @@ import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
 import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { deleteTask, getTask, getTasks, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "./ports.js";
+import { limitOf } from "./limits.js";
 import { firstFire, taskFromRequest } from "./taskInput.js";
 import { previewSchedule } from "./schedulePreview.js";
 import { sharedStats } from "./stats.js";
@@ -35,7 +38,9 @@ import { optionalMs } from "./timestamps.js";
 import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
 
 // The task server's note on a confirmation, kept in the run log.
-const MAX_EXTRA_BYTES = 64 * 1024;
+const MAX_EXTRA_BYTES = limitOf(ConfirmTaskRequestSchema, "extra", "maxBytes");
+const MAX_SRV_NAME = limitOf(AddTaskRequestSchema, "srv_name", "maxChars");
+const MAX_QUERY = limitOf(ListTasksRequestSchema, "query", "maxChars");
 
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
@@ -55,7 +60,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   }
 
   async addTask(req: AddTaskRequest) {
-    const srvName = maxLength("srv_name", required("srv_name", req.srvName), 255);
+    const srvName = maxLength("srv_name", required("srv_name", req.srvName), MAX_SRV_NAME);
     const now = this.clock.now();
     // Every field is checked before the task server is looked up, so a bad
     // request gets the same answer whether or not the server exists.
@@ -74,7 +79,8 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const stopped = await transaction(this.db, async (tx) => {
       const anyState = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.FINISHED, TaskState.STOPPED];
       if (!(await setTaskState(tx, taskId, anyState, TaskState.STOPPED, null, now))) return false;
-      await abortOpenRuns(tx, taskId, "task stopped", now);
+      const [task] = await getTasks(tx, [taskId]);
+      await abortOpenRuns(tx, task!, "task stopped", now);
       return true;
     });
     if (!stopped) throw taskNotFound(taskId);
@@ -121,7 +127,6 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
-    this.events.runEnded(task.task_server_id, RunState.KILLED);
     return {};
   }
 
@@ -136,13 +141,10 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
     maxBytes("extra", req.extra, MAX_EXTRA_BYTES);
-    const task = await getTask(this.db, taskId);
-    if (!task) throw taskNotFound(taskId);
+    if (!(await getTask(this.db, taskId))) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
-        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED);
-        return {};
       case "partly_confirmed":
       case "already_confirmed":
       case "late":
@@ -164,7 +166,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async listTasks(req: ListTasksRequest) {
     const limit = pageSize(req.pageSize);
-    const query = maxLength("query", req.query.trim(), 255);
+    const query = maxLength("query", req.query.trim(), MAX_QUERY);
     const rows = await listTasks(this.db, { afterId: pageToken(req.pageToken, 0), limit, srvName: req.srvName, state: req.state, query });
     const lastRuns = await latestRuns(this.db, rows.map((r) => r.id));
     return { tasks: rows.map((r) => toTask(r, lastRuns.get(r.id))), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };

@@ -1,7 +1,8 @@
 import { OverlapPolicy, RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { SlotPlan } from "../policy/planSlot.js";
 import type { Db } from "./database.js";
-import { OPEN_STATES, pendingRow } from "./taskLogs.js";
+import { OPEN_STATES } from "../policy/runStates.js";
+import { endedAs, pendingRow } from "./taskLogs.js";
 import { inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
@@ -55,12 +56,13 @@ export async function claimSlots(
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) continue;
       if (p.cancelOpenRuns) {
-        await tx.kysely
+        const canceled = await tx.kysely
           .updateTable("task_log")
           .set({ state: RunState.CANCELED, error: "canceled by the next run", finished_at: now })
           .where("task_id", "=", task.id)
           .where("state", "in", OPEN_STATES)
-          .execute();
+          .executeTakeFirst();
+        endedAs(tx, task.task_server_id, RunState.CANCELED, Number(canceled.numUpdatedRows));
       }
       const dueAt = task.next_fire_at ?? now;
       if (p.fire) runs.push(runningRow(task.id, after.run_times, 1, dueAt, now, deadlineFor(task)));

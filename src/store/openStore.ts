@@ -3,13 +3,27 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
-import type { Database, Db } from "./database.js";
+import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
 
 export interface Store extends Db {
+  runEnds: RunEndFeed;
   close(): Promise<void>;
+}
+
+// Tells every watcher (the metrics) of the attempts that ended.
+export class RunEndFeed implements RunEndSink {
+  private readonly watchers: ((ends: RunEnd[]) => void)[] = [];
+
+  watch(fn: (ends: RunEnd[]) => void): void {
+    this.watchers.push(fn);
+  }
+
+  add(ends: RunEnd[]): void {
+    for (const fn of this.watchers) fn(ends);
+  }
 }
 
 const STATEMENT_CACHE = 500;
@@ -54,7 +68,7 @@ function connect(config: StoreConfig): Kysely<Database> {
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
 }
 
-export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
+export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
   // Migrations are numbered as branches were planned, not as they landed: a
   // database that already has 0005 still gets 0003 and 0004. Each one
   // stands alone, so the order they run in does not matter.
@@ -75,5 +89,5 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, dialect: config.kind, close: () => kysely.destroy() };
+  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
 }

@@ -1,6 +1,7 @@
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "./database.js";
-import { finishAttempt, latestAttempt, OPEN_STATES } from "./taskLogs.js";
+import { OPEN_STATES } from "../policy/runStates.js";
+import { finishAttempt, latestAttempt } from "./taskLogs.js";
 import { transaction } from "./transaction.js";
 
 export type ConfirmResult = "confirmed" | "partly_confirmed" | "already_confirmed" | "conflict" | "late" | "no_run" | "not_async";

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "./database.js";
+import { integerDivision } from "./dialect.js";
 
 export const MINUTE_MS = 60_000;
 const FAILED = [RunState.FAILED, RunState.TIMEOUT];
@@ -39,7 +40,7 @@ export interface MinuteRow {
 // database so that an hour of runs never travels to this process: each
 // run's rank by lateness within its minute, keeping the one at 99%.
 export async function runsPerMinute(db: Db, since: number): Promise<MinuteRow[]> {
-  const minute = db.dialect === "mysql" ? sql`started_at div ${sql.lit(MINUTE_MS)}` : sql`started_at / ${sql.lit(MINUTE_MS)}`;
+  const minute = integerDivision(db, sql`started_at`, MINUTE_MS);
   const { rows } = await sql<{ minute: number; fires: number; failures: number; p99: number | null }>`
     select minute, max(n) as fires, sum(failed) as failures, max(case when rn = ceil(n * 0.99) then lateness end) as p99
     from (

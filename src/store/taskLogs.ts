@@ -1,6 +1,8 @@
 import type { Selectable, Updateable } from "kysely";
-import { OverlapPolicy, RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { retryDelayMs } from "../policy/retryDelay.js";
+import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { planFinish } from "../policy/planFinish.js";
+import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
+import { OPEN_STATES } from "../policy/runStates.js";
 import type { Db, TaskLogTable } from "./database.js";
 import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
@@ -13,21 +15,29 @@ export interface AttemptRef {
   attempt: number;
 }
 
-export const OPEN_STATES = [RunState.RUNNING, RunState.ASYNC_WAITING];
-const RETRIED_STATES = [RunState.FAILED, RunState.TIMEOUT];
-
 export interface Outcome {
   // A terminal state, or ASYNC_WAITING.
   state: RunState;
   fields: Updateable<TaskLogTable>;
 }
 
+const answerColumns = (a: RunAnswer) => ({ route: a.route, http_status: a.httpStatus, response: a.response });
+
+// The columns a callback's outcome sets on its attempt.
+export function callbackOutcome(o: RunOutcome, now: number): Outcome {
+  if (o.state === RunState.ASYNC_WAITING) {
+    return { state: o.state, fields: { ...answerColumns(o.answer), error: "", pending_confirms: o.pendingConfirms, deadline_at: o.deadlineAt } };
+  }
+  return { state: o.state, fields: { ...answerColumns(o.answer), error: o.error, is_success: o.state === RunState.SUCCEEDED ? 1 : 0, extra: o.extra, finished_at: now } };
+}
+
 const byRef = (ref: AttemptRef) => (db: Db) =>
   db.kysely.updateTable("task_log").where("task_id", "=", ref.taskId).where("run_times", "=", ref.runTimes).where("attempt", "=", ref.attempt);
 
 // Ends an attempt (or moves it to ASYNC_WAITING) if it is still in one of
-// `from`, and then does what its task's policies ask for: a retry attempt,
-// the next fixed-delay slot, a queued run. Returns whether it moved.
+// `from`, and then applies what its task's policies plan (planFinish): a
+// retry attempt, the next fixed-delay slot, a queued run. Returns whether it
+// moved.
 // `task` is the caller's copy of the task when it has one (only its policy
 // columns are read), saving a read.
 export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
@@ -40,24 +50,22 @@ export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, f
     if (outcome.state === RunState.ASYNC_WAITING) return true;
     const t = task ?? (await getTasks(tx, [ref.taskId]))[0];
     if (!t) return true;
-    if (RETRIED_STATES.includes(outcome.state) && ref.attempt <= t.max_retries && t.state !== TaskState.STOPPED) {
-      await tx.kysely
-        .insertInto("task_log")
-        .values(pendingRow(ref.taskId, ref.runTimes, ref.attempt + 1, now + retryDelayMs(t, ref.attempt)))
-        .execute();
-      return true;
+    endedAs(tx, t.task_server_id, outcome.state, 1);
+    const plan = planFinish(t, ref.attempt, outcome.state, now);
+    if (plan.retryAt !== undefined) {
+      await tx.kysely.insertInto("task_log").values(pendingRow(ref.taskId, ref.runTimes, ref.attempt + 1, plan.retryAt)).execute();
     }
-    if (t.sched_mode === SchedMode.FIXED_DELAY) {
+    if (plan.nextFireAt !== undefined) {
       await tx.kysely
         .updateTable("task")
         // updated_at: the leader learns of it through the change feed.
-        .set((eb) => ({ next_fire_at: now + t.time_interval_sec * 1000, version: eb("version", "+", 1), updated_at: now }))
+        .set((eb) => ({ next_fire_at: plan.nextFireAt!, version: eb("version", "+", 1), updated_at: now }))
         .where("id", "=", t.id)
         .where("state", "=", TaskState.SCHEDULED)
         .where("next_fire_at", "is", null)
         .execute();
     }
-    if (t.overlap_policy === OverlapPolicy.QUEUE_ONE) await enqueueRun(tx, t.id, now, true);
+    if (plan.startQueuedRun) await enqueueRun(tx, t.id, now, true);
     return true;
   });
 }
@@ -81,8 +89,8 @@ export function pendingRow(taskId: number, runTimes: number, attempt: number, du
 
 // Records an answer that came too late to decide the attempt (it was
 // killed, aborted or confirmed meanwhile), so the run log still shows it.
-export async function recordLateAnswer(db: Db, ref: AttemptRef, fields: Updateable<TaskLogTable>): Promise<void> {
-  await byRef(ref)(db).set(fields).execute();
+export async function recordLateAnswer(db: Db, ref: AttemptRef, answer: RunAnswer): Promise<void> {
+  await byRef(ref)(db).set(answerColumns(answer)).execute();
 }
 
 // The latest attempt of a run.
@@ -99,14 +107,20 @@ export async function latestAttempt(db: Db, taskId: number, runTimes: number): P
 
 // Ends the task's open and pending attempts (the task was stopped or is
 // being deleted). Returns how many.
-export async function abortOpenRuns(db: Db, taskId: number, reason: string, now: number): Promise<number> {
+export async function abortOpenRuns(db: Db, task: { id: number; task_server_id: number }, reason: string, now: number): Promise<number> {
   const result = await db.kysely
     .updateTable("task_log")
     .set({ state: RunState.ABORTED, error: reason, finished_at: now })
-    .where("task_id", "=", taskId)
+    .where("task_id", "=", task.id)
     .where("state", "in", [...OPEN_STATES, RunState.PENDING])
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return endedAs(db, task.task_server_id, RunState.ABORTED, Number(result.numUpdatedRows));
+}
+
+// Tells of `count` attempts of a task server that ended in `state`; returns count.
+export function endedAs(db: Db, taskServerId: number, state: RunState, count: number): number {
+  if (count > 0) db.runEnds.add(Array.from({ length: count }, () => ({ taskServerId, state })));
+  return count;
 }
 
 // Open attempts past their deadline: the answer or confirmation never came

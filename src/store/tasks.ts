@@ -2,6 +2,7 @@ import { sql, type Insertable, type Selectable } from "kysely";
 import { TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db, TaskTable } from "./database.js";
 import { findTaskServerId } from "./taskServers.js";
+import { upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type TaskRow = Selectable<TaskTable>;
@@ -22,23 +23,13 @@ export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % $
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
 
 // Creates the task, or updates the one with the same name and biz_id and
-// schedules it again (reviving a stopped or finished task). Returns its id.
-// One statement either way: SQLite returns the id, MySQL hands it over
-// through LAST_INSERT_ID(id) on the update path.
+// schedules it again (reviving a stopped or finished task). Returns its id,
+// in one statement either way.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
   const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
-  const onUpdate = { ...changed, version: sql<number>`version + 1` };
   const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
-  if (db.dialect === "mysql") {
-    const result = await insert.onDuplicateKeyUpdate({ ...onUpdate, id: sql<number>`LAST_INSERT_ID(id)` }).executeTakeFirstOrThrow();
-    return Number(result.insertId);
-  }
-  const row = await insert
-    .onConflict((oc) => oc.columns(["name", "biz_id"]).doUpdateSet(onUpdate))
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return upsertReturningId(db, insert, ["name", "biz_id"], { ...changed, version: sql<number>`version + 1` });
 }
 
 // Moves the task to a state with its next fire time, if it is in one of

@@ -2616,49 +2616,49 @@ var File_easytask_v1_task_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x16easytask/v1/task.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"h\n" +
-	"\fRetryBackoff\x12\x1f\n" +
-	"\vinitial_sec\x18\x01 \x01(\rR\n" +
-	"initialSec\x12\x1e\n" +
+	"\x16easytask/v1/task.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x01\n" +
+	"\fRetryBackoff\x12*\n" +
+	"\vinitial_sec\x18\x01 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\n" +
+	"initialSec\x12&\n" +
 	"\n" +
-	"multiplier\x18\x02 \x01(\x01R\n" +
-	"multiplier\x12\x17\n" +
-	"\amax_sec\x18\x03 \x01(\rR\x06maxSec\"\xa6\x06\n" +
-	"\x0eAddTaskRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\bsrv_name\x18\x02 \x01(\tR\asrvName\x12#\n" +
-	"\rcallback_path\x18\x03 \x01(\tR\fcallbackPath\x125\n" +
+	"multiplier\x18\x02 \x01(\x01B\x06\x9a\xb5\x18\x02\x18dR\n" +
+	"multiplier\x12\"\n" +
+	"\amax_sec\x18\x03 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x06maxSec\"\xb3\a\n" +
+	"\x0eAddTaskRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x04name\x12\"\n" +
+	"\bsrv_name\x18\x02 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\asrvName\x12,\n" +
+	"\rcallback_path\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\x80\bR\fcallbackPath\x125\n" +
 	"\n" +
-	"sched_mode\x18\x04 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12\x1b\n" +
-	"\ttime_cron\x18\x05 \x01(\tR\btimeCron\x12*\n" +
-	"\x11time_interval_sec\x18\x06 \x01(\rR\x0ftimeIntervalSec\x12 \n" +
-	"\ftime_spec_at\x18\a \x01(\x03R\n" +
-	"timeSpecAt\x12\x10\n" +
-	"\x03arg\x18\b \x01(\tR\x03arg\x12\x15\n" +
-	"\x06biz_id\x18\t \x01(\tR\x05bizId\x12\x1b\n" +
+	"sched_mode\x18\x04 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12$\n" +
+	"\ttime_cron\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\btimeCron\x125\n" +
+	"\x11time_interval_sec\x18\x06 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x0ftimeIntervalSec\x12-\n" +
+	"\ftime_spec_at\x18\a \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\n" +
+	"timeSpecAt\x12\x1a\n" +
+	"\x03arg\x18\b \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x10R\x03arg\x12\x1e\n" +
+	"\x06biz_id\x18\t \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05bizId\x12#\n" +
 	"\ttime_zone\x18\n" +
-	" \x01(\tR\btimeZone\x12A\n" +
-	"\x0emisfire_policy\x18\v \x01(\x0e2\x1a.easytask.v1.MisfirePolicyR\rmisfirePolicy\x12/\n" +
-	"\x14misfire_max_catch_up\x18\f \x01(\rR\x11misfireMaxCatchUp\x12A\n" +
-	"\x0eoverlap_policy\x18\r \x01(\x0e2\x1a.easytask.v1.OverlapPolicyR\roverlapPolicy\x12\x1f\n" +
-	"\vmax_retries\x18\x0e \x01(\rR\n" +
+	" \x01(\tB\x06\x9a\xb5\x18\x02\b@R\btimeZone\x12A\n" +
+	"\x0emisfire_policy\x18\v \x01(\x0e2\x1a.easytask.v1.MisfirePolicyR\rmisfirePolicy\x128\n" +
+	"\x14misfire_max_catch_up\x18\f \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\x11misfireMaxCatchUp\x12A\n" +
+	"\x0eoverlap_policy\x18\r \x01(\x0e2\x1a.easytask.v1.OverlapPolicyR\roverlapPolicy\x12'\n" +
+	"\vmax_retries\x18\x0e \x01(\rB\x06\x9a\xb5\x18\x02\x18dR\n" +
 	"maxRetries\x12>\n" +
-	"\rretry_backoff\x18\x0f \x01(\v2\x19.easytask.v1.RetryBackoffR\fretryBackoff\x12'\n" +
-	"\x10max_run_time_sec\x18\x10 \x01(\rR\rmaxRunTimeSec\x12\"\n" +
-	"\rmax_run_times\x18\x11 \x01(\rR\vmaxRunTimes\x12\x19\n" +
-	"\bstart_at\x18\x12 \x01(\x03R\astartAt\x12\x15\n" +
-	"\x06end_at\x18\x13 \x01(\x03R\x05endAt\x12A\n" +
+	"\rretry_backoff\x18\x0f \x01(\v2\x19.easytask.v1.RetryBackoffR\fretryBackoff\x122\n" +
+	"\x10max_run_time_sec\x18\x10 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\rmaxRunTimeSec\x12\"\n" +
+	"\rmax_run_times\x18\x11 \x01(\rR\vmaxRunTimes\x12&\n" +
+	"\bstart_at\x18\x12 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\astartAt\x12\"\n" +
+	"\x06end_at\x18\x13 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\x05endAt\x12A\n" +
 	"\x0eroute_strategy\x18\x14 \x01(\x0e2\x1a.easytask.v1.RouteStrategyR\rrouteStrategy\"*\n" +
 	"\x0fAddTaskResponse\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"*\n" +
 	"\x0fStopTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x12\n" +
-	"\x10StopTaskResponse\"\x88\x01\n" +
+	"\x10StopTaskResponse\"\x92\x01\n" +
 	"\x12ConfirmTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1d\n" +
 	"\n" +
-	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x14\n" +
-	"\x05extra\x18\x03 \x01(\tR\x05extra\x12$\n" +
+	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x1e\n" +
+	"\x05extra\x18\x03 \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x04R\x05extra\x12$\n" +
 	"\x0etask_run_times\x18\x04 \x01(\rR\ftaskRunTimes\"\x15\n" +
 	"\x13ConfirmTaskResponse\"\xbc\t\n" +
 	"\x04Task\x12\x17\n" +
@@ -2700,14 +2700,14 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0eGetTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"8\n" +
 	"\x0fGetTaskResponse\x12%\n" +
-	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\xad\x01\n" +
-	"\x10ListTasksRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\xbf\x01\n" +
+	"\x10ListTasksRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x19\n" +
 	"\bsrv_name\x18\x03 \x01(\tR\asrvName\x12,\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x14\n" +
-	"\x05query\x18\x05 \x01(\tR\x05query\"d\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x1d\n" +
+	"\x05query\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x05\n" +
@@ -2734,10 +2734,10 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\fconfirmed_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12;\n" +
 	"\vdeadline_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deadlineAt\x12\x1b\n" +
-	"\ttask_name\x18\x11 \x01(\tR\btaskName\"\x99\x02\n" +
+	"\ttask_name\x18\x11 \x01(\tR\btaskName\"\xa2\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12+\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x15.easytask.v1.RunStateR\x05state\x12=\n" +
@@ -2762,19 +2762,19 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0fKillRunResponse\",\n" +
 	"\x11DeleteTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x14\n" +
-	"\x12DeleteTaskResponse\"\xb8\x02\n" +
+	"\x12DeleteTaskResponse\"\x83\x03\n" +
 	"\x16PreviewScheduleRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x125\n" +
 	"\n" +
-	"sched_mode\x18\x02 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12\x1b\n" +
-	"\ttime_cron\x18\x03 \x01(\tR\btimeCron\x12\x1b\n" +
-	"\ttime_zone\x18\x04 \x01(\tR\btimeZone\x12*\n" +
-	"\x11time_interval_sec\x18\x05 \x01(\rR\x0ftimeIntervalSec\x12 \n" +
-	"\ftime_spec_at\x18\x06 \x01(\x03R\n" +
-	"timeSpecAt\x12\x19\n" +
-	"\bstart_at\x18\a \x01(\x03R\astartAt\x12\x15\n" +
-	"\x06end_at\x18\b \x01(\x03R\x05endAt\x12\x14\n" +
-	"\x05count\x18\t \x01(\rR\x05count\"T\n" +
+	"sched_mode\x18\x02 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12$\n" +
+	"\ttime_cron\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\btimeCron\x12#\n" +
+	"\ttime_zone\x18\x04 \x01(\tB\x06\x9a\xb5\x18\x02\b@R\btimeZone\x125\n" +
+	"\x11time_interval_sec\x18\x05 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x0ftimeIntervalSec\x12-\n" +
+	"\ftime_spec_at\x18\x06 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\n" +
+	"timeSpecAt\x12&\n" +
+	"\bstart_at\x18\a \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\astartAt\x12\"\n" +
+	"\x06end_at\x18\b \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\x05endAt\x12\x1c\n" +
+	"\x05count\x18\t \x01(\rB\x06\x9a\xb5\x18\x02\x18dR\x05count\"T\n" +
 	"\x17PreviewScheduleResponse\x129\n" +
 	"\n" +
 	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\x11\n" +

@@ -1,0 +1,42 @@
+import { sql, type InsertQueryBuilder, type InsertResult, type RawBuilder, type UpdateObject } from "kysely";
+import type { Database, Db } from "./database.js";
+
+// Where MySQL and SQLite spell the same thing differently: every branch on
+// the dialect is in this file, as Kysely keeps them in its dialect adapters.
+
+type Insert<T extends keyof Database> = InsertQueryBuilder<Database, T, InsertResult>;
+type Column<T extends keyof Database> = keyof Database[T] & string;
+
+// Inserts, or updates the row with the same unique `key` instead:
+// ON DUPLICATE KEY UPDATE (MySQL) or ON CONFLICT (key) DO UPDATE (SQLite).
+export function orUpdate<T extends keyof Database>(db: Db, insert: Insert<T>, key: Column<T>[], set: UpdateObject<Database, T, T>) {
+  // The same columns and values either way; Kysely types SQLite's side over
+  // its own view of the tables (with `excluded`), hence the cast.
+  return db.dialect === "mysql" ? insert.onDuplicateKeyUpdate(set) : insert.onConflict((oc) => oc.columns(key).doUpdateSet(set as never));
+}
+
+// Inserts, or leaves the row with the same unique `key` as it is.
+export function orKeep<T extends keyof Database>(db: Db, insert: Insert<T>, key: Column<T>[]) {
+  // MySQL's INSERT IGNORE would also swallow other errors; a no-op update
+  // of the key itself does not.
+  const unchanged = { [key[0]]: sql.ref(key[0]) } as UpdateObject<Database, T, T>;
+  return db.dialect === "mysql" ? insert.onDuplicateKeyUpdate(unchanged) : insert.onConflict((oc) => oc.columns(key).doNothing());
+}
+
+// orUpdate in one statement that also returns the row's id either way:
+// SQLite returns it; MySQL hands it over through LAST_INSERT_ID(id) on the
+// update path.
+export async function upsertReturningId(db: Db, insert: Insert<"task">, key: Column<"task">[], set: UpdateObject<Database, "task", "task">): Promise<number> {
+  if (db.dialect === "mysql") {
+    const result = await insert.onDuplicateKeyUpdate({ ...(set as object), id: sql<number>`LAST_INSERT_ID(id)` }).executeTakeFirstOrThrow();
+    return Number(result.insertId);
+  }
+  const row = await insert
+    .onConflict((oc) => oc.columns(key).doUpdateSet(set))
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+// a / b rounded down, for integers: MySQL's `/` gives a decimal.
+export const integerDivision = (db: Db, a: RawBuilder<unknown>, b: number) => (db.dialect === "mysql" ? sql`${a} div ${sql.lit(b)}` : sql`${a} / ${sql.lit(b)}`);
