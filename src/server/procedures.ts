@@ -68,10 +68,12 @@ export function procedures(opts: ProceduresOptions): ServeProcedure {
         // nothing to answer, and nothing wrong with the server.
         const code = ConnectError.from(err).code;
         if (code !== Code.Aborted && code !== Code.Canceled) opts.log.error("request failed", { err, procedure: procedure.requestPath });
-        if (!res.headersSent) {
-          res.writeHead(500);
-          res.end();
-        } else if (!res.writableEnded) res.destroy();
+        if (res.headersSent || res.destroyed) {
+          if (!res.writableEnded) res.destroy();
+          return;
+        }
+        res.writeHead(500);
+        res.end();
       });
     return true;
   };

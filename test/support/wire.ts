@@ -52,7 +52,9 @@ export function http1Client(port: number): WireClient {
         });
         let socket: Socket | undefined;
         req.once("socket", (s) => (socket = s));
-        req.once("error", reject);
+        // After an answer with Connection: close, writing the held-back body
+        // fails; the answer is what counts.
+        req.on("error", reject);
         req.once("response", (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
