@@ -3,10 +3,14 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
+import { boundedPool } from "./boundedPool.js";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
-export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
+// queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
+// waits at most its busy timeout.
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; queryTimeoutMs?: number };
 
 export interface Store extends Db {
   runEnds: RunEndFeed;
@@ -46,7 +50,14 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
-function connect(config: StoreConfig): Kysely<Database> {
+interface Connected {
+  kysely: Kysely<Database>;
+  // Once the schema is migrated: from then on every query is bounded.
+  migrated(): void;
+  close(): Promise<void>;
+}
+
+function connect(config: StoreConfig): Connected {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
     const database = new SqliteDatabase(config.path);
@@ -55,17 +66,29 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    return { kysely, migrated: () => {}, close: () => kysely.destroy() };
   }
-  const pool = createPool({
+  const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_SEC * 1000;
+  // Migrations run unbounded: altering a big table may take minutes.
+  let limitMs = 0;
+  const raw = createPool({
     uri: config.url,
     connectionLimit: 20,
     charset: "utf8mb4",
     // Keep the server's session time zone out of it: every time is epoch ms.
     timezone: "Z",
     enableKeepAlive: true,
+    connectTimeout: queryTimeoutMs,
   });
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const pool = boundedPool(raw, () => limitMs);
+  const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return {
+    kysely,
+    migrated: () => (limitMs = queryTimeoutMs),
+    // Not kysely.destroy(): it waits for the server to answer every goodbye.
+    close: () => pool.close(),
+  };
 }
 
 export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
@@ -82,12 +105,13 @@ export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "
 
 // Opens the configured database and brings its schema up to date.
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const kysely = connect(config);
+  const { kysely, migrated, close } = connect(config);
   try {
     await migrateToLatest({ kysely, dialect: config.kind });
   } catch (err) {
-    await kysely.destroy();
+    await close();
     throw err;
   }
-  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
+  migrated();
+  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCLNAQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkiYQoNQ2x1c3Rlck1lbWJlchIPCgdub2RlX2lkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSLgoKc3RhcnRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyXwoOQ2x1c3RlclNlcnZpY2USTQoKR2V0Q2x1c3RlchIeLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKKAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJImEKDUNsdXN0ZXJNZW1iZXISDwoHbm9kZV9pZBgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMl8KDkNsdXN0ZXJTZXJ2aWNlEk0KCkdldENsdXN0ZXISHi5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVxdWVzdBofLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXNwb25zZUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -61,7 +61,7 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   members: ClusterMember[];
 
   /**
-   * "standalone" or "etcd".
+   * "standalone", "etcd" or "redis".
    *
    * @generated from field: string elect_driver = 5;
    */
@@ -73,8 +73,9 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   clusterName: string;
 
   /**
-   * What /readyz answers: the database answers and the node knows whether
-   * it may lead.
+   * What /readyz answers: the node can serve the API (its database answers
+   * and it is not shutting down). It does not depend on etcd or Redis: while
+   * no node reaches them, nobody schedules but every node serves the API.
    *
    * @generated from field: bool ready = 7;
    */
@@ -86,6 +87,21 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
    * @generated from field: string not_ready_reason = 8;
    */
   notReadyReason: string;
+
+  /**
+   * Whether the node knows if it may lead: false while it cannot reach etcd
+   * or Redis (then is_leader is false and nobody may be scheduling).
+   *
+   * @generated from field: bool leadership_known = 9;
+   */
+  leadershipKnown: boolean;
+
+  /**
+   * Why leadership is unknown; empty when it is known.
+   *
+   * @generated from field: string leadership_unknown_reason = 10;
+   */
+  leadershipUnknownReason: string;
 };
 
 /**
@@ -131,8 +147,9 @@ export const ClusterMemberSchema: GenMessage<ClusterMember> = /*@__PURE__*/
  */
 export const ClusterService: GenService<{
   /**
-   * The cluster as the answering node sees it. It answers even when etcd
-   * cannot be reached, with what the node knows (ready false and the reason).
+   * The cluster as the answering node sees it. It answers even when etcd or
+   * Redis cannot be reached, with what the node knows (leadership_known
+   * false and the reason).
    *
    * @generated from rpc easytask.v1.ClusterService.GetCluster
    */
