@@ -100,7 +100,7 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
     for (const id of stale) {
       client.leaseClient.leaseRevoke({ ID: id }).then(
         () => stale.delete(id),
-        (err: Error) => opts.log.debug("revoking a lost campaign's lease failed", { lease: id, err: err.message }),
+        (err: Error) => opts.log.debug("revoking a lost campaign's lease failed", { lease: id, err }),
       );
     }
   };
@@ -180,7 +180,7 @@ export function etcdLeadership(opts: EtcdLeadershipOptions): Leadership {
       // Past the TTL the lease is gone anyway: do not hold the shutdown longer.
       const resigned = new AbortController();
       await Promise.race([end(a), opts.clock.sleep(opts.ttlSec * 1000, resigned.signal)])
-        .catch((err: Error) => opts.log.warn("resigning leadership failed; the lease expires after its TTL", { err: err.message }))
+        .catch((err: Error) => opts.log.warn("resigning leadership failed; the lease expires after its TTL", { err }))
         .finally(() => resigned.abort());
     },
     state() {

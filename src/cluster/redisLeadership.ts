@@ -65,7 +65,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
   client.on("error", (err: Error) => {
     if (!reachable) return;
     reachable = false;
-    log.warn("redis unreachable", { redis: `${opts.node.host}:${opts.node.port}`, err: err.message });
+    log.warn("redis unreachable", { redis: `${opts.node.host}:${opts.node.port}`, err });
   });
   client.on("ready", () => {
     if (!reachable) log.info("redis reachable again", { redis: `${opts.node.host}:${opts.node.port}` });
@@ -108,7 +108,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
     } catch (err) {
       // Leading continues until the give-up timer, which a later renewal may
       // still push back.
-      log.debug("redis lease command failed", { err: (err as Error).message, leading });
+      log.debug("redis lease command failed", { err, leading });
     }
     return sentAt;
   };
@@ -143,7 +143,7 @@ export function redisLeadership(opts: RedisLeadershipOptions): Leadership {
       // No command may be in flight once the lease is released, or a late
       // SET could take it again.
       await loop;
-      await client.eval(RELEASE, 1, key, self.id).catch((err: Error) => log.warn("releasing the redis lease failed", { err: err.message }));
+      await client.eval(RELEASE, 1, key, self.id).catch((err: Error) => log.warn("releasing the redis lease failed", { err }));
       await client.del(memberKey(opts.clusterName, self.id)).catch(() => {});
       client.disconnect();
     },

@@ -4,6 +4,7 @@ import type { CallbackClient } from "../callback/client.js";
 import { heartbeatBody, isPong, type CmdNumbering } from "../callback/protocol.js";
 import type { Clock } from "../clock.js";
 import { signatureHeaders } from "../callback/signing.js";
+import { newTraceId, traceHeaders } from "../callback/traceId.js";
 import type { Db } from "../store/database.js";
 import { listHealthCheckedRoutes, recordHeartbeat, type CallbackRoute } from "../store/taskServers.js";
 import { routeUrl } from "../callback/routeUrl.js";
@@ -30,7 +31,7 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
     const body = heartbeatBody(deps.numbering);
     const answer = await deps.client.postJson(url, body, {
       timeoutMs: Math.max(1000, deps.intervalMs),
-      headers: signatureHeaders(route.secret, body, deps.clock.now()),
+      headers: { ...traceHeaders(newTraceId()), ...signatureHeaders(route.secret, body, deps.clock.now()) },
     });
     ok = answer.status >= 200 && answer.status < 300 && isPong(answer.body);
   } catch {

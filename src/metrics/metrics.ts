@@ -120,7 +120,7 @@ export class Metrics {
         (n) => n ?? `#${taskServerId}`,
         (err) => {
           this.names.delete(taskServerId);
-          this.log.warn("metrics: looking up a task server's name failed", { err: (err as Error).message, task_server_id: taskServerId });
+          this.log.warn("metrics: looking up a task server's name failed", { err, task_server_id: taskServerId });
           return `#${taskServerId}`;
         },
       );
@@ -142,7 +142,7 @@ export class Metrics {
         gauge.set({ task_server: server.name, health: "evicted" }, server.evicted.length);
       }
     } catch (err) {
-      this.log.warn("metrics: counting routes failed", { err: (err as Error).message });
+      this.log.warn("metrics: counting routes failed", { err });
     }
   }
 }

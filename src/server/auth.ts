@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 // auth.tokens: with tokens configured, every API call must carry
 // `Authorization: Bearer <token>` naming one of them.
@@ -25,10 +24,3 @@ export function bearerTokens(tokens: readonly string[]): Authorize {
 }
 
 export const UNAUTHENTICATED_MESSAGE = "missing or wrong API token: send Authorization: Bearer <token>";
-
-export function authInterceptor(authorize: Authorize): Interceptor {
-  return (next) => async (req) => {
-    if (!authorize(req.header.get("authorization"))) throw new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated);
-    return next(req);
-  };
-}

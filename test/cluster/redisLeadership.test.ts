@@ -7,6 +7,7 @@ import { redisLeaderKey, redisLeadership } from "../../src/cluster/redisLeadersh
 import type { Leadership } from "../../src/cluster/leadership.js";
 import { createLogger, silentLogger } from "../../src/log/log.js";
 import { systemClock } from "../../src/clock.js";
+import { freePort } from "../harness/ports.js";
 import { startRedis, type PrivateRedis } from "../harness/redis.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -136,4 +137,24 @@ describe("redis leader lease", () => {
     }
     assert.equal(nodes.overlaps, 0, "the cut-off leader stopped before the other one started");
   });
+});
+
+test("a Redis that cannot be reached is logged with err as {type, message, stack}", async () => {
+  const raw: string[] = [];
+  const port = await freePort();
+  const leadership = redisLeadership({
+    node: { host: "127.0.0.1", port, password: "" },
+    clusterName: "unreachable",
+    ttlMs: TTL_MS,
+    log: createLogger("debug", { write: (line) => raw.push(line) }),
+    clock: systemClock,
+  });
+  await leadership.start({ id: "alone", address: "", startedAt: Date.now() }, () => {});
+  const line = await waitFor("the unreachable line", () => raw.map((l) => JSON.parse(l) as { msg: string; err?: unknown }).find((l) => l.msg === "redis unreachable"), (l) => l !== undefined);
+  const err = line!.err as { type: string; message: string; stack: string };
+  assert.equal(typeof err, "object");
+  assert.match(err.message, /ECONNREFUSED/);
+  assert.equal(typeof err.type, "string");
+  assert.match(err.stack, /\n\s+at /);
+  await leadership.stop();
 });
