@@ -78,7 +78,7 @@ export class Dispatcher {
     const key = refKey(ref);
     const serverId = run.task.task_server_id;
     this.perServer.set(serverId, (this.perServer.get(serverId) ?? 0) + 1);
-    this.deps.metrics.runFired(serverId, ref.startedAt - run.dueAt);
+    this.deps.metrics.runFired(serverId, ref.startedAt - run.dueAt, ref.taskId);
     // One trace id per run, sent to the task server and on every line
     // logged about the run.
     const traceId = newTraceId();

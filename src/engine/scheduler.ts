@@ -5,10 +5,11 @@ import type { Db } from "../store/database.js";
 import { claimAttempts, claimSlots } from "../store/claims.js";
 import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
 import { listRoutesOf, type CallbackRoute } from "../store/taskServers.js";
-import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
+import { getTasks, loadChangedTasks, loadDueWindow, type TaskRow } from "../store/tasks.js";
 import { callTimeoutMs, type Run } from "./dispatcher.js";
 import { MinHeap } from "./minHeap.js";
 import { planSlot } from "../policy/planSlot.js";
+import type { ShardSet } from "./shardSet.js";
 
 export interface RunSink {
   readonly free: number;
@@ -36,7 +37,8 @@ export interface SchedulerDeps {
   db: Db;
   clock: Clock;
   sink: RunSink;
-  shard: Shard;
+  // The shards this node leads; the scheduler claims for no other.
+  shards: ShardSet;
   timing: SchedulerTiming;
   log: Logger;
 }
@@ -71,7 +73,22 @@ export class Scheduler {
   private waitingForSlots = false;
   private wakeUp: (() => void) | undefined;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    deps.shards.watch((lost) => this.shardsChanged(lost.length > 0));
+  }
+
+  // A lost shard's timers go at once, so nothing is claimed for it; a gained
+  // one is read whole at the next pass.
+  private shardsChanged(lost: boolean): void {
+    const { shards } = this.deps;
+    if (lost) {
+      for (const id of this.slots.keys()) if (!shards.ownsTask(id)) this.slots.delete(id);
+      for (const [logId, a] of this.attempts) if (!shards.ownsTask(a.task.id)) this.attempts.delete(logId);
+    }
+    this.lastRescan = Number.NEGATIVE_INFINITY;
+    this.nextPollAt = 0;
+    this.wakeUp?.();
+  }
 
   async run(signal: AbortSignal): Promise<void> {
     const { clock, log, timing } = this.deps;
@@ -108,23 +125,24 @@ export class Scheduler {
 
   // Reads what changed in the database into the timers.
   async refresh(): Promise<void> {
-    const { db, clock, shard, timing } = this.deps;
+    const { db, clock, shards, timing } = this.deps;
+    const slots = shards.slots();
     const now = clock.now();
     if (now - this.lastRescan >= timing.rescanMs) {
       this.loadedUntil = 0;
       this.lastRescan = now;
     }
     const until = now + timing.lookaheadMs;
-    const window = await loadDueWindow(db, this.loadedUntil, until, shard, WINDOW_LIMIT);
+    const window = await loadDueWindow(db, this.loadedUntil, until, slots, WINDOW_LIMIT);
     // A full page may cut through runs due at the same millisecond: read
     // from that millisecond again next time (duplicates are ignored).
     this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
-    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, shard);
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, slots);
     this.lastChangeScan = now;
     for (const row of [...window, ...changed]) this.track(row);
     await this.readChanged();
     this.attempts.clear();
-    for (const attempt of await listPendingAttempts(db, until, shard, WINDOW_LIMIT)) {
+    for (const attempt of await listPendingAttempts(db, until, slots, WINDOW_LIMIT)) {
       this.attempts.set(attempt.logId, attempt);
       this.heap.push({ at: attempt.dueAt, attempt });
     }
@@ -140,7 +158,7 @@ export class Scheduler {
   // Claims and dispatches every run due by now, as many as the sink takes.
   // Claims nothing once the signal aborts: this node may no longer lead.
   async fireDue(signal?: AbortSignal): Promise<number> {
-    const { db, clock, sink, shard } = this.deps;
+    const { db, clock, sink, shards } = this.deps;
     const now = clock.now();
     const dueSlots: TaskRow[] = [];
     const dueAttempts: PendingAttempt[] = [];
@@ -174,7 +192,7 @@ export class Scheduler {
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
     const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;
 
-    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shard, now);
+    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shards.slots(), now);
     const won = new Set(claimed.map((c) => c.task.id));
     // Lost claims mean the row changed elsewhere: read it again.
     for (const t of dueSlots) if (!won.has(t.id)) this.changed.add(t.id);
@@ -187,7 +205,7 @@ export class Scheduler {
       fired++;
     }
     if (dueAttempts.length > 0) {
-      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), now);
+      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), shards.slots(), now);
       for (const a of dueAttempts) {
         if (!got.has(a.logId)) continue;
         sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt }, routesOf(a.task));
@@ -202,6 +220,7 @@ export class Scheduler {
   private track(row: TaskRow): void {
     const known = this.slots.get(row.id);
     if (known && known.version > row.version) return;
+    if (!this.deps.shards.ownsTask(row.id)) return void this.slots.delete(row.id);
     if (row.state === TaskState.SCHEDULED && row.next_fire_at !== null && row.next_fire_at <= this.loadedUntil) {
       if (known?.version === row.version && known.next_fire_at === row.next_fire_at) return;
       this.slots.set(row.id, row);

@@ -3,7 +3,7 @@ import type { SlotPlan } from "../policy/planSlot.js";
 import type { Db } from "./database.js";
 import { OPEN_STATES } from "../policy/runStates.js";
 import { endedAs, pendingRow } from "./taskLogs.js";
-import { inShard, type Shard, type TaskRow } from "./tasks.js";
+import { inSlots, type Slots, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
 export interface ClaimedSlot {
@@ -27,7 +27,7 @@ export async function claimSlots(
   tasks: TaskRow[],
   plan: (task: TaskRow, hasOpenRun: boolean) => SlotPlan,
   deadlineFor: (task: TaskRow) => number,
-  shard: Shard,
+  slots: Slots,
   now: number,
 ): Promise<ClaimedSlot[]> {
   return transaction(db, async (tx) => {
@@ -52,7 +52,7 @@ export async function claimSlots(
         .where("id", "=", task.id)
         .where("version", "=", task.version)
         .where("state", "=", TaskState.SCHEDULED)
-        .where(inShard(shard))
+        .where(inSlots(slots))
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) continue;
       if (p.cancelOpenRuns) {
@@ -65,7 +65,7 @@ export async function claimSlots(
         endedAs(tx, task.task_server_id, RunState.CANCELED, Number(canceled.numUpdatedRows));
       }
       const dueAt = task.next_fire_at ?? now;
-      if (p.fire) runs.push(runningRow(task.id, after.run_times, 1, dueAt, now, deadlineFor(task)));
+      if (p.fire) runs.push(runningRow(tx, task.id, after.run_times, 1, dueAt, now, deadlineFor(task)));
       claimed.push({ task: after, runTimes: p.fire ? after.run_times : undefined, dueAt, canceled: p.cancelOpenRuns });
     }
     if (runs.length > 0) await tx.kysely.insertInto("task_log").values(runs).execute();
@@ -73,8 +73,9 @@ export async function claimSlots(
   });
 }
 
-function runningRow(taskId: number, runTimes: number, attempt: number, dueAt: number, now: number, deadlineAt: number) {
-  return { ...pendingRow(taskId, runTimes, attempt, dueAt), state: RunState.RUNNING, started_at: now, deadline_at: deadlineAt };
+// Stamped with the node claiming it.
+function runningRow(db: Db, taskId: number, runTimes: number, attempt: number, dueAt: number, now: number, deadlineAt: number) {
+  return { ...pendingRow(taskId, runTimes, attempt, dueAt), state: RunState.RUNNING, started_at: now, deadline_at: deadlineAt, node_id: db.nodeId };
 }
 
 async function hasOpenRuns(db: Db, taskId: number): Promise<boolean> {
@@ -83,16 +84,18 @@ async function hasOpenRuns(db: Db, taskId: number): Promise<boolean> {
 }
 
 // Claims pending attempts (retries, triggered runs): PENDING → RUNNING, a
-// compare-and-set on the attempt's state. Returns the ids claimed.
-export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], now: number): Promise<Set<number>> {
+// compare-and-set on the attempt's state, of a task in `slots`. Returns the
+// ids claimed.
+export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], slots: Slots, now: number): Promise<Set<number>> {
   return transaction(db, async (tx) => {
     const claimed = new Set<number>();
     for (const a of [...attempts].sort((x, y) => x.logId - y.logId)) {
       const updated = await tx.kysely
         .updateTable("task_log")
-        .set({ state: RunState.RUNNING, started_at: now, deadline_at: a.deadlineAt })
+        .set({ state: RunState.RUNNING, started_at: now, deadline_at: a.deadlineAt, node_id: tx.nodeId })
         .where("id", "=", a.logId)
         .where("state", "=", RunState.PENDING)
+        .where(inSlots(slots, "task_log.task_id"))
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) claimed.add(a.logId);
     }

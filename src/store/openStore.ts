@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { createPool } from "mysql2";
+import { createPool, createPoolCluster, type PoolOptions } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
+// A mysql:// URL may list several hosts (host:port,host:port): see connect().
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
 
 export interface Store extends Db {
@@ -57,15 +58,34 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("busy_timeout = 5000");
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   }
-  const pool = createPool({
-    uri: config.url,
+  const options = (uri: string): PoolOptions => ({
+    uri,
     connectionLimit: 20,
     charset: "utf8mb4",
     // Keep the server's session time zone out of it: every time is epoch ms.
     timezone: "Z",
     enableKeepAlive: true,
   });
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const urls = hostUrls(config.url);
+  if (urls.length === 1) return new Kysely<Database>({ dialect: new MysqlDialect({ pool: createPool(options(urls[0]!)) }) });
+  // Several hosts: connections go to the first that accepts them, in the
+  // order listed. One that refuses is left alone for a while and the next is
+  // tried; connections to a host that died fail and are replaced the same
+  // way, so a node whose database member died goes on with the next.
+  const cluster = createPoolCluster({ defaultSelector: "ORDER", removeNodeErrorCount: 1, restoreNodeTimeout: HOST_RETRY_MS });
+  urls.forEach((url, i) => cluster.add(`host${i}`, options(url)));
+  // Kysely asks a pool for getConnection(cb) and end(cb), which the cluster has.
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: cluster as never }) });
+}
+
+// A host that refused a connection is tried again after this.
+const HOST_RETRY_MS = 5000;
+
+// mysql://user:pass@h1:1,h2:2/db → one URL per host.
+export function hostUrls(url: string): string[] {
+  const m = /^(mysql:\/\/(?:[^/?#]*@)?)([^/?#@]*)(.*)$/i.exec(url);
+  if (!m) return [url];
+  return m[2]!.split(",").map((host) => m[1] + host + m[3]);
 }
 
 export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
@@ -81,7 +101,8 @@ export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "
 }
 
 // Opens the configured database and brings its schema up to date.
-export async function openStore(config: StoreConfig): Promise<Store> {
+// Writes made through it are stamped with `nodeId` (task_log.node_id).
+export async function openStore(config: StoreConfig, nodeId = ""): Promise<Store> {
   const kysely = connect(config);
   try {
     await migrateToLatest({ kysely, dialect: config.kind });
@@ -89,5 +110,5 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
+  return { kysely, dialect: config.kind, nodeId, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
 }

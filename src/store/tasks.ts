@@ -4,20 +4,25 @@ import type { Db, TaskTable } from "./database.js";
 import { findTaskServerId } from "./taskServers.js";
 import { upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
+import { SHARD_SPACE, type SlotRange } from "../policy/shards.js";
 
 export type TaskRow = Selectable<TaskTable>;
 
-// A scheduler works on a shard: a range of (task id mod SHARD_SPACE). One
-// leader holds the whole range today; several could split it later without a
-// schema change.
-export const SHARD_SPACE = 4096;
-export interface Shard {
-  lo: number;
-  hi: number;
-}
-export const WHOLE_RANGE: Shard = { lo: 0, hi: SHARD_SPACE - 1 };
+// The slots (task id mod SHARD_SPACE) a scheduler works on: the ranges of
+// the shards it leads (policy/shards.ts). Every due-window query, claim and
+// sweep filters by them.
+export type Slots = readonly SlotRange[];
+export const ALL_SLOTS: Slots = [{ lo: 0, hi: SHARD_SPACE - 1 }];
 
-export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % ${SHARD_SPACE}) between ${shard.lo} and ${shard.hi}`;
+// `column` holds a task id.
+export function inSlots(slots: Slots, column: "task.id" | "task_log.task_id" = "task.id") {
+  if (slots.length === 0) return sql<boolean>`1 = 0`;
+  const slot = sql`(${sql.ref(column)} % ${SHARD_SPACE})`;
+  return sql<boolean>`(${sql.join(
+    slots.map((r) => sql`${slot} between ${r.lo} and ${r.hi}`),
+    sql` or `,
+  )})`;
+}
 
 // The columns a user sets through AddTask.
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
@@ -97,33 +102,33 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]
   return rows.map((r) => ({ ...r, srv_name: nameOf.get(r.task_server_id) ?? "" }));
 }
 
-// Scheduled tasks of the shard due in (after, until]: the slice of time the
+// Scheduled tasks of the slots due in (after, until]: the slice of time the
 // scheduler adds to its timers.
-export async function loadDueWindow(db: Db, after: number, until: number, shard: Shard, limit: number): Promise<TaskRow[]> {
+export async function loadDueWindow(db: Db, after: number, until: number, slots: Slots, limit: number): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", ">", after)
     .where("next_fire_at", "<=", until)
-    .where(inShard(shard))
+    .where(inSlots(slots))
     .orderBy("next_fire_at")
     .limit(limit)
     .execute();
 }
 
-// Scheduled tasks of the shard changed since `since` (on any node) and due
+// Scheduled tasks of the slots changed since `since` (on any node) and due
 // by `until`: the ones the scheduler's timers may hold a stale copy of or
 // lack. Tasks changed to a later time come with their slice of time; tasks
 // stopped or paused are found when their claim fails.
-export async function loadChangedTasks(db: Db, since: number, until: number, shard: Shard): Promise<TaskRow[]> {
+export async function loadChangedTasks(db: Db, since: number, until: number, slots: Slots): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("updated_at", ">=", since)
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", "<=", until)
-    .where(inShard(shard))
+    .where(inSlots(slots))
     .execute();
 }
 

@@ -3,7 +3,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { redisLeaderKey, redisLeadership } from "../../src/cluster/redisLeadership.js";
+import { redisLeadership, redisShardKey } from "../../src/cluster/redisLeadership.js";
 import type { Leadership } from "../../src/cluster/leadership.js";
 import { createLogger, silentLogger } from "../../src/log/log.js";
 import { systemClock } from "../../src/clock.js";
@@ -39,30 +39,37 @@ async function partitionableProxy(port: number): Promise<{ port: number; cut(): 
   };
 }
 
+const SHARDS = 8;
+const ALL = Array.from({ length: SHARDS }, (_, k) => k);
+
 // Contenders in one process share one event loop, so the order in which
-// their notifications arrive is the order in which they started or stopped
-// scheduling: `overlaps` counts every moment two of them led at once.
+// their notifications arrive is the order in which they took or gave up
+// shards: `overlaps` counts every moment two of them led one shard at once.
 class Contenders {
-  readonly leading = new Set<string>();
+  readonly held = new Map<string, number[]>();
   overlaps = 0;
   private readonly all: { id: string; leadership: Leadership }[] = [];
   private n = 0;
 
   async add(cluster: string, port: number): Promise<{ id: string; leadership: Leadership }> {
     const id = `node-${++this.n}`;
-    const leadership = redisLeadership({ node: { host: "127.0.0.1", port, password: "" }, clusterName: cluster, ttlMs: TTL_MS, log, clock: systemClock });
-    await leadership.start({ id, address: `127.0.0.1:${port}`, startedAt: Date.now() }, (leads) => {
-      if (!leads) return void this.leading.delete(id);
-      if (this.leading.size > 0) this.overlaps++;
-      this.leading.add(id);
+    const leadership = redisLeadership({ node: { host: "127.0.0.1", port, password: "" }, clusterName: cluster, ttlMs: TTL_MS, shards: SHARDS, log, clock: systemClock });
+    this.held.set(id, []);
+    await leadership.start({ id, address: `127.0.0.1:${port}`, startedAt: Date.now() }, (led) => {
+      const before = this.held.get(id)!;
+      for (const k of led) if (!before.includes(k) && [...this.held].some(([other, ks]) => other !== id && ks.includes(k))) this.overlaps++;
+      this.held.set(id, [...led]);
     });
     const contender = { id, leadership };
     this.all.push(contender);
     return contender;
   }
 
-  leader(): string | undefined {
-    return this.leading.size === 1 ? [...this.leading][0] : undefined;
+  // Every shard led by exactly one of `ids`, each of which leads some.
+  sharedBy(ids: string[]): boolean {
+    const led = ids.map((id) => this.held.get(id) ?? []);
+    const others = [...this.held].filter(([id]) => !ids.includes(id)).flatMap(([, ks]) => ks);
+    return others.length === 0 && led.every((ks) => ks.length > 0) && led.flat().sort((a, b) => a - b).join() === ALL.join();
   }
 
   async stopAll(): Promise<void> {
@@ -70,7 +77,7 @@ class Contenders {
   }
 }
 
-describe("redis leader lease", () => {
+describe("redis shard leases", () => {
   let redis: PrivateRedis;
   let client: Redis;
   before(async () => {
@@ -82,58 +89,80 @@ describe("redis leader lease", () => {
     await redis.stop();
   });
 
-  test("one of three leads; stop() releases the lease and another takes it", async () => {
+  test("three nodes share the shards; stop() frees a node's shards and the others take them", async () => {
     const nodes = new Contenders();
     try {
       const all = [await nodes.add("handover", redis.port), await nodes.add("handover", redis.port), await nodes.add("handover", redis.port)];
-      const first = await waitFor("one leader", () => nodes.leader(), (id) => id !== undefined);
-      assert.equal(await client.get(redisLeaderKey("handover")), first, "the key holds the leader's token");
-      assert.ok((await client.pttl(redisLeaderKey("handover"))) > 0, "the key has a TTL, so a dead leader's lease ends");
-      await all.find((c) => c.id === first)!.leadership.stop();
-      assert.notEqual(await client.get(redisLeaderKey("handover")), first, "released on stop");
-      const second = await waitFor("another leader", () => nodes.leader(), (id) => id !== undefined && id !== first);
-      assert.equal(await client.get(redisLeaderKey("handover")), second);
+      await waitFor("the shards shared by all three", () => nodes.sharedBy(all.map((c) => c.id)), Boolean);
+      const [first, ...rest] = all;
+      for (const k of nodes.held.get(first!.id)!) {
+        assert.equal(await client.get(redisShardKey("handover", k)), first!.id, "the shard's key holds its leader's token");
+        assert.ok((await client.pttl(redisShardKey("handover", k))) > 0, "the key has a TTL, so a dead node's lease ends");
+      }
+      const view = await rest[0]!.leadership.view();
+      assert.deepEqual(view.members.find((m) => m.id === first!.id)?.shards, nodes.held.get(first!.id), "the view lists each member's shards");
+      const stoppedAt = Date.now();
+      await first!.leadership.stop();
+      await waitFor("the two others to take every shard", () => nodes.sharedBy(rest.map((c) => c.id)), Boolean);
+      console.log(`redis: shards of a stopped node taken over in ${Date.now() - stoppedAt} ms`);
     } finally {
       await nodes.stopAll();
     }
-    assert.equal(nodes.overlaps, 0, "never two leaders at once");
-    assert.equal(await client.exists(redisLeaderKey("handover")), 0, "the last one out leaves no lease behind");
+    assert.equal(nodes.overlaps, 0, "never two leaders of one shard at once");
+    for (const k of ALL) assert.equal(await client.exists(redisShardKey("handover", k)), 0, "the last one out leaves no lease behind");
   });
 
-  test("a renewal that finds another token stops leading at once, and the lease is taken again once free", async () => {
+  test("a renewal that finds another token drops that shard at once, and takes it again once free", async () => {
     const nodes = new Contenders();
-    const key = redisLeaderKey("stolen");
+    const key = redisShardKey("stolen", 0);
     try {
       const { id } = await nodes.add("stolen", redis.port);
-      await waitFor("the node to lead", () => nodes.leader(), (l) => l === id);
+      await waitFor("the node to lead every shard", () => nodes.sharedBy([id]), Boolean);
       // What a node sees when its lease expired and another node took it.
       await client.set(key, "another-node", "PX", 60_000);
-      await waitFor("the node to stop leading", () => nodes.leading.size, (n) => n === 0);
+      await waitFor("the node to drop shard 0", () => nodes.held.get(id)!, (ks) => !ks.includes(0));
+      assert.equal(nodes.held.get(id)!.length, SHARDS - 1, "the other shards stay led");
       assert.equal(await client.get(key), "another-node", "its renewal left the other token alone");
       await client.del(key);
-      await waitFor("the node to lead again", () => nodes.leader(), (l) => l === id);
+      await waitFor("the node to lead shard 0 again", () => nodes.held.get(id)!, (ks) => ks.includes(0));
     } finally {
       await nodes.stopAll();
     }
   });
 
-  test("a leader cut off from Redis stops leading before its lease expires and another node takes it", async () => {
+  test("a node cut off from Redis stops leading before its leases expire and another node takes its shards", async () => {
     const proxy = await partitionableProxy(redis.port);
     const nodes = new Contenders();
-    const key = redisLeaderKey("partition");
     try {
       const cutOff = await nodes.add("partition", proxy.port);
-      await waitFor("the node behind the proxy to lead", () => nodes.leader(), (l) => l === cutOff.id);
+      await waitFor("the node behind the proxy to lead every shard", () => nodes.sharedBy([cutOff.id]), Boolean);
       const other = await nodes.add("partition", redis.port);
+      await waitFor("the two to share the shards", () => nodes.sharedBy([cutOff.id, other.id]), Boolean);
       proxy.cut();
-      // The other node can only take the key once Redis expired it; the
-      // overlap count below shows the cut-off leader had stepped down first.
-      await waitFor("the other node to lead", () => nodes.leader(), (l) => l === other.id, 10_000);
-      assert.equal(await client.get(key), other.id);
+      // The other node can only take a key once Redis expired it; the
+      // overlap count below shows the cut-off node had stepped down first.
+      await waitFor("the other node to lead every shard", () => nodes.sharedBy([other.id]), Boolean, 10_000);
+      for (const k of ALL) assert.equal(await client.get(redisShardKey("partition", k)), other.id);
     } finally {
       await nodes.stopAll();
       await proxy.close();
     }
-    assert.equal(nodes.overlaps, 0, "the cut-off leader stopped before the other one started");
+    assert.equal(nodes.overlaps, 0, "the cut-off node stopped before the other one started");
+  });
+
+  test("a closed run announced by one node reaches every node", async () => {
+    const nodes = new Contenders();
+    try {
+      const [a, b] = [await nodes.add("cuts", redis.port), await nodes.add("cuts", redis.port)];
+      await waitFor("the shards shared", () => nodes.sharedBy([a.id, b.id]), Boolean);
+      const heard: unknown[] = [];
+      b.leadership.onCut((c) => heard.push(c));
+      a.leadership.cut({ taskId: 42, runTimes: 7 });
+      a.leadership.cut({ taskId: 43 });
+      await waitFor("both announcements", () => heard, (h) => h.length === 2);
+      assert.deepEqual(heard, [{ taskId: 42, runTimes: 7 }, { taskId: 43 }]);
+    } finally {
+      await nodes.stopAll();
+    }
   });
 });

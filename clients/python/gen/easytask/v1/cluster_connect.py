@@ -39,7 +39,7 @@ _GZIP_COMPRESSION = GzipCompression()
 
 class ClusterService(Protocol):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -88,7 +88,7 @@ class ClusterServiceASGIApplication(ConnectASGIApplication[ClusterService]):
 
 class ClusterServiceClient(ConnectClient):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def __init__(
         self,
@@ -141,7 +141,7 @@ class ClusterServiceClient(ConnectClient):
 
 class ClusterServiceSync(Protocol):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -188,7 +188,7 @@ class ClusterServiceWSGIApplication(ConnectWSGIApplication):
 
 class ClusterServiceClientSync(ConnectClientSync):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def __init__(
         self,
