@@ -1,7 +1,7 @@
 import type { GetStatsResponse } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
 import { ProblemBanner, Table } from "../components.js";
-import { dateTime } from "../format.js";
+import { dateTime, shardRanges } from "../format.js";
 import { usePoll } from "../usePoll.js";
 
 const STATS_POLL_MS = 10_000;
@@ -129,7 +129,7 @@ export function Overview() {
         <>
           <h2>Cluster {cluster.data.clusterName}</h2>
           <p>
-            Election: {cluster.data.electDriver}; leader <strong>{cluster.data.leaderId || "none"}</strong>; this node {cluster.data.nodeId}
+            Election: {cluster.data.electDriver}; {cluster.data.shardCount} shards; this node {cluster.data.nodeId}
             {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}.
           </p>
           <Table label="Members">
@@ -138,7 +138,7 @@ export function Overview() {
                 <th>Node</th>
                 <th>Address</th>
                 <th>Started</th>
-                <th>Role</th>
+                <th>Shards led</th>
               </tr>
             </thead>
             <tbody>
@@ -147,7 +147,9 @@ export function Overview() {
                   <td>{m.nodeId}</td>
                   <td>{m.address}</td>
                   <td>{dateTime(m.startedAt)}</td>
-                  <td>{m.nodeId === cluster.data!.leaderId ? "leader" : "follower"}</td>
+                  <td>
+                    {m.shards.length} ({shardRanges(m.shards)})
+                  </td>
                 </tr>
               ))}
             </tbody>
