@@ -118,10 +118,6 @@ describe("nodes sharing 64 shards on 3 etcd members and 3 Galera nodes, 300 task
     await galera?.stop();
     await etcd?.stop();
     rmSync(dir, { recursive: true, force: true });
-    for (const n of nodes) {
-      const bad = n.lines().filter((l) => (l.level as number) >= 40 || /shards led|leading/.test(l.msg as string));
-      console.log("DEBUG", idOf.get(n), bad.length, JSON.stringify(bad.slice(0, 30).map((l) => [l.time, l.msg, (l.err as { message?: string })?.message ?? l.reason ?? (l.shards as number[])?.length])));
-    }
     console.log("longest pause of any task per event (ms):", JSON.stringify(pauses, null, 2));
     console.log("shard measurements:", JSON.stringify(measured, null, 2));
   });
