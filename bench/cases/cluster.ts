@@ -41,7 +41,6 @@ export async function cluster(dbUrl: string, store: Store, taskServer: TaskServe
         EASYTASK_ETCD__ENDPOINTS: etcd.endpoints.join(","),
         EASYTASK_CLUSTER_NAME: `bench${size}`,
         EASYTASK_TASK_WORKER_POOL_SIZE: "200",
-        EASYTASK_LOG__LEVEL: "warn",
       };
       const nodes = await Promise.all(Array.from({ length: size }, () => startNodeProcess([], env)));
       try {
@@ -51,6 +50,7 @@ export async function cluster(dbUrl: string, store: Store, taskServer: TaskServe
           (views) => views.every((v) => v.members.length === size && v.shards.length > 0),
           30_000,
         );
+        progress(`cluster: ${size} node(s) share the shards; idle for ${IDLE_MS} ms`);
         const idleCpu = cpuOf(nodes);
         const idleDb = await dbCounters(store);
         await sleep(IDLE_MS);

@@ -12,7 +12,6 @@ export type TaskRow = Selectable<TaskTable>;
 // the shards it leads (policy/shards.ts). Every due-window query, claim and
 // sweep filters by them.
 export type Slots = readonly SlotRange[];
-export const ALL_SLOTS: Slots = [{ lo: 0, hi: SHARD_SPACE - 1 }];
 
 // `column` holds a task id.
 export function inSlots(slots: Slots, column: "task.id" | "task_log.task_id" = "task.id") {

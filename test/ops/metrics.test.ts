@@ -55,6 +55,7 @@ for (const dialect of DIALECTS) {
       assert.match(text, /^# HELP easytask_runs_total /m);
       assert.match(text, /^# TYPE easytask_firing_lateness_seconds histogram$/m);
       assert.equal(sample(text, "easytask_leader"), 1);
+      assert.equal(sample(text, "easytask_shards_led"), 64, "a standalone node leads every shard");
       assert.equal(sample(text, "easytask_callbacks_in_flight"), 0);
       assert.ok(sample(text, "process_resident_memory_bytes")! > 0, "the process metrics are there too");
     });
@@ -89,6 +90,8 @@ for (const dialect of DIALECTS) {
       assert.equal(sample(text, ...runs("ok-srv", "failed")), undefined, "no other result for ok-srv");
       assert.ok(sample(text, "easytask_callback_duration_seconds_sum", { task_server: "slow-srv" })! >= 2, "the timed-out callback lasted its timeout");
       assert.equal(sample(text, "easytask_firing_lateness_seconds_count"), 3);
+      // Tasks 1 to 3 are in shard 0 (slots 0 to 63 of 64 shards).
+      assert.equal(sample(text, "easytask_runs_fired_by_shard_total", { shard: "0" }), 3);
       assert.equal(sample(text, "easytask_callbacks_in_flight"), 0);
       assert.equal(sample(text, "easytask_routes", { task_server: "ok-srv", health: "healthy" }), 1);
       assert.equal(sample(text, "easytask_routes", { task_server: "ok-srv", health: "failing" }), 0);
