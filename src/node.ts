@@ -8,7 +8,7 @@ import type { Logger } from "./log/log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { callbackTargets } from "./callback/targets.js";
 import { runHealthChecks } from "./engine/healthChecks.js";
-import { CallbackClient } from "./callback/client.js";
+import { CallbackClient, trustedCas } from "./callback/client.js";
 import { Dispatcher } from "./engine/dispatcher.js";
 import { ResultWriter } from "./engine/resultWriter.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -16,6 +16,7 @@ import { DEFAULT_TIMING, Scheduler, type SchedulerTiming } from "./engine/schedu
 import { DEFAULT_RETENTION_TIMING, runLogRetention, type RetentionTiming } from "./engine/logRetention.js";
 import { runSweeper } from "./engine/sweeper.js";
 import type { TaskEvents } from "./service/ports.js";
+import { exposureWarning } from "./server/exposure.js";
 import { listen } from "./server/listen.js";
 import { build } from "./server/server.js";
 import { openStore, type Store } from "./store/openStore.js";
@@ -91,8 +92,9 @@ async function checkShardCount(store: Store, config: Config): Promise<void> {
 export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
+  const ca = config.callback.caFile === undefined ? undefined : trustedCas(config.callback.caFile);
   const nodeId = newNodeId();
-  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url }, nodeId);
+  const store = await openStore(config.store, nodeId);
   try {
     await checkShardCount(store, config);
   } catch (err) {
@@ -100,7 +102,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     throw err;
   }
   const targets = callbackTargets(config.callback.allowedHosts);
-  const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
+  const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock, ca);
   const metrics = new Metrics(store, log, config.shards);
   // Every attempt that ends, whoever ends it, is counted here.
   store.runEnds.watch((ends) => metrics.runsEnded(ends));
@@ -128,11 +130,13 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
   let listening;
   try {
-    listening = await listen(handler, config.http.host, config.http.port);
+    listening = await listen(handler, { ...config.http, log });
   } catch (err) {
     await store.close();
     throw err;
   }
+  const exposed = exposureWarning(config.http.host, listening.port, config.auth.tokens);
+  if (exposed) log.warn(exposed.message, { address: exposed.address });
 
   // The engine's loops run while this node leads at least one shard; they
   // read the shards led at every pass.
@@ -174,7 +178,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, resultsQueued: () => writer.queued, shardsLed: () => shards.size });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
-  log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });
+  log.info("easytask node started", { port: listening.port, tls: config.http.tls !== undefined, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });
 
   return {
     port: listening.port,

@@ -1,5 +1,8 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { rootCertificates } from "node:tls";
 import type { Clock } from "../clock.js";
 import type { CallbackTargets } from "./targets.js";
 
@@ -18,6 +21,20 @@ export interface PostOptions {
 // that answers with a huge body cannot fill the scheduler's memory.
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
+// callback.ca_file: the CA (PEM, one or more certificates) that signed
+// task servers' certificates, trusted besides the public ones, for
+// callbacks and heartbeats alike. Read once, at start.
+export function trustedCas(caFile: string): string[] {
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, "utf8");
+    new X509Certificate(pem);
+  } catch (err) {
+    throw new Error(`callback.ca_file: cannot use "${caFile}" as a CA certificate: ${(err as Error).message}`);
+  }
+  return [...rootCertificates, pem];
+}
+
 export class CallbackTimeout extends Error {}
 export class CallbackTargetRefused extends Error {}
 
@@ -27,13 +44,16 @@ export class CallbackClient {
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
 
+  // ca: the certificates https task servers are verified against (see
+  // trustedCas); Node's public CAs when absent.
   constructor(
     maxSocketsPerHost: number,
     private readonly targets: CallbackTargets,
     private readonly clock: Clock,
+    ca?: string[],
   ) {
     this.http = new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
-    this.https = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost });
+    this.https = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost, ...(ca && { ca }) });
   }
 
   postJson(url: string, body: string, opts: PostOptions): Promise<PostResult> {

@@ -2,11 +2,11 @@ import { MisfirePolicy, OverlapPolicy, SchedMode, TaskState } from "../../gen/ea
 import { nextCronFire } from "../calendar/cron.js";
 import { nextFireAfterRun, type Schedule } from "../calendar/nextFireTime.js";
 import { scheduleOfTask, type ScheduleColumns } from "../calendar/taskSchedule.js";
+import { DEFAULT_POLICIES } from "./defaults.js";
 
 // A slot claimed later than this was missed (scheduler down or behind) and
 // its task's misfire policy applies.
 export const MISFIRE_THRESHOLD_MS = 1000;
-export const DEFAULT_MAX_CATCH_UP = 10;
 // Cron slots counted at most when catching up; past it, FIRE_ALL falls back
 // to firing once.
 const MAX_CRON_SLOTS_COUNTED = 10_000;
@@ -72,7 +72,7 @@ export function planSlot(task: SlotPolicyColumns, now: number, hasOpenRun: boole
     // does not fire waits one delay from now.
     next = fire ? null : now + s.intervalSec! * 1000;
   } else if (late && task.misfire_policy === MisfirePolicy.FIRE_ALL) {
-    next = catchUpNext(s, due, now, task.misfire_max_catch_up || DEFAULT_MAX_CATCH_UP);
+    next = catchUpNext(s, due, now, task.misfire_max_catch_up || DEFAULT_POLICIES.misfireMaxCatchUp);
   } else {
     next = nextFireAfterRun(s, due, now);
   }

@@ -1,13 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { createPool, createPoolCluster, type PoolOptions } from "mysql2";
+import { createPool } from "mysql2";
 import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
+import { boundedPool } from "./boundedPool.js";
+import { failoverPool, hostUrls } from "./failoverPool.js";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
-// A mysql:// URL may list several hosts (host:port,host:port): see connect().
-export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
+// queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
+// waits at most its busy timeout. A mysql:// URL may list several hosts
+// (host:port,host:port): see failoverPool.
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; queryTimeoutMs?: number };
 
 export interface Store extends Db {
   runEnds: RunEndFeed;
@@ -47,7 +52,17 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
-function connect(config: StoreConfig): Kysely<Database> {
+interface Connected {
+  kysely: Kysely<Database>;
+  // Once the schema is migrated: from then on every query is bounded.
+  migrated(): void;
+  close(): Promise<void>;
+}
+
+// A host of several that could not be reached is asked again after this.
+const HOST_RETRY_MS = 5000;
+
+function connect(config: StoreConfig): Connected {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
     const database = new SqliteDatabase(config.path);
@@ -56,36 +71,31 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    return { kysely, migrated: () => {}, close: () => kysely.destroy() };
   }
-  const options = (uri: string): PoolOptions => ({
+  const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_SEC * 1000;
+  // Migrations run unbounded: altering a big table may take minutes.
+  let limitMs = 0;
+  const options = (uri: string) => ({
     uri,
     connectionLimit: 20,
     charset: "utf8mb4",
     // Keep the server's session time zone out of it: every time is epoch ms.
     timezone: "Z",
     enableKeepAlive: true,
+    connectTimeout: queryTimeoutMs,
   });
   const urls = hostUrls(config.url);
-  if (urls.length === 1) return new Kysely<Database>({ dialect: new MysqlDialect({ pool: createPool(options(urls[0]!)) }) });
-  // Several hosts: connections go to the first that accepts them, in the
-  // order listed. One that refuses is left alone for a while and the next is
-  // tried; connections to a host that died fail and are replaced the same
-  // way, so a node whose database member died goes on with the next.
-  const cluster = createPoolCluster({ defaultSelector: "ORDER", removeNodeErrorCount: 1, restoreNodeTimeout: HOST_RETRY_MS });
-  urls.forEach((url, i) => cluster.add(`host${i}`, options(url)));
-  // Kysely asks a pool for getConnection(cb) and end(cb), which the cluster has.
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: cluster as never }) });
-}
-
-// A host that refused a connection is tried again after this.
-const HOST_RETRY_MS = 5000;
-
-// mysql://user:pass@h1:1,h2:2/db → one URL per host.
-export function hostUrls(url: string): string[] {
-  const m = /^(mysql:\/\/(?:[^/?#]*@)?)([^/?#@]*)(.*)$/i.exec(url);
-  if (!m) return [url];
-  return m[2]!.split(",").map((host) => m[1] + host + m[3]);
+  const raw = urls.length === 1 ? createPool(options(urls[0]!)) : failoverPool(urls.map((url) => createPool(options(url))), HOST_RETRY_MS);
+  const pool = boundedPool(raw, () => limitMs);
+  const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return {
+    kysely,
+    migrated: () => (limitMs = queryTimeoutMs),
+    // Not kysely.destroy(): it waits for the server to answer every goodbye.
+    close: () => pool.close(),
+  };
 }
 
 export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
@@ -103,12 +113,13 @@ export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "
 // Opens the configured database and brings its schema up to date.
 // Writes made through it are stamped with `nodeId` (task_log.node_id).
 export async function openStore(config: StoreConfig, nodeId = ""): Promise<Store> {
-  const kysely = connect(config);
+  const { kysely, migrated, close } = connect(config);
   try {
     await migrateToLatest({ kysely, dialect: config.kind });
   } catch (err) {
-    await kysely.destroy();
+    await close();
     throw err;
   }
-  return { kysely, dialect: config.kind, nodeId, runEnds: new RunEndFeed(), close: () => kysely.destroy() };
+  migrated();
+  return { kysely, dialect: config.kind, nodeId, runEnds: new RunEndFeed(), close };
 }

@@ -243,6 +243,40 @@ for (const dialect of DIALECTS) {
       const bad = await add("/tz", { timeZone: "Mars/Olympus" } as Partial<AddTaskRequest>).catch((e: unknown) => e);
       assert.ok(bad instanceof ConnectError && bad.code === Code.InvalidArgument && bad.rawMessage.includes("time_zone"));
     });
+
+    test("GetTask and ListTasks show the policies in effect: unset ones as their defaults", async () => {
+      const unset = await add("/defaults", {});
+      const set = await add("/defaults", {
+        misfirePolicy: MisfirePolicy.FIRE_ALL,
+        misfireMaxCatchUp: 3,
+        overlapPolicy: OverlapPolicy.QUEUE_ONE,
+        retryBackoff: { initialSec: 5, multiplier: 1.5, maxSec: 60 },
+        routeStrategy: RouteStrategy.FAILOVER,
+      });
+      const policies = (t: Awaited<ReturnType<typeof api.tasks.getTask>>["task"]) => ({
+        misfire: t!.misfirePolicy,
+        catchUp: t!.misfireMaxCatchUp,
+        overlap: t!.overlapPolicy,
+        backoff: [t!.retryBackoff!.initialSec, t!.retryBackoff!.multiplier, t!.retryBackoff!.maxSec],
+        route: t!.routeStrategy,
+      });
+      assert.deepEqual(policies((await api.tasks.getTask({ taskId: unset })).task), {
+        misfire: MisfirePolicy.FIRE_ONCE,
+        catchUp: 10,
+        overlap: OverlapPolicy.ALLOW,
+        backoff: [1, 2, 3600],
+        route: RouteStrategy.RANDOM,
+      });
+      assert.deepEqual(policies((await api.tasks.getTask({ taskId: set })).task), {
+        misfire: MisfirePolicy.FIRE_ALL,
+        catchUp: 3,
+        overlap: OverlapPolicy.QUEUE_ONE,
+        backoff: [5, 1.5, 60],
+        route: RouteStrategy.FAILOVER,
+      });
+      const listed = (await api.tasks.listTasks({ query: "/defaults" })).tasks.find((t) => t.taskId === unset);
+      assert.deepEqual(policies(listed), policies((await api.tasks.getTask({ taskId: unset })).task));
+    });
   });
 }
 

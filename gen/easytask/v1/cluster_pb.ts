@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCLyAQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSEwoLc2hhcmRfY291bnQYCSABKA0SDgoGc2hhcmRzGAogAygNInEKDUNsdXN0ZXJNZW1iZXISDwoHbm9kZV9pZBgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNoYXJkcxgEIAMoDTJfCg5DbHVzdGVyU2VydmljZRJNCgpHZXRDbHVzdGVyEh4uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlcXVlc3QaHy5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVzcG9uc2VCRFpCZ2l0aHViLmNvbS9lYXN5dGFzay9lYXN5dGFzay9jbGllbnRzL2dvL2dlbi9lYXN5dGFzay92MTtlYXN5dGFza3YxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKvAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJEhMKC3NoYXJkX2NvdW50GAsgASgNEg4KBnNoYXJkcxgMIAMoDSJxCg1DbHVzdGVyTWVtYmVyEg8KB25vZGVfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGFyZHMYBCADKA0yXwoOQ2x1c3RlclNlcnZpY2USTQoKR2V0Q2x1c3RlchIeLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -74,8 +74,9 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   clusterName: string;
 
   /**
-   * What /readyz answers: the database answers and the node knows whether
-   * it may lead.
+   * What /readyz answers: the node can serve the API (its database answers
+   * and it is not shutting down). It does not depend on etcd or Redis: while
+   * no node reaches them, nobody schedules but every node serves the API.
    *
    * @generated from field: bool ready = 7;
    */
@@ -89,16 +90,31 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   notReadyReason: string;
 
   /**
+   * Whether the node knows if it may lead: false while it cannot reach etcd
+   * or Redis (then is_leader is false and nobody may be scheduling).
+   *
+   * @generated from field: bool leadership_known = 9;
+   */
+  leadershipKnown: boolean;
+
+  /**
+   * Why leadership is unknown; empty when it is known.
+   *
+   * @generated from field: string leadership_unknown_reason = 10;
+   */
+  leadershipUnknownReason: string;
+
+  /**
    * How many shards the task space is cut into (config `shards`).
    *
-   * @generated from field: uint32 shard_count = 9;
+   * @generated from field: uint32 shard_count = 11;
    */
   shardCount: number;
 
   /**
    * The shards the answering node leads.
    *
-   * @generated from field: repeated uint32 shards = 10;
+   * @generated from field: repeated uint32 shards = 12;
    */
   shards: number[];
 };
@@ -154,8 +170,9 @@ export const ClusterMemberSchema: GenMessage<ClusterMember> = /*@__PURE__*/
  */
 export const ClusterService: GenService<{
   /**
-   * The cluster as the answering node sees it. It answers even when etcd
-   * cannot be reached, with what the node knows (ready false and the reason).
+   * The cluster as the answering node sees it. It answers even when etcd or
+   * Redis cannot be reached, with what the node knows (leadership_known
+   * false and the reason).
    *
    * @generated from rpc easytask.v1.ClusterService.GetCluster
    */

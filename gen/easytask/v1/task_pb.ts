@@ -372,6 +372,9 @@ export type Task = Message<"easytask.v1.Task"> & {
   timeZone: string;
 
   /**
+   * The policies in effect: a field left unset at AddTask shows its default
+   * (FIRE_ONCE, 10, ALLOW, {1, 2, 3600}, RANDOM).
+   *
    * @generated from field: easytask.v1.MisfirePolicy misfire_policy = 17;
    */
   misfirePolicy: MisfirePolicy;

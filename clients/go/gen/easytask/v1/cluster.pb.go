@@ -73,15 +73,21 @@ type GetClusterResponse struct {
 	// "standalone", "etcd" or "redis".
 	ElectDriver string `protobuf:"bytes,5,opt,name=elect_driver,json=electDriver,proto3" json:"elect_driver,omitempty"`
 	ClusterName string `protobuf:"bytes,6,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
-	// What /readyz answers: the database answers and the node knows whether
-	// it may lead.
+	// What /readyz answers: the node can serve the API (its database answers
+	// and it is not shutting down). It does not depend on etcd or Redis: while
+	// no node reaches them, nobody schedules but every node serves the API.
 	Ready bool `protobuf:"varint,7,opt,name=ready,proto3" json:"ready,omitempty"`
 	// Why the node is not ready; empty when it is.
 	NotReadyReason string `protobuf:"bytes,8,opt,name=not_ready_reason,json=notReadyReason,proto3" json:"not_ready_reason,omitempty"`
+	// Whether the node knows if it may lead: false while it cannot reach etcd
+	// or Redis (then is_leader is false and nobody may be scheduling).
+	LeadershipKnown bool `protobuf:"varint,9,opt,name=leadership_known,json=leadershipKnown,proto3" json:"leadership_known,omitempty"`
+	// Why leadership is unknown; empty when it is known.
+	LeadershipUnknownReason string `protobuf:"bytes,10,opt,name=leadership_unknown_reason,json=leadershipUnknownReason,proto3" json:"leadership_unknown_reason,omitempty"`
 	// How many shards the task space is cut into (config `shards`).
-	ShardCount uint32 `protobuf:"varint,9,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	ShardCount uint32 `protobuf:"varint,11,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
 	// The shards the answering node leads.
-	Shards        []uint32 `protobuf:"varint,10,rep,packed,name=shards,proto3" json:"shards,omitempty"`
+	Shards        []uint32 `protobuf:"varint,12,rep,packed,name=shards,proto3" json:"shards,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -168,6 +174,20 @@ func (x *GetClusterResponse) GetReady() bool {
 func (x *GetClusterResponse) GetNotReadyReason() string {
 	if x != nil {
 		return x.NotReadyReason
+	}
+	return ""
+}
+
+func (x *GetClusterResponse) GetLeadershipKnown() bool {
+	if x != nil {
+		return x.LeadershipKnown
+	}
+	return false
+}
+
+func (x *GetClusterResponse) GetLeadershipUnknownReason() string {
+	if x != nil {
+		return x.LeadershipUnknownReason
 	}
 	return ""
 }
@@ -262,7 +282,7 @@ var File_easytask_v1_cluster_proto protoreflect.FileDescriptor
 const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
-	"\x11GetClusterRequest\"\xdc\x02\n" +
+	"\x11GetClusterRequest\"\xc3\x03\n" +
 	"\x12GetClusterResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
 	"\tis_leader\x18\x02 \x01(\bR\bisLeader\x12\x1b\n" +
@@ -271,11 +291,13 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\felect_driver\x18\x05 \x01(\tR\velectDriver\x12!\n" +
 	"\fcluster_name\x18\x06 \x01(\tR\vclusterName\x12\x14\n" +
 	"\x05ready\x18\a \x01(\bR\x05ready\x12(\n" +
-	"\x10not_ready_reason\x18\b \x01(\tR\x0enotReadyReason\x12\x1f\n" +
-	"\vshard_count\x18\t \x01(\rR\n" +
+	"\x10not_ready_reason\x18\b \x01(\tR\x0enotReadyReason\x12)\n" +
+	"\x10leadership_known\x18\t \x01(\bR\x0fleadershipKnown\x12:\n" +
+	"\x19leadership_unknown_reason\x18\n" +
+	" \x01(\tR\x17leadershipUnknownReason\x12\x1f\n" +
+	"\vshard_count\x18\v \x01(\rR\n" +
 	"shardCount\x12\x16\n" +
-	"\x06shards\x18\n" +
-	" \x03(\rR\x06shards\"\x95\x01\n" +
+	"\x06shards\x18\f \x03(\rR\x06shards\"\x95\x01\n" +
 	"\rClusterMember\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x129\n" +

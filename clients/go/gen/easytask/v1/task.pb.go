@@ -925,20 +925,22 @@ type Task struct {
 	// Runs fired so far.
 	RunTimes uint32 `protobuf:"varint,12,opt,name=run_times,json=runTimes,proto3" json:"run_times,omitempty"`
 	// Unset when the task will not fire again.
-	NextFireAt        *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_fire_at,json=nextFireAt,proto3" json:"next_fire_at,omitempty"`
-	CreatedAt         *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt         *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	TimeZone          string                 `protobuf:"bytes,16,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	MisfirePolicy     MisfirePolicy          `protobuf:"varint,17,opt,name=misfire_policy,json=misfirePolicy,proto3,enum=easytask.v1.MisfirePolicy" json:"misfire_policy,omitempty"`
-	MisfireMaxCatchUp uint32                 `protobuf:"varint,18,opt,name=misfire_max_catch_up,json=misfireMaxCatchUp,proto3" json:"misfire_max_catch_up,omitempty"`
-	OverlapPolicy     OverlapPolicy          `protobuf:"varint,19,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=easytask.v1.OverlapPolicy" json:"overlap_policy,omitempty"`
-	MaxRetries        uint32                 `protobuf:"varint,20,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
-	RetryBackoff      *RetryBackoff          `protobuf:"bytes,21,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
-	MaxRunTimeSec     uint32                 `protobuf:"varint,22,opt,name=max_run_time_sec,json=maxRunTimeSec,proto3" json:"max_run_time_sec,omitempty"`
-	MaxRunTimes       uint32                 `protobuf:"varint,23,opt,name=max_run_times,json=maxRunTimes,proto3" json:"max_run_times,omitempty"`
-	StartAt           int64                  `protobuf:"varint,24,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
-	EndAt             int64                  `protobuf:"varint,25,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
-	RouteStrategy     RouteStrategy          `protobuf:"varint,26,opt,name=route_strategy,json=routeStrategy,proto3,enum=easytask.v1.RouteStrategy" json:"route_strategy,omitempty"`
+	NextFireAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_fire_at,json=nextFireAt,proto3" json:"next_fire_at,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	TimeZone   string                 `protobuf:"bytes,16,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// The policies in effect: a field left unset at AddTask shows its default
+	// (FIRE_ONCE, 10, ALLOW, {1, 2, 3600}, RANDOM).
+	MisfirePolicy     MisfirePolicy `protobuf:"varint,17,opt,name=misfire_policy,json=misfirePolicy,proto3,enum=easytask.v1.MisfirePolicy" json:"misfire_policy,omitempty"`
+	MisfireMaxCatchUp uint32        `protobuf:"varint,18,opt,name=misfire_max_catch_up,json=misfireMaxCatchUp,proto3" json:"misfire_max_catch_up,omitempty"`
+	OverlapPolicy     OverlapPolicy `protobuf:"varint,19,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=easytask.v1.OverlapPolicy" json:"overlap_policy,omitempty"`
+	MaxRetries        uint32        `protobuf:"varint,20,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
+	RetryBackoff      *RetryBackoff `protobuf:"bytes,21,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
+	MaxRunTimeSec     uint32        `protobuf:"varint,22,opt,name=max_run_time_sec,json=maxRunTimeSec,proto3" json:"max_run_time_sec,omitempty"`
+	MaxRunTimes       uint32        `protobuf:"varint,23,opt,name=max_run_times,json=maxRunTimes,proto3" json:"max_run_times,omitempty"`
+	StartAt           int64         `protobuf:"varint,24,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	EndAt             int64         `protobuf:"varint,25,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
+	RouteStrategy     RouteStrategy `protobuf:"varint,26,opt,name=route_strategy,json=routeStrategy,proto3,enum=easytask.v1.RouteStrategy" json:"route_strategy,omitempty"`
 	// The state of the task's latest run (ListTasks, GetTask); unspecified
 	// before the first.
 	LastRunState     RunState               `protobuf:"varint,27,opt,name=last_run_state,json=lastRunState,proto3,enum=easytask.v1.RunState" json:"last_run_state,omitempty"`

@@ -43,8 +43,9 @@ class ClusterService(Protocol):
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -122,8 +123,9 @@ class ClusterServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         return await self.execute_unary(
             request=request,
@@ -145,8 +147,9 @@ class ClusterServiceSync(Protocol):
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -222,8 +225,9 @@ class ClusterServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         return self.execute_unary(
             request=request,

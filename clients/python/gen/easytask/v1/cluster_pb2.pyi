@@ -14,7 +14,7 @@ class GetClusterRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetClusterResponse(_message.Message):
-    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason", "shard_count", "shards")
+    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason", "leadership_known", "leadership_unknown_reason", "shard_count", "shards")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     IS_LEADER_FIELD_NUMBER: _ClassVar[int]
     LEADER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,8 @@ class GetClusterResponse(_message.Message):
     CLUSTER_NAME_FIELD_NUMBER: _ClassVar[int]
     READY_FIELD_NUMBER: _ClassVar[int]
     NOT_READY_REASON_FIELD_NUMBER: _ClassVar[int]
+    LEADERSHIP_KNOWN_FIELD_NUMBER: _ClassVar[int]
+    LEADERSHIP_UNKNOWN_REASON_FIELD_NUMBER: _ClassVar[int]
     SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
     SHARDS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
@@ -33,9 +35,11 @@ class GetClusterResponse(_message.Message):
     cluster_name: str
     ready: bool
     not_ready_reason: str
+    leadership_known: bool
+    leadership_unknown_reason: str
     shard_count: int
     shards: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ..., shard_count: _Optional[int] = ..., shards: _Optional[_Iterable[int]] = ...) -> None: ...
+    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ..., leadership_known: _Optional[bool] = ..., leadership_unknown_reason: _Optional[str] = ..., shard_count: _Optional[int] = ..., shards: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ClusterMember(_message.Message):
     __slots__ = ("node_id", "address", "started_at", "shards")

@@ -40,8 +40,9 @@ const (
 
 // ClusterServiceClient is a client for the easytask.v1.ClusterService service.
 type ClusterServiceClient interface {
-	// The cluster as the answering node sees it. It answers even when etcd
-	// cannot be reached, with what the node knows (ready false and the reason).
+	// The cluster as the answering node sees it. It answers even when etcd or
+	// Redis cannot be reached, with what the node knows (leadership_known
+	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
 }
 
@@ -81,8 +82,9 @@ func (c *clusterServiceClient) GetCluster(ctx context.Context, req *v1.GetCluste
 
 // ClusterServiceHandler is an implementation of the easytask.v1.ClusterService service.
 type ClusterServiceHandler interface {
-	// The cluster as the answering node sees it. It answers even when etcd
-	// cannot be reached, with what the node knows (ready false and the reason).
+	// The cluster as the answering node sees it. It answers even when etcd or
+	// Redis cannot be reached, with what the node knows (leadership_known
+	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
 }
 
