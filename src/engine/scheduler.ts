@@ -126,23 +126,23 @@ export class Scheduler {
   // Reads what changed in the database into the timers.
   async refresh(): Promise<void> {
     const { db, clock, shards, timing } = this.deps;
-    const slots = shards.slots();
+    const ranges = shards.slots();
     const now = clock.now();
     if (now - this.lastRescan >= timing.rescanMs) {
       this.loadedUntil = 0;
       this.lastRescan = now;
     }
     const until = now + timing.lookaheadMs;
-    const window = await loadDueWindow(db, this.loadedUntil, until, slots, WINDOW_LIMIT);
+    const window = await loadDueWindow(db, this.loadedUntil, until, ranges, WINDOW_LIMIT);
     // A full page may cut through runs due at the same millisecond: read
     // from that millisecond again next time (duplicates are ignored).
     this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
-    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, slots);
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, ranges);
     this.lastChangeScan = now;
     for (const row of [...window, ...changed]) this.track(row);
     await this.readChanged();
     this.attempts.clear();
-    for (const attempt of await listPendingAttempts(db, until, slots, WINDOW_LIMIT)) {
+    for (const attempt of await listPendingAttempts(db, until, ranges, WINDOW_LIMIT)) {
       this.attempts.set(attempt.logId, attempt);
       this.heap.push({ at: attempt.dueAt, attempt });
     }

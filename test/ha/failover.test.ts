@@ -22,8 +22,8 @@ const SHARDS = 64;
 // A pause no task takes outside an outage (kill -9 and SIGTERM of nodes are
 // in shards.test.ts): two intervals, with slack for a loaded machine.
 const STEADY_BOUND_MS = 2 * INTERVAL_MS + 1500;
-// After etcd or MySQL comes back: campaign retries back off up to 5 s, then
-// an election; the database pool reconnects on the next query.
+// After etcd or MySQL comes back: joining again backs off up to 5 s, then
+// the shards are taken; the database pool reconnects on the next query.
 const RECOVERY_BOUND_MS = 5000 + TTL_MS + 2000;
 const PATH = "/ha";
 const NOT_LEADING = "not leading: scheduling and health checks stopped";
