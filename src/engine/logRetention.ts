@@ -12,7 +12,7 @@ export interface RetentionDeps {
   metrics: Metrics;
   retentionDays: number;
   // Runs are deleted by the leader of their task's shard.
-  shards: Pick<ShardSet, "slots">;
+  shards: Pick<ShardSet, "filter">;
 }
 
 export interface RetentionTiming {
@@ -36,7 +36,7 @@ export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, si
   let batches = 0;
   while (!signal.aborted) {
     if (batches > 0) await deps.clock.sleep(timing.pauseMs, signal);
-    const n = await deleteFinishedRunsBefore(deps.db, cutoff, timing.batchSize, deps.shards.slots());
+    const n = await deleteFinishedRunsBefore(deps.db, cutoff, timing.batchSize, deps.shards.filter());
     batches++;
     deleted += n;
     deps.metrics.runLogRowsDeleted(n);

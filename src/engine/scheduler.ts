@@ -126,23 +126,23 @@ export class Scheduler {
   // Reads what changed in the database into the timers.
   async refresh(): Promise<void> {
     const { db, clock, shards, timing } = this.deps;
-    const ranges = shards.slots();
+    const filter = shards.filter();
     const now = clock.now();
     if (now - this.lastRescan >= timing.rescanMs) {
       this.loadedUntil = 0;
       this.lastRescan = now;
     }
     const until = now + timing.lookaheadMs;
-    const window = await loadDueWindow(db, this.loadedUntil, until, ranges, WINDOW_LIMIT);
+    const window = await loadDueWindow(db, this.loadedUntil, until, filter, WINDOW_LIMIT);
     // A full page may cut through runs due at the same millisecond: read
     // from that millisecond again next time (duplicates are ignored).
     this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
-    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, ranges);
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, filter);
     this.lastChangeScan = now;
     for (const row of [...window, ...changed]) this.track(row);
     await this.readChanged();
     this.attempts.clear();
-    for (const attempt of await listPendingAttempts(db, until, ranges, WINDOW_LIMIT)) {
+    for (const attempt of await listPendingAttempts(db, until, filter, WINDOW_LIMIT)) {
       this.attempts.set(attempt.logId, attempt);
       this.heap.push({ at: attempt.dueAt, attempt });
     }
@@ -192,7 +192,7 @@ export class Scheduler {
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
     const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;
 
-    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shards.slots(), now);
+    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shards.filter(), now);
     const won = new Set(claimed.map((c) => c.task.id));
     // Lost claims mean the row changed elsewhere: read it again.
     for (const t of dueSlots) if (!won.has(t.id)) this.changed.add(t.id);
@@ -205,7 +205,7 @@ export class Scheduler {
       fired++;
     }
     if (dueAttempts.length > 0) {
-      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), shards.slots(), now);
+      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), shards.filter(), now);
       for (const a of dueAttempts) {
         if (!got.has(a.logId)) continue;
         sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt }, routesOf(a.task));

@@ -1,17 +1,18 @@
-import { shardOfTask, shardOfTaskServer, slotRanges } from "../policy/shards.js";
-import type { Slots } from "../store/tasks.js";
+import { shardOfTask, shardOfTaskServer } from "../policy/shards.js";
+import type { ShardFilter } from "../store/tasks.js";
 
 // The shards this node leads now, as the leadership grants and takes them.
 // The engine's loops read it at every pass: the scheduler, the sweeper and
-// retention filter their queries by its slots, the health checks by task
-// server. Watchers hear of every change at once (the scheduler drops the
+// retention filter their queries by it, the health checks by task server. Watchers hear of every change at once (the scheduler drops the
 // timers of a shard it lost).
 export class ShardSet {
   private led = new Set<number>();
-  private ranges: Slots = [];
+  private current: ShardFilter;
   private readonly watchers: ((lost: number[]) => void)[] = [];
 
-  constructor(readonly total: number) {}
+  constructor(readonly total: number) {
+    this.current = { total, led: [] };
+  }
 
   static all(total: number): ShardSet {
     const set = new ShardSet(total);
@@ -25,7 +26,7 @@ export class ShardSet {
     const lost = [...this.led].filter((k) => !next.has(k));
     if (lost.length === 0 && next.size === this.led.size) return false;
     this.led = next;
-    this.ranges = slotRanges(next, this.total);
+    this.current = { total: this.total, led: this.list() };
     for (const fn of this.watchers) fn(lost);
     return true;
   }
@@ -42,8 +43,8 @@ export class ShardSet {
     return [...this.led].sort((a, b) => a - b);
   }
 
-  slots(): Slots {
-    return this.ranges;
+  filter(): ShardFilter {
+    return this.current;
   }
 
   ownsTask(taskId: number): boolean {

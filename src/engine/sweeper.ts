@@ -10,7 +10,7 @@ export interface SweeperDeps {
   db: Db;
   clock: Clock;
   dispatcher: Pick<Dispatcher, "isInFlight" | "reconcile">;
-  shards: Pick<ShardSet, "slots">;
+  shards: Pick<ShardSet, "filter">;
   log: Logger;
 }
 
@@ -25,7 +25,7 @@ export async function sweepOnce(deps: SweeperDeps): Promise<number> {
   await dispatcher.reconcile();
   const now = clock.now();
   let closed = 0;
-  for (const run of await listExpiredRuns(db, now, shards.slots(), BATCH)) {
+  for (const run of await listExpiredRuns(db, now, shards.filter(), BATCH)) {
     const ref = { taskId: run.task_id, runTimes: run.run_times, attempt: run.attempt };
     if (dispatcher.isInFlight(ref)) continue;
     const error =

@@ -1,43 +1,15 @@
 import { fnv1a } from "./selectRoute.js";
 
 // Tasks are spread over SHARD_SPACE slots by id (task.id % SHARD_SPACE); a
-// cluster cuts the slots into `shards` contiguous shards and each shard has
-// one leader at a time. The slot space is fixed so that the shard count can
-// change without touching a row.
+// cluster deals the slots out to `shards` shards like cards, shard k holding
+// the slots s with s % shards == k, and each shard has one leader at a time.
+// Dealt rather than cut into ranges because ids are given out in order: a
+// few hundred tasks would otherwise all sit in the first shards, and the
+// nodes leading those would do all the work. The slot space is fixed so that
+// the shard count can change without touching a row.
 export const SHARD_SPACE = 4096;
 
-export interface SlotRange {
-  // Inclusive bounds.
-  lo: number;
-  hi: number;
-}
-
-// Shard k of `total` covers slots [k*SHARD_SPACE/total, (k+1)*SHARD_SPACE/total).
-export function slotRange(shard: number, total: number): SlotRange {
-  return { lo: Math.floor((shard * SHARD_SPACE) / total), hi: Math.floor(((shard + 1) * SHARD_SPACE) / total) - 1 };
-}
-
-// The slots of these shards as few ranges as possible (neighbouring shards
-// merged), ordered; what the store filters by.
-export function slotRanges(shards: Iterable<number>, total: number): SlotRange[] {
-  const ranges: SlotRange[] = [];
-  for (const k of [...new Set(shards)].sort((a, b) => a - b)) {
-    const r = slotRange(k, total);
-    const last = ranges.at(-1);
-    if (last && last.hi + 1 === r.lo) last.hi = r.hi;
-    else ranges.push(r);
-  }
-  return ranges;
-}
-
-// The shard a task belongs to: the inverse of slotRange, also for counts
-// that do not divide SHARD_SPACE.
-export function shardOfTask(taskId: number, total: number): number {
-  const slot = taskId % SHARD_SPACE;
-  const k = Math.floor((slot * total) / SHARD_SPACE);
-  // Rounding of the floored bounds can put a slot in the next shard.
-  return slot > slotRange(k, total).hi ? k + 1 : k;
-}
+export const shardOfTask = (taskId: number, total: number) => (taskId % SHARD_SPACE) % total;
 
 // Health checks are split by task server, over the same shards.
 export const shardOfTaskServer = (taskServerId: number, total: number) => taskServerId % total;

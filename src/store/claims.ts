@@ -3,7 +3,7 @@ import type { SlotPlan } from "../policy/planSlot.js";
 import type { Db } from "./database.js";
 import { OPEN_STATES } from "../policy/runStates.js";
 import { endedAs, pendingRow } from "./taskLogs.js";
-import { inSlots, type Slots, type TaskRow } from "./tasks.js";
+import { inShards, type ShardFilter, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
 export interface ClaimedSlot {
@@ -27,7 +27,7 @@ export async function claimSlots(
   tasks: TaskRow[],
   plan: (task: TaskRow, hasOpenRun: boolean) => SlotPlan,
   deadlineFor: (task: TaskRow) => number,
-  slots: Slots,
+  shards: ShardFilter,
   now: number,
 ): Promise<ClaimedSlot[]> {
   return transaction(db, async (tx) => {
@@ -52,7 +52,7 @@ export async function claimSlots(
         .where("id", "=", task.id)
         .where("version", "=", task.version)
         .where("state", "=", TaskState.SCHEDULED)
-        .where(inSlots(slots))
+        .where(inShards(shards))
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) continue;
       if (p.cancelOpenRuns) {
@@ -84,9 +84,9 @@ async function hasOpenRuns(db: Db, taskId: number): Promise<boolean> {
 }
 
 // Claims pending attempts (retries, triggered runs): PENDING → RUNNING, a
-// compare-and-set on the attempt's state, of a task in `slots`. Returns the
+// compare-and-set on the attempt's state, of a task in `shards`. Returns the
 // ids claimed.
-export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], slots: Slots, now: number): Promise<Set<number>> {
+export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], shards: ShardFilter, now: number): Promise<Set<number>> {
   return transaction(db, async (tx) => {
     const claimed = new Set<number>();
     for (const a of [...attempts].sort((x, y) => x.logId - y.logId)) {
@@ -95,7 +95,7 @@ export async function claimAttempts(db: Db, attempts: { logId: number; deadlineA
         .set({ state: RunState.RUNNING, started_at: now, deadline_at: a.deadlineAt, node_id: tx.nodeId })
         .where("id", "=", a.logId)
         .where("state", "=", RunState.PENDING)
-        .where(inSlots(slots, "task_log.task_id"))
+        .where(inShards(shards, "task_log.task_id"))
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) claimed.add(a.logId);
     }

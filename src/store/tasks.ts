@@ -4,23 +4,23 @@ import type { Db, TaskTable } from "./database.js";
 import { findTaskServerId } from "./taskServers.js";
 import { upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
-import { SHARD_SPACE, type SlotRange } from "../policy/shards.js";
+import { SHARD_SPACE } from "../policy/shards.js";
 
 export type TaskRow = Selectable<TaskTable>;
 
-// The slots (task id mod SHARD_SPACE) a scheduler works on: the ranges of
-// the shards it leads (policy/shards.ts). Every due-window query, claim and
-// sweep filters by them.
-export type Slots = readonly SlotRange[];
+// The shards a scheduler works on (policy/shards.ts): the tasks whose
+// (id % SHARD_SPACE) % total is one of `led`. Every due-window query, claim
+// and sweep filters by them.
+export interface ShardFilter {
+  total: number;
+  led: readonly number[];
+}
 
-// `column` holds a task id.
-export function inSlots(slots: Slots, column: "task.id" | "task_log.task_id" = "task.id") {
-  if (slots.length === 0) return sql<boolean>`1 = 0`;
-  const slot = sql`(${sql.ref(column)} % ${SHARD_SPACE})`;
-  return sql<boolean>`(${sql.join(
-    slots.map((r) => sql`${slot} between ${r.lo} and ${r.hi}`),
-    sql` or `,
-  )})`;
+// `column` holds a task id. Every shard (a standalone node): no filter.
+export function inShards(shards: ShardFilter, column: "task.id" | "task_log.task_id" = "task.id") {
+  if (shards.led.length === 0) return sql<boolean>`1 = 0`;
+  if (shards.led.length === shards.total) return sql<boolean>`1 = 1`;
+  return sql<boolean>`((${sql.ref(column)} % ${SHARD_SPACE}) % ${shards.total}) in (${sql.join(shards.led)})`;
 }
 
 // The columns a user sets through AddTask.
@@ -101,33 +101,33 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]
   return rows.map((r) => ({ ...r, srv_name: nameOf.get(r.task_server_id) ?? "" }));
 }
 
-// Scheduled tasks of the slots due in (after, until]: the slice of time the
+// Scheduled tasks of the shards due in (after, until]: the slice of time the
 // scheduler adds to its timers.
-export async function loadDueWindow(db: Db, after: number, until: number, slots: Slots, limit: number): Promise<TaskRow[]> {
+export async function loadDueWindow(db: Db, after: number, until: number, shards: ShardFilter, limit: number): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", ">", after)
     .where("next_fire_at", "<=", until)
-    .where(inSlots(slots))
+    .where(inShards(shards))
     .orderBy("next_fire_at")
     .limit(limit)
     .execute();
 }
 
-// Scheduled tasks of the slots changed since `since` (on any node) and due
+// Scheduled tasks of the shards changed since `since` (on any node) and due
 // by `until`: the ones the scheduler's timers may hold a stale copy of or
 // lack. Tasks changed to a later time come with their slice of time; tasks
 // stopped or paused are found when their claim fails.
-export async function loadChangedTasks(db: Db, since: number, until: number, slots: Slots): Promise<TaskRow[]> {
+export async function loadChangedTasks(db: Db, since: number, until: number, shards: ShardFilter): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("updated_at", ">=", since)
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", "<=", until)
-    .where(inSlots(slots))
+    .where(inShards(shards))
     .execute();
 }
 
