@@ -1,5 +1,5 @@
-// npm run bench [-- --only case,case] [--million] [--cluster] [--json]: the
-// scheduler's numbers on this machine, on SQLite and on a private MariaDB. A
+// npm run bench [-- --only case,case] [--dialects sqlite|mysql] [--million] [--profile] [--cluster] [--json]:
+// the scheduler's numbers on this machine, on SQLite and on a private MariaDB. A
 // real easytask process and a task server on 127.0.0.1 that answers at once;
 // prints a table, appends it to bench/RESULTS.md, and with --json prints
 // one JSON object on its last line. --cluster (or --only cluster) runs only
@@ -20,6 +20,8 @@ import { sustained } from "./cases/sustained.js";
 import { fastTaskServer, postJson, progress, type BenchContext, type Measures } from "./support.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
+// --profile: every node process writes a V8 CPU profile here when it stops.
+const PROFILES = fileURLToPath(new URL("../../bench/profiles", import.meta.url));
 
 // Each case with the settings it runs under; they run in this order, each
 // on the database the cases before it used (they stop their tasks).
@@ -49,18 +51,19 @@ async function benchDialect(dialect: DialectName): Promise<Measures> {
     EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1",
     ...(storeConfig.kind === "sqlite" ? { EASYTASK_SQLITE__PATH: storeConfig.path } : { EASYTASK_MYSQL__DSN: storeConfig.url }),
   };
+  const nodeArgs = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}/${dialect}`] : [];
   const taskServer = await fastTaskServer();
   const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const ctx: BenchContext = {
     dialect,
-    node: await startNodeProcess([], baseEnv),
+    node: await startNodeProcess([], baseEnv, nodeArgs),
     store,
     taskServer,
     agent,
     async restart(env = {}) {
       if (ctx.node.proc.exitCode === null) await ctx.node.stop();
-      ctx.node = await startNodeProcess([], { ...baseEnv, ...env });
+      ctx.node = await startNodeProcess([], { ...baseEnv, ...env }, nodeArgs);
       return ctx.node;
     },
   };
@@ -101,13 +104,18 @@ async function benchCluster(): Promise<Measures> {
   }
 }
 
-const results: Record<string, Measures> = clusterOnly ? { mysql: await benchCluster() } : { sqlite: await benchDialect("sqlite"), mysql: await benchDialect("mysql") };
+// --dialects sqlite or mysql runs one of them only.
+const dialects = (process.argv.includes("--dialects") ? arg("--dialects")!.split(",") : ["sqlite", "mysql"]) as DialectName[];
+const results: Partial<Record<DialectName, Measures>> = {};
+if (clusterOnly) results.mysql = await benchCluster();
+else for (const dialect of dialects) results[dialect] = await benchDialect(dialect);
 await stopSharedMariaDb();
 
 const rows = [...new Set(Object.values(results).flatMap((r) => Object.keys(r)))];
+const cell = (dialect: DialectName, k: string) => results[dialect]?.[k] ?? "";
 const table = clusterOnly
-  ? ["| measure | MariaDB, etcd ×3 |", "|---|---|", ...rows.map((k) => `| ${k} | ${results.mysql![k] ?? ""} |`)].join("\n")
-  : ["| measure | SQLite | MariaDB |", "|---|---|---|", ...rows.map((k) => `| ${k} | ${results.sqlite![k] ?? ""} | ${results.mysql![k] ?? ""} |`)].join("\n");
+  ? ["| measure | MariaDB, etcd ×3 |", "|---|---|", ...rows.map((k) => `| ${k} | ${cell("mysql", k)} |`)].join("\n")
+  : ["| measure | SQLite | MariaDB |", "|---|---|---|", ...rows.map((k) => `| ${k} | ${cell("sqlite", k)} | ${cell("mysql", k)} |`)].join("\n");
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const section = `\n## ${new Date().toISOString().slice(0, 10)} — ${machine}\n\n${table}\n`;
 appendFileSync(RESULTS, section);

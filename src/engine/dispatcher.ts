@@ -54,8 +54,13 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, { ref: InFlightRef; controller: AbortController; done: Promise<void> }>();
   private readonly routing: RoutingState = { rotation: new Map(), random: Math.random };
   private readonly perServer = new Map<number, number>();
+  private slotFreed: () => void = () => {};
 
   constructor(private readonly deps: DispatcherDeps) {}
+
+  onSlotFreed(listener: () => void): void {
+    this.slotFreed = listener;
+  }
 
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -90,6 +95,7 @@ export class Dispatcher {
       const left = this.perServer.get(serverId)! - 1;
       if (left === 0) this.perServer.delete(serverId);
       else this.perServer.set(serverId, left);
+      this.slotFreed();
     });
     this.inFlight.set(key, { ref, controller, done });
   }

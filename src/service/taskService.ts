@@ -24,7 +24,8 @@ import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
 import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { deleteTask, getTask, getTasks, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { GroupCommit } from "../store/groupCommit.js";
+import { deleteTask, getTask, getTasks, listTasks, setTaskState, upsertTasks, type TaskFields, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
@@ -50,6 +51,8 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   private readonly taskServerIds = new Map<string, number>();
 
   private readonly stats: ReturnType<typeof sharedStats>;
+  // Concurrent AddTask calls are written together (group commit).
+  private readonly adds: GroupCommit<TaskFields, number>;
 
   constructor(
     private readonly db: Db,
@@ -57,6 +60,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     private readonly events: TaskEvents,
   ) {
     this.stats = sharedStats(db, clock);
+    this.adds = new GroupCommit(db, (tx, tasks) => upsertTasks(tx, tasks, clock.now()));
   }
 
   async addTask(req: AddTaskRequest) {
@@ -68,7 +72,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const taskServerId = this.taskServerIds.get(srvName) ?? (await findTaskServerId(this.db, srvName));
     if (taskServerId === undefined) throw taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
     this.taskServerIds.set(srvName, taskServerId);
-    const id = await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
+    const id = await this.adds.run({ ...fields, task_server_id: taskServerId });
     this.events.taskChanged(id, fields.next_fire_at);
     return { taskId: BigInt(id) };
   }

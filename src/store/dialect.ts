@@ -23,6 +23,14 @@ export function orKeep<T extends keyof Database>(db: Db, insert: Insert<T>, key:
   return db.dialect === "mysql" ? insert.onDuplicateKeyUpdate(unchanged) : insert.onConflict((oc) => oc.columns(key).doNothing());
 }
 
+// Inserts rows, or updates the row with the same unique `key` with the
+// inserted row's `columns` (and `also`): VALUES(col) (MySQL) or excluded.col
+// (SQLite), for a multi-row insert where each row brings its own values.
+export function orUpdateFromInserted<T extends keyof Database>(db: Db, insert: Insert<T>, key: Column<T>[], columns: Column<T>[], also: UpdateObject<Database, T, T>) {
+  const inserted = (c: string) => (db.dialect === "mysql" ? sql`values(${sql.ref(c)})` : sql`excluded.${sql.ref(c)}`);
+  return orUpdate(db, insert, key, { ...Object.fromEntries(columns.map((c) => [c, inserted(c)])), ...(also as object) } as UpdateObject<Database, T, T>);
+}
+
 // orUpdate in one statement that also returns the row's id either way:
 // SQLite returns it; MySQL hands it over through LAST_INSERT_ID(id) on the
 // update path.
@@ -40,3 +48,9 @@ export async function upsertReturningId(db: Db, insert: Insert<"task">, key: Col
 
 // a / b rounded down, for integers: MySQL's `/` gives a decimal.
 export const integerDivision = (db: Db, a: RawBuilder<unknown>, b: number) => (db.dialect === "mysql" ? sql`${a} div ${sql.lit(b)}` : sql`${a} / ${sql.lit(b)}`);
+
+// Locks the rows a SELECT reads until the transaction ends (MySQL). SQLite
+// has no row locks: a write transaction there holds the whole database.
+export function forUpdate<Q extends { forUpdate(): Q }>(db: Db, query: Q): Q {
+  return db.dialect === "mysql" ? query.forUpdate() : query;
+}

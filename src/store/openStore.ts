@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
-import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
 import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
 import { boundedPool } from "./boundedPool.js";
 import { failoverPool, hostUrls } from "./failoverPool.js";
@@ -52,6 +52,26 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
+// Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE).
+// A deferred one that reads, then writes, fails at once with SQLITE_BUSY if
+// another process wrote in between, where an immediate one waits its turn
+// (busy_timeout); claims read the rows they are about to update.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateTransactions extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
 interface Connected {
   kysely: Kysely<Database>;
   // Once the schema is migrated: from then on every query is bounded.
@@ -71,7 +91,7 @@ function connect(config: StoreConfig): Connected {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateTransactions({ database: withStatementCache(database) }) });
     return { kysely, migrated: () => {}, close: () => kysely.destroy() };
   }
   const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_SEC * 1000;

@@ -1,9 +1,11 @@
-import type { Selectable, Updateable } from "kysely";
+import { sql, type Selectable, type Updateable } from "kysely";
 import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { planFinish } from "../policy/planFinish.js";
 import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import type { Db, TaskLogTable } from "./database.js";
+import { byId } from "./batch.js";
+import type { Db, RunEnd, TaskLogTable } from "./database.js";
+import { forUpdate } from "./dialect.js";
 import { getTasks, inShards, type ShardFilter, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
@@ -31,43 +33,99 @@ export function callbackOutcome(o: RunOutcome, now: number): Outcome {
   return { state: o.state, fields: { ...answerColumns(o.answer), error: o.error, is_success: o.state === RunState.SUCCEEDED ? 1 : 0, extra: o.extra, finished_at: now } };
 }
 
-const byRef = (ref: AttemptRef) => (db: Db) =>
-  db.kysely.updateTable("task_log").where("task_id", "=", ref.taskId).where("run_times", "=", ref.runTimes).where("attempt", "=", ref.attempt);
+const refKey = (taskId: number, runTimes: number, attempt: number) => `${taskId}:${runTimes}:${attempt}`;
 
-// Ends an attempt (or moves it to ASYNC_WAITING) if it is still in one of
-// `from`, and then applies what its task's policies plan (planFinish): a
-// retry attempt, the next fixed-delay slot, a queued run. Returns whether it
-// moved.
-// `task` is the caller's copy of the task when it has one (only its policy
-// columns are read), saving a read.
-export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
+// The attempts named: point lookups on the unique key (task_id, run_times,
+// attempt), which both databases answer from the index; `task_id in (…)`
+// would read every attempt a long-lived task ever had.
+const attemptsNamed = (refs: AttemptRef[]) =>
+  sql<boolean>`(${sql.join(
+    refs.map((r) => sql`(${sql.ref("task_id")} = ${r.taskId} and ${sql.ref("run_times")} = ${r.runTimes} and ${sql.ref("attempt")} = ${r.attempt})`),
+    sql` or `,
+  )})`;
+
+export interface Finish {
+  ref: AttemptRef;
+  outcome: Outcome;
+  // When the attempt ended: what follows it (a retry's backoff, a fixed
+  // delay) counts from then.
+  at: number;
+  // The caller's copy of the task, when it has one (only its policy columns
+  // are read), saving a read.
+  task?: TaskRow;
+}
+
+// Ends attempts (or moves them to ASYNC_WAITING) that are still in one of
+// `from`, and applies what their tasks' policies plan (planFinish): retry
+// attempts, the next fixed-delay slots, queued runs. A few statements for the
+// whole batch: the attempts are locked and read, then updated together.
+// `now` is when this is written (the change feed reads it). Returns, per
+// finish, whether its attempt moved.
+export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[], now: number): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
   return transaction(db, async (tx) => {
-    const moved = await byRef(ref)(tx)
-      .set({ ...outcome.fields, state: outcome.state })
-      .where("state", "in", from)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return false;
-    if (outcome.state === RunState.ASYNC_WAITING) return true;
-    const t = task ?? (await getTasks(tx, [ref.taskId]))[0];
-    if (!t) return true;
-    endedAs(tx, t.task_server_id, outcome.state, 1);
-    const plan = planFinish(t, ref.attempt, outcome.state, now);
-    if (plan.retryAt !== undefined) {
-      await tx.kysely.insertInto("task_log").values(pendingRow(ref.taskId, ref.runTimes, ref.attempt + 1, plan.retryAt)).execute();
+    const open = await forUpdate(
+      tx,
+      tx.kysely
+        .selectFrom("task_log")
+        .select(["id", "task_id", "run_times", "attempt"])
+        .where(attemptsNamed(finishes.map((f) => f.ref)))
+        .where("state", "in", from),
+    ).execute();
+    const idOf = new Map(open.map((r) => [refKey(r.task_id, r.run_times, r.attempt), r.id]));
+    const moving = finishes.flatMap((f) => {
+      const id = idOf.get(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      idOf.delete(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      return id === undefined ? [] : [{ ...f, id }];
+    });
+    if (moving.length === 0) return finishes.map(() => false);
+    const columns = new Set(moving.flatMap((m) => Object.keys(m.outcome.fields))) as Set<keyof TaskLogTable>;
+    const set: Record<string, unknown> = { state: byId(moving, "state", (m) => m.outcome.state) };
+    for (const column of columns) set[column] = byId(moving, column, (m) => m.outcome.fields[column]);
+    await tx.kysely
+      .updateTable("task_log")
+      .set(set)
+      .where("id", "in", moving.map((m) => m.id))
+      .execute();
+
+    const ended = moving.filter((m) => m.outcome.state !== RunState.ASYNC_WAITING);
+    const unknown = [...new Set(ended.filter((m) => !m.task).map((m) => m.ref.taskId))];
+    const read = new Map((await getTasks(tx, unknown)).map((t) => [t.id, t]));
+    const retries = [];
+    const delays: { id: number; nextFireAt: number }[] = [];
+    const queued: { taskId: number; at: number }[] = [];
+    const ends: RunEnd[] = [];
+    for (const m of ended) {
+      const t = m.task ?? read.get(m.ref.taskId);
+      if (!t) continue;
+      ends.push({ taskServerId: t.task_server_id, state: m.outcome.state });
+      const plan = planFinish(t, m.ref.attempt, m.outcome.state, m.at);
+      if (plan.retryAt !== undefined) retries.push(pendingRow(m.ref.taskId, m.ref.runTimes, m.ref.attempt + 1, plan.retryAt));
+      if (plan.nextFireAt !== undefined) delays.push({ id: t.id, nextFireAt: plan.nextFireAt });
+      if (plan.startQueuedRun) queued.push({ taskId: t.id, at: m.at });
     }
-    if (plan.nextFireAt !== undefined) {
+    if (ends.length > 0) tx.runEnds.add(ends);
+    if (retries.length > 0) await tx.kysely.insertInto("task_log").values(retries).execute();
+    if (delays.length > 0) {
       await tx.kysely
         .updateTable("task")
         // updated_at: the leader learns of it through the change feed.
-        .set((eb) => ({ next_fire_at: plan.nextFireAt!, version: eb("version", "+", 1), updated_at: now }))
-        .where("id", "=", t.id)
+        .set((eb) => ({ next_fire_at: byId(delays, "next_fire_at", (d) => d.nextFireAt), version: eb("version", "+", 1), updated_at: now }))
+        .where("id", "in", delays.map((d) => d.id))
         .where("state", "=", TaskState.SCHEDULED)
         .where("next_fire_at", "is", null)
         .execute();
     }
-    if (plan.startQueuedRun) await enqueueRun(tx, t.id, now, true);
-    return true;
+    for (const { taskId, at } of queued) await enqueueRun(tx, taskId, at, true);
+    const moved = new Set(moving.map((m) => m.ref));
+    return finishes.map((f) => moved.has(f.ref));
   });
+}
+
+// finishAttempts for one attempt.
+export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
+  const [moved] = await finishAttempts(db, [{ ref, outcome, task, at: now }], from, now);
+  return moved;
 }
 
 export function pendingRow(taskId: number, runTimes: number, attempt: number, dueAt: number) {
@@ -90,7 +148,7 @@ export function pendingRow(taskId: number, runTimes: number, attempt: number, du
 // Records an answer that came too late to decide the attempt (it was
 // killed, aborted or confirmed meanwhile), so the run log still shows it.
 export async function recordLateAnswer(db: Db, ref: AttemptRef, answer: RunAnswer): Promise<void> {
-  await byRef(ref)(db).set(answerColumns(answer)).execute();
+  await db.kysely.updateTable("task_log").set(answerColumns(answer)).where(attemptsNamed([ref])).execute();
 }
 
 // The latest attempt of a run.

@@ -2,7 +2,7 @@ import { sql, type Insertable, type Selectable } from "kysely";
 import { TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db, TaskTable } from "./database.js";
 import { findTaskServerId } from "./taskServers.js";
-import { upsertReturningId } from "./dialect.js";
+import { orUpdateFromInserted, upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
 import { SHARD_SPACE } from "../policy/shards.js";
 
@@ -34,6 +34,24 @@ export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<nu
   const { name: _name, biz_id: _bizId, ...changed } = fields;
   const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
   return upsertReturningId(db, insert, ["name", "biz_id"], { ...changed, version: sql<number>`version + 1` });
+}
+
+// upsertTask for many tasks in three statements, whatever their number (for
+// group commits of concurrent AddTask calls). Returns their ids, in order.
+export async function upsertTasks(db: Db, tasks: TaskFields[], now: number): Promise<number[]> {
+  const rows = tasks.map((t) => ({ ...t, state: TaskState.SCHEDULED, updated_at: now, created_at: now }));
+  const changed = Object.keys(rows[0]).filter((c) => c !== "name" && c !== "biz_id" && c !== "created_at") as (keyof TaskTable & string)[];
+  await orUpdateFromInserted(db, db.kysely.insertInto("task").values(rows), ["name", "biz_id"], changed, { version: sql<number>`version + 1` }).execute();
+  // The ids, matched by the database's own comparison of names (MySQL's
+  // collation may call two spellings the same name).
+  const wanted = sql.join(
+    rows.map((r, i) => sql`select ${i} as i, ${r.name} as name, ${r.biz_id} as biz_id`),
+    sql` union all `,
+  );
+  const { rows: found } = await sql<{ i: number; id: number }>`select w.i as i, t.id as id from task t join (${wanted}) w on t.name = w.name and t.biz_id = w.biz_id`.execute(db.kysely);
+  const ids: number[] = [];
+  for (const f of found) ids[Number(f.i)] = Number(f.id);
+  return ids;
 }
 
 // Moves the task to a state with its next fire time, if it is in one of

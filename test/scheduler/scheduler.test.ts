@@ -43,6 +43,7 @@ class RecordingSink {
   abortTask(taskId: number) {
     this.aborted.push(taskId);
   }
+  onSlotFreed() {}
 }
 
 // One pass as the loop makes it: read the database, then fire what is due.
