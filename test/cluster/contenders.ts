@@ -1,4 +1,6 @@
-import type { Leadership } from "../../src/cluster/leadership.js";
+import assert from "node:assert/strict";
+import type { Cut, Leadership } from "../../src/cluster/leadership.js";
+import { waitFor } from "../support/waitFor.js";
 
 export const SHARDS = 8;
 export const ALL = Array.from({ length: SHARDS }, (_, k) => k);
@@ -40,3 +42,20 @@ export class Contenders {
   }
 }
 
+
+// Two nodes of `cluster` share the shards, and what one announces (a run
+// closed, every run of a task) the other hears.
+export async function announcementsReachEveryNode(nodes: Contenders, cluster: string, port = 0): Promise<void> {
+  const [a, b] = [await nodes.add(cluster, port), await nodes.add(cluster, port)];
+  await waitFor("the shards shared", () => nodes.sharedBy([a.id, b.id]), Boolean);
+  const heard: Cut[] = [];
+  b.leadership.onCut((c) => heard.push(c));
+  a.leadership.cut({ taskId: 42, runTimes: 7 });
+  a.leadership.cut({ taskId: 43 });
+  await waitFor("both announcements", () => heard, (h) => h.length === 2);
+  // Each is announced on its own, so they may arrive in either order.
+  assert.deepEqual(
+    heard.sort((x, y) => x.taskId - y.taskId),
+    [{ taskId: 42, runTimes: 7 }, { taskId: 43 }],
+  );
+}

@@ -6,7 +6,7 @@ import { systemClock } from "../../src/clock.js";
 import { createLogger, silentLogger } from "../../src/log/log.js";
 import { startEtcdCluster, type PrivateEtcdCluster } from "../harness/etcd.js";
 import { sleep, waitFor } from "../support/waitFor.js";
-import { Contenders, SHARDS } from "./contenders.js";
+import { announcementsReachEveryNode, Contenders, SHARDS } from "./contenders.js";
 
 const TTL_SEC = 3;
 const log = process.env.EASYTASK_TEST_LOG ? createLogger("debug") : silentLogger;
@@ -64,21 +64,10 @@ describe("etcd shard leadership", () => {
     assert.equal(nodes.overlaps, 0);
   });
 
-  test("a closed run announced by one node reaches every node", async () => {
+  test("a closed run announced by one node reaches every node, and leaves no key behind", async () => {
     const nodes = contenders();
     try {
-      const [a, b] = [await nodes.add("cuts"), await nodes.add("cuts")];
-      await waitFor("the shards shared", () => nodes.sharedBy([a.id, b.id]), Boolean);
-      const heard: unknown[] = [];
-      b.leadership.onCut((c) => heard.push(c));
-      a.leadership.cut({ taskId: 42, runTimes: 7 });
-      a.leadership.cut({ taskId: 43 });
-      await waitFor("both announcements", () => heard, (h) => h.length === 2);
-      // Each is announced on its own, so they may arrive in either order.
-      assert.deepEqual(
-        (heard as { taskId: number }[]).sort((x, y) => x.taskId - y.taskId),
-        [{ taskId: 42, runTimes: 7 }, { taskId: 43 }],
-      );
+      await announcementsReachEveryNode(nodes, "cuts");
       await waitFor("announcements to leave no key behind", () => client.getAll().prefix("easytask/cuts/cuts/").keys(), (keys) => keys.length === 0);
     } finally {
       await nodes.stopAll();

@@ -8,7 +8,7 @@ import { createLogger, silentLogger } from "../../src/log/log.js";
 import { systemClock } from "../../src/clock.js";
 import { startRedis, type PrivateRedis } from "../harness/redis.js";
 import { waitFor } from "../support/waitFor.js";
-import { ALL, Contenders, SHARDS } from "./contenders.js";
+import { ALL, announcementsReachEveryNode, Contenders, SHARDS } from "./contenders.js";
 
 const TTL_MS = 1500;
 const log = process.env.EASYTASK_TEST_LOG ? createLogger("debug") : silentLogger;
@@ -117,18 +117,7 @@ describe("redis shard leases", () => {
   test("a closed run announced by one node reaches every node", async () => {
     const nodes = contenders();
     try {
-      const [a, b] = [await nodes.add("cuts", redis.port), await nodes.add("cuts", redis.port)];
-      await waitFor("the shards shared", () => nodes.sharedBy([a.id, b.id]), Boolean);
-      const heard: unknown[] = [];
-      b.leadership.onCut((c) => heard.push(c));
-      a.leadership.cut({ taskId: 42, runTimes: 7 });
-      a.leadership.cut({ taskId: 43 });
-      await waitFor("both announcements", () => heard, (h) => h.length === 2);
-      // Each is announced on its own, so they may arrive in either order.
-      assert.deepEqual(
-        (heard as { taskId: number }[]).sort((x, y) => x.taskId - y.taskId),
-        [{ taskId: 42, runTimes: 7 }, { taskId: 43 }],
-      );
+      await announcementsReachEveryNode(nodes, "cuts", redis.port);
     } finally {
       await nodes.stopAll();
     }
