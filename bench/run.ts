@@ -4,6 +4,7 @@
 // prints a table, appends it to bench/RESULTS.md, and with --json prints
 // one JSON object on its last line. --cluster (or --only cluster) runs only
 // the cluster case: 1 node, then 3 nodes sharing the shards, on MariaDB.
+// npm run bench -- --migration: only the upgrade from easytask (Go), see migration.ts.
 import { appendFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus, totalmem } from "node:os";
@@ -17,7 +18,13 @@ import { cluster } from "./cases/cluster.js";
 import { hundredThousand } from "./cases/listTasks.js";
 import { million } from "./cases/million.js";
 import { sustained } from "./cases/sustained.js";
+import { runMigrationBench } from "./migration.js";
 import { fastTaskServer, postJson, progress, type BenchContext, type Measures } from "./support.js";
+
+if (process.argv.includes("--migration")) {
+  await runMigrationBench();
+  process.exit(0);
+}
 
 const RESULTS = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
 // --profile: every node process writes a V8 CPU profile here when it stops.
@@ -53,7 +60,8 @@ async function benchDialect(dialect: DialectName): Promise<Measures> {
   };
   const nodeArgs = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}/${dialect}`] : [];
   const taskServer = await fastTaskServer();
-  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url });
+  // The bench writes and stops up to a million tasks in one statement.
+  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url, queryTimeoutMs: 600_000 });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const ctx: BenchContext = {
     dialect,

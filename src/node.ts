@@ -94,7 +94,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const clock = opts.clock ?? systemClock;
   const ca = config.callback.caFile === undefined ? undefined : trustedCas(config.callback.caFile);
   const nodeId = newNodeId();
-  const store = await openStore(config.store, nodeId);
+  const store = await openStore(config.store, { log, goTimeZone: config.easytaskGo.timeZone, nodeId });
   try {
     await checkShardCount(store, config);
   } catch (err) {
@@ -127,7 +127,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   };
   const startedAt = clock.now();
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName, shardCount: config.shards };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
+  const goCron = config.cronDialect === "easytask-go" ? { timeZone: config.easytaskGo.timeZone } : undefined;
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics, goCron });
   let listening;
   try {
     listening = await listen(handler, { ...config.http, log });

@@ -103,6 +103,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   async resumeTask(req: ResumeTaskRequest) {
     const task = await this.existing(req.taskId);
     if (task.state === TaskState.SCHEDULED) return {};
+    if (task.paused_reason) throw wrongState(task.id, `cannot be resumed: ${task.paused_reason}`);
     if (task.state === TaskState.FINISHED) throw wrongState(task.id, "has finished: add it again with AddTask to schedule it anew");
     const now = this.clock.now();
     const next = firstFire(scheduleOfTask(task), task, now);

@@ -126,6 +126,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("task_server").addColumn("secret", "varchar(256)").execute();
       },
     },
+    "0006_paused_reason": {
+      async up(db) {
+        await db.schema.alterTable("task").addColumn("paused_reason", "varchar(1024)", (c) => c.notNull().defaultTo("")).execute();
+      },
+    },
     "0010_shards": {
       async up(db) {
         // Which node fired a run, now that every node fires its shards' runs.

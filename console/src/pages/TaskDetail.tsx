@@ -20,7 +20,9 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
     );
   };
   const scheduled = t.state === TaskState.SCHEDULED;
-  const resumable = t.state === TaskState.PAUSED || t.state === TaskState.STOPPED;
+  const idle = t.state === TaskState.PAUSED || t.state === TaskState.STOPPED;
+  // A task paused for want of a schedule is resumed by editing it (AddTask).
+  const resumable = idle && !t.pausedReason;
   return (
     <div class="actions" role="group" aria-label="Task actions">
       {scheduled && (
@@ -33,7 +35,7 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
           Resume
         </button>
       )}
-      {!resumable && (
+      {!idle && (
         <button
           type="button"
           onClick={act("Triggered", async () => {
@@ -93,6 +95,11 @@ export function TaskDetail(props: { id: string }) {
         <h1>{t.name}</h1>
         <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
       </div>
+      {t.pausedReason && (
+        <p class="problem" role="alert" aria-label="Why the task is paused">
+          Needs a new schedule: {t.pausedReason}. Edit it to give it one.
+        </p>
+      )}
       <Actions
         task={t}
         onDone={(label) => {

@@ -83,6 +83,7 @@ export function Tasks() {
               <td data-label="Schedule">{scheduleInWords(t)}</td>
               <td data-label="State">
                 <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
+                {t.pausedReason && <small title={t.pausedReason}> needs a new schedule</small>}
               </td>
               <td data-label="Next fire">{dateTime(t.nextFireAt)}</td>
               <td data-label="Last result">
