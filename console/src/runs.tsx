@@ -40,6 +40,8 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
         </dd>
         <dt>Route</dt>
         <dd>{r.route || "—"}</dd>
+        <dt>Fired by node</dt>
+        <dd>{r.nodeId || "—"}</dd>
         <dt>HTTP status</dt>
         <dd>{r.httpStatus || "—"}</dd>
         <dt>Confirmed</dt>

@@ -8,6 +8,7 @@ import { newTraceId, traceHeaders } from "../callback/traceId.js";
 import type { Db } from "../store/database.js";
 import { listHealthCheckedRoutes, recordHeartbeat, type CallbackRoute } from "../store/taskServers.js";
 import { routeUrl } from "../callback/routeUrl.js";
+import type { ShardSet } from "./shardSet.js";
 
 // Failures in a row that evict a route (the original evicted on the first).
 export const EVICT_AFTER_FAILURES = 3;
@@ -21,6 +22,8 @@ export interface HealthCheckDeps {
   poolSize: number;
   log: Logger;
   metrics: Metrics;
+  // Routes are checked by the leader of their task server's shard.
+  shards: Pick<ShardSet, "ownsTaskServer">;
 }
 
 async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<void> {
@@ -44,9 +47,10 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
   }
 }
 
-// One round: every route with health checks on, poolSize at a time.
+// One round: every route with health checks on of the shards led, poolSize
+// at a time.
 export async function checkRoutesOnce(deps: HealthCheckDeps): Promise<void> {
-  const queue = await listHealthCheckedRoutes(deps.db);
+  const queue = (await listHealthCheckedRoutes(deps.db)).filter((r) => deps.shards.ownsTaskServer(r.task_server_id));
   const worker = async () => {
     for (let route = queue.shift(); route; route = queue.shift()) await heartbeat(deps, route);
   };

@@ -3,6 +3,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { Db } from "../store/database.js";
 import { deleteFinishedRunsBefore } from "../store/retention.js";
 import type { Clock } from "../clock.js";
+import type { ShardSet } from "./shardSet.js";
 
 export interface RetentionDeps {
   db: Db;
@@ -10,6 +11,8 @@ export interface RetentionDeps {
   log: Logger;
   metrics: Metrics;
   retentionDays: number;
+  // Runs are deleted by the leader of their task's shard.
+  shards: Pick<ShardSet, "filter">;
 }
 
 export interface RetentionTiming {
@@ -33,7 +36,7 @@ export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, si
   let batches = 0;
   while (!signal.aborted) {
     if (batches > 0) await deps.clock.sleep(timing.pauseMs, signal);
-    const n = await deleteFinishedRunsBefore(deps.db, cutoff, timing.batchSize);
+    const n = await deleteFinishedRunsBefore(deps.db, cutoff, timing.batchSize, deps.shards.filter());
     batches++;
     deleted += n;
     deps.metrics.runLogRowsDeleted(n);
@@ -42,7 +45,7 @@ export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, si
   return { deleted, batches };
 }
 
-// Keeps task_log within log_retention_days while this node leads.
+// Keeps task_log within log_retention_days while this node leads shards.
 export async function runLogRetention(deps: RetentionDeps, timing: RetentionTiming, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {

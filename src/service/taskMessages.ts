@@ -65,5 +65,6 @@ export function toTaskLog(row: RunWithTask) {
     finishedAt: optionalTimestamp(row.finished_at),
     confirmedAt: optionalTimestamp(row.confirmed_at),
     deadlineAt: optionalTimestamp(row.deadline_at),
+    nodeId: row.node_id,
   });
 }

@@ -103,6 +103,14 @@ export interface TaskLogTable {
   deadline_at: number | null;
   // ROUTE_STRATEGY_BROADCAST: async answers still to be confirmed.
   pending_confirms: Generated<number>;
+  // The node that claimed the attempt (fired it); "" while pending.
+  node_id: Generated<string>;
+}
+
+// Settings all nodes of a cluster must agree on, recorded by the first.
+export interface ClusterSettingTable {
+  name: string;
+  value: string;
 }
 
 export interface Database {
@@ -111,6 +119,7 @@ export interface Database {
   task: TaskTable;
   task_log: TaskLogTable;
   route_eviction: RouteEvictionTable;
+  cluster_setting: ClusterSettingTable;
 }
 
 export type Dialect = "sqlite" | "mysql";
@@ -127,10 +136,12 @@ export interface RunEndSink {
 }
 
 // What every query function takes first: the Kysely instance (or a
-// transaction), which SQL dialect it speaks, and where ended attempts are
-// told (in a transaction: once it commits).
+// transaction), which SQL dialect it speaks, the node writing (stamped on the
+// runs it claims), and where ended attempts are told (in a transaction: once
+// it commits).
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  nodeId: string;
   runEnds: RunEndSink;
 }

@@ -5,7 +5,7 @@ import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
 import { OPEN_STATES } from "../policy/runStates.js";
 import type { Db, RunEnd, TaskLogTable } from "./database.js";
 import { forUpdate, target, updateRows, type Row } from "./dialect.js";
-import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
+import { getTasks, inShards, type ShardFilter, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
 export type TaskLogRow = Selectable<TaskLogTable>;
@@ -180,7 +180,7 @@ export function endedAs(db: Db, taskServerId: number, state: RunState, count: nu
 
 // Open attempts past their deadline: the answer or confirmation never came
 // (or the leader calling it died).
-export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: number): Promise<(TaskLogRow & { task_server_id: number })[]> {
+export async function listExpiredRuns(db: Db, now: number, shards: ShardFilter, limit: number): Promise<(TaskLogRow & { task_server_id: number })[]> {
   return db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
@@ -188,7 +188,7 @@ export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: 
     .select("task.task_server_id")
     .where("task_log.state", "in", OPEN_STATES)
     .where("task_log.deadline_at", "<=", now)
-    .where(inShard(shard))
+    .where(inShards(shards))
     .limit(limit)
     .execute();
 }
@@ -220,9 +220,9 @@ export interface PendingAttempt {
   task: TaskRow;
 }
 
-// Retries and triggered runs of the shard due by `until`, with their task;
+// Retries and triggered runs of the shards due by `until`, with their task;
 // those of paused or stopped tasks wait.
-export async function listPendingAttempts(db: Db, until: number, shard: Shard, limit: number): Promise<PendingAttempt[]> {
+export async function listPendingAttempts(db: Db, until: number, shards: ShardFilter, limit: number): Promise<PendingAttempt[]> {
   const rows = await db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
@@ -231,7 +231,7 @@ export async function listPendingAttempts(db: Db, until: number, shard: Shard, l
     .where("task_log.state", "=", RunState.PENDING)
     .where("task_log.due_at", "<=", until)
     .where("task.state", "in", [TaskState.SCHEDULED, TaskState.FINISHED])
-    .where(inShard(shard))
+    .where(inShards(shards))
     .limit(limit)
     .execute();
   return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, ...task }) => ({ logId: log_id, runTimes: log_run_times, attempt: log_attempt, dueAt: log_due_at, task }));

@@ -5,6 +5,7 @@ import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
 import { silentLogger } from "../../src/log/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { pruneOnce, type RetentionDeps } from "../../src/engine/logRetention.js";
+import { ShardSet } from "../../src/engine/shardSet.js";
 import type { Db } from "../../src/store/database.js";
 import { openStore } from "../../src/store/openStore.js";
 import { pendingRow } from "../../src/store/taskLogs.js";
@@ -84,8 +85,8 @@ for (const dialect of DIALECTS) {
         pauses.push(ms);
         leftAtPauses.push((await ids(store)).length - kept.length);
       };
-      const metrics = new Metrics(store, silentLogger);
-      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics, retentionDays: 30 };
+      const metrics = new Metrics(store, silentLogger, 64);
+      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics, retentionDays: 30, shards: ShardSet.all(64) };
       const timing = { batchSize: 3, pauseMs: 250, intervalMs: 60_000 };
 
       assert.deepEqual(await pruneOnce(deps, timing, new AbortController().signal), { deleted: old, batches: 3 });

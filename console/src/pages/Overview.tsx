@@ -1,7 +1,7 @@
 import type { GetStatsResponse } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
 import { ProblemBanner, Table } from "../components.js";
-import { dateTime } from "../format.js";
+import { dateTime, shardRanges } from "../format.js";
 import { usePoll } from "../usePoll.js";
 
 const STATS_POLL_MS = 10_000;
@@ -129,9 +129,9 @@ export function Overview() {
         <>
           <h2>Cluster {cluster.data.clusterName}</h2>
           <p>
-            Election: {cluster.data.electDriver}; leader <strong>{cluster.data.leaderId || "none"}</strong>; this node {cluster.data.nodeId}
+            Election: {cluster.data.electDriver}; {cluster.data.shardCount} shards; this node {cluster.data.nodeId}
             {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}
-            {!cluster.data.leadershipKnown && `; it cannot tell who may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
+            {!cluster.data.leadershipKnown && `; it cannot tell which shards it may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
           </p>
           <Table label="Members">
             <thead>
@@ -139,7 +139,7 @@ export function Overview() {
                 <th>Node</th>
                 <th>Address</th>
                 <th>Started</th>
-                <th>Role</th>
+                <th>Shards led</th>
               </tr>
             </thead>
             <tbody>
@@ -148,7 +148,9 @@ export function Overview() {
                   <td>{m.nodeId}</td>
                   <td>{m.address}</td>
                   <td>{dateTime(m.startedAt)}</td>
-                  <td>{m.nodeId === cluster.data!.leaderId ? "leader" : "follower"}</td>
+                  <td>
+                    {m.shards.length} ({shardRanges(m.shards)})
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1435,7 +1435,10 @@ type TaskLog struct {
 	// When an open run times out.
 	DeadlineAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=deadline_at,json=deadlineAt,proto3" json:"deadline_at,omitempty"`
 	// The task's name.
-	TaskName      string `protobuf:"bytes,17,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
+	TaskName string `protobuf:"bytes,17,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
+	// The node that fired the attempt (its node_id in GetCluster); empty while
+	// it is pending.
+	NodeId        string `protobuf:"bytes,18,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1585,6 +1588,13 @@ func (x *TaskLog) GetDeadlineAt() *timestamppb.Timestamp {
 func (x *TaskLog) GetTaskName() string {
 	if x != nil {
 		return x.TaskName
+	}
+	return ""
+}
+
+func (x *TaskLog) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
 	}
 	return ""
 }
@@ -2726,7 +2736,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x05query\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x05\n" +
 	"\aTaskLog\x12\x1e\n" +
 	"\vtask_log_id\x18\x01 \x01(\x03R\ttaskLogId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\x03R\x06taskId\x12\x1b\n" +
@@ -2750,7 +2760,8 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\fconfirmed_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12;\n" +
 	"\vdeadline_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deadlineAt\x12\x1b\n" +
-	"\ttask_name\x18\x11 \x01(\tR\btaskName\"\xa2\x02\n" +
+	"\ttask_name\x18\x11 \x01(\tR\btaskName\x12\x17\n" +
+	"\anode_id\x18\x12 \x01(\tR\x06nodeId\"\xa2\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +

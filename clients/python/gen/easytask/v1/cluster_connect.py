@@ -39,7 +39,7 @@ _GZIP_COMPRESSION = GzipCompression()
 
 class ClusterService(Protocol):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -89,7 +89,7 @@ class ClusterServiceASGIApplication(ConnectASGIApplication[ClusterService]):
 
 class ClusterServiceClient(ConnectClient):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def __init__(
         self,
@@ -143,7 +143,7 @@ class ClusterServiceClient(ConnectClient):
 
 class ClusterServiceSync(Protocol):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -191,7 +191,7 @@ class ClusterServiceWSGIApplication(ConnectWSGIApplication):
 
 class ClusterServiceClientSync(ConnectClientSync):
     """
-    The scheduler nodes: which one leads, which are there.
+    The scheduler nodes: which are there and which shards each leads.
     """
     def __init__(
         self,

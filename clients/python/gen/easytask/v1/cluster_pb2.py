@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/cluster.proto\x12\x0b\x65\x61sytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n\x11GetClusterRequest\"\x8a\x03\n\x12GetClusterResponse\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n\tis_leader\x18\x02 \x01(\x08R\x08isLeader\x12\x1b\n\tleader_id\x18\x03 \x01(\tR\x08leaderId\x12\x34\n\x07members\x18\x04 \x03(\x0b\x32\x1a.easytask.v1.ClusterMemberR\x07members\x12!\n\x0c\x65lect_driver\x18\x05 \x01(\tR\x0b\x65lectDriver\x12!\n\x0c\x63luster_name\x18\x06 \x01(\tR\x0b\x63lusterName\x12\x14\n\x05ready\x18\x07 \x01(\x08R\x05ready\x12(\n\x10not_ready_reason\x18\x08 \x01(\tR\x0enotReadyReason\x12)\n\x10leadership_known\x18\t \x01(\x08R\x0fleadershipKnown\x12:\n\x19leadership_unknown_reason\x18\n \x01(\tR\x17leadershipUnknownReason\"}\n\rClusterMember\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x39\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartedAt2_\n\x0e\x43lusterService\x12M\n\nGetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/cluster.proto\x12\x0b\x65\x61sytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n\x11GetClusterRequest\"\xc3\x03\n\x12GetClusterResponse\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n\tis_leader\x18\x02 \x01(\x08R\x08isLeader\x12\x1b\n\tleader_id\x18\x03 \x01(\tR\x08leaderId\x12\x34\n\x07members\x18\x04 \x03(\x0b\x32\x1a.easytask.v1.ClusterMemberR\x07members\x12!\n\x0c\x65lect_driver\x18\x05 \x01(\tR\x0b\x65lectDriver\x12!\n\x0c\x63luster_name\x18\x06 \x01(\tR\x0b\x63lusterName\x12\x14\n\x05ready\x18\x07 \x01(\x08R\x05ready\x12(\n\x10not_ready_reason\x18\x08 \x01(\tR\x0enotReadyReason\x12)\n\x10leadership_known\x18\t \x01(\x08R\x0fleadershipKnown\x12:\n\x19leadership_unknown_reason\x18\n \x01(\tR\x17leadershipUnknownReason\x12\x1f\n\x0bshard_count\x18\x0b \x01(\rR\nshardCount\x12\x16\n\x06shards\x18\x0c \x03(\rR\x06shards\"\x95\x01\n\rClusterMember\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x39\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartedAt\x12\x16\n\x06shards\x18\x04 \x03(\rR\x06shards2_\n\x0e\x43lusterService\x12M\n\nGetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,9 +36,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCLUSTERREQUEST']._serialized_start=75
   _globals['_GETCLUSTERREQUEST']._serialized_end=94
   _globals['_GETCLUSTERRESPONSE']._serialized_start=97
-  _globals['_GETCLUSTERRESPONSE']._serialized_end=491
-  _globals['_CLUSTERMEMBER']._serialized_start=493
-  _globals['_CLUSTERMEMBER']._serialized_end=618
-  _globals['_CLUSTERSERVICE']._serialized_start=620
-  _globals['_CLUSTERSERVICE']._serialized_end=715
+  _globals['_GETCLUSTERRESPONSE']._serialized_end=548
+  _globals['_CLUSTERMEMBER']._serialized_start=551
+  _globals['_CLUSTERMEMBER']._serialized_end=700
+  _globals['_CLUSTERSERVICE']._serialized_start=702
+  _globals['_CLUSTERSERVICE']._serialized_end=797
 # @@protoc_insertion_point(module_scope)

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKKAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJImEKDUNsdXN0ZXJNZW1iZXISDwoHbm9kZV9pZBgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMl8KDkNsdXN0ZXJTZXJ2aWNlEk0KCkdldENsdXN0ZXISHi5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVxdWVzdBofLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXNwb25zZUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKvAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJEhMKC3NoYXJkX2NvdW50GAsgASgNEg4KBnNoYXJkcxgMIAMoDSJxCg1DbHVzdGVyTWVtYmVyEg8KB25vZGVfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGFyZHMYBCADKA0yXwoOQ2x1c3RlclNlcnZpY2USTQoKR2V0Q2x1c3RlchIeLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -39,22 +39,23 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   nodeId: string;
 
   /**
-   * Whether the answering node schedules now.
+   * Whether the answering node schedules now: it leads at least one shard.
    *
    * @generated from field: bool is_leader = 2;
    */
   isLeader: boolean;
 
   /**
-   * The node that leads; empty when none does or etcd cannot be reached.
+   * The node that leads shard 0 (before shards, the one leader); empty when
+   * none does or etcd cannot be reached. Each member's shards are in members.
    *
    * @generated from field: string leader_id = 3;
    */
   leaderId: string;
 
   /**
-   * The nodes campaigning in the election (standalone: the answering node);
-   * empty when etcd cannot be reached.
+   * The live nodes of the cluster (standalone: the answering node), each
+   * with its shards; empty when etcd cannot be reached.
    *
    * @generated from field: repeated easytask.v1.ClusterMember members = 4;
    */
@@ -102,6 +103,20 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
    * @generated from field: string leadership_unknown_reason = 10;
    */
   leadershipUnknownReason: string;
+
+  /**
+   * How many shards the task space is cut into (config `shards`).
+   *
+   * @generated from field: uint32 shard_count = 11;
+   */
+  shardCount: number;
+
+  /**
+   * The shards the answering node leads.
+   *
+   * @generated from field: repeated uint32 shards = 12;
+   */
+  shards: number[];
 };
 
 /**
@@ -131,6 +146,14 @@ export type ClusterMember = Message<"easytask.v1.ClusterMember"> & {
    * @generated from field: google.protobuf.Timestamp started_at = 3;
    */
   startedAt?: Timestamp | undefined;
+
+  /**
+   * The shards it leads, in order: task ids whose (id % 4096) falls in
+   * [k*4096/shard_count, (k+1)*4096/shard_count) for each shard k.
+   *
+   * @generated from field: repeated uint32 shards = 4;
+   */
+  shards: number[];
 };
 
 /**
@@ -141,7 +164,7 @@ export const ClusterMemberSchema: GenMessage<ClusterMember> = /*@__PURE__*/
   messageDesc(file_easytask_v1_cluster, 2);
 
 /**
- * The scheduler nodes: which one leads, which are there.
+ * The scheduler nodes: which are there and which shards each leads.
  *
  * @generated from service easytask.v1.ClusterService
  */
