@@ -16,6 +16,7 @@ const CONNECT_CODE: Record<ErrorReason, Code> = {
   [ErrorReason.SERVER_STOPPED]: Code.Unavailable,
   [ErrorReason.RUN_NOT_OPEN]: Code.FailedPrecondition,
   [ErrorReason.TASK_STATE]: Code.FailedPrecondition,
+  [ErrorReason.TASK_SERVER_IN_USE]: Code.FailedPrecondition,
 };
 
 // Domain errors keep their reason as an ErrorDetail so clients can tell a

@@ -22,7 +22,7 @@ import type { Db } from "../store/database.js";
 import { confirmRun, killRun } from "../store/runControl.js";
 import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { deleteTask, getTask, listTasks, setTaskState, upsertTask, type TaskWithServer } from "../store/tasks.js";
+import { deleteTask, getTask, listTasks, setTaskState, TaskServerGone, upsertTask, type TaskFields, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
@@ -37,11 +37,14 @@ import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "
 // The task server's note on a confirmation, kept in the run log.
 const MAX_EXTRA_BYTES = 64 * 1024;
 
+const unregistered = (srvName: string) => taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
+
 const wrongState = (taskId: number, message: string) => new DomainError(ErrorReason.TASK_STATE, `task ${taskId} ${message}`, "task_id");
 
 export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
-  // Task server ids by name: task_server rows are never deleted or renamed
-  // (only their routes come and go), so a name once found stays valid.
+  // Task server ids by name, saving a read per AddTask. Task servers are
+  // never renamed; one deleted since is caught by upsertTask
+  // (TaskServerGone), and its name is looked up again.
   private readonly taskServerIds = new Map<string, number>();
 
   private readonly stats: ReturnType<typeof sharedStats>;
@@ -60,10 +63,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     // Every field is checked before the task server is looked up, so a bad
     // request gets the same answer whether or not the server exists.
     const fields = taskFromRequest(req, 0, now);
-    const taskServerId = this.taskServerIds.get(srvName) ?? (await findTaskServerId(this.db, srvName));
-    if (taskServerId === undefined) throw taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
-    this.taskServerIds.set(srvName, taskServerId);
-    const id = await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
+    const id = await this.upsert(srvName, fields, now);
     this.events.taskChanged(id, fields.next_fire_at);
     return { taskId: BigInt(id) };
   }
@@ -191,6 +191,21 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async getStats() {
     return this.stats();
+  }
+
+  private async upsert(srvName: string, fields: TaskFields, now: number, cached = true): Promise<number> {
+    const taskServerId = (cached && this.taskServerIds.get(srvName)) || (await findTaskServerId(this.db, srvName));
+    if (taskServerId === undefined) throw unregistered(srvName);
+    this.taskServerIds.set(srvName, taskServerId);
+    try {
+      return await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
+    } catch (err) {
+      if (!(err instanceof TaskServerGone)) throw err;
+      this.taskServerIds.delete(srvName);
+      // Deleted, and maybe registered again under a new id.
+      if (cached) return this.upsert(srvName, fields, now, false);
+      throw unregistered(srvName);
+    }
   }
 
   private async existing(id: bigint): Promise<TaskWithServer> {

@@ -21,23 +21,46 @@ export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % $
 // The columns a user sets through AddTask.
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
 
+// The task server a task was written for no longer exists (deleted meanwhile).
+export class TaskServerGone extends Error {
+  constructor(readonly taskServerId: number) {
+    super(`task server ${taskServerId} no longer exists`);
+  }
+}
+
 // Creates the task, or updates the one with the same name and biz_id and
 // schedules it again (reviving a stopped or finished task). Returns its id.
 // One statement either way: SQLite returns the id, MySQL hands it over
-// through LAST_INSERT_ID(id) on the update path.
+// through LAST_INSERT_ID(id) on the update path. The row is selected from
+// its task server's row, so a task is never written for a task server
+// deleted a moment ago (or one a caller's cache still remembers): that
+// throws TaskServerGone.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
   const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
-  const onUpdate = { ...changed, version: sql<number>`version + 1` };
-  const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
+  // Qualified: the task server's row, selected from, has an id too.
+  const onUpdate = { ...changed, version: sql<number>`task.version + 1` };
+  const values: Record<string, unknown> = { ...fields, created_at: now };
+  const columns = Object.keys(values) as (keyof TaskTable)[];
+  const insert = db.kysely
+    .insertInto("task")
+    .columns(columns)
+    .expression(
+      db.kysely
+        .selectFrom("task_server")
+        .select((eb) => columns.map((c) => eb.val(values[c]).as(c)))
+        .where("task_server.id", "=", t.task_server_id),
+    );
   if (db.dialect === "mysql") {
-    const result = await insert.onDuplicateKeyUpdate({ ...onUpdate, id: sql<number>`LAST_INSERT_ID(id)` }).executeTakeFirstOrThrow();
+    const result = await insert.onDuplicateKeyUpdate({ ...onUpdate, id: sql<number>`LAST_INSERT_ID(task.id)` }).executeTakeFirstOrThrow();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new TaskServerGone(t.task_server_id);
     return Number(result.insertId);
   }
   const row = await insert
     .onConflict((oc) => oc.columns(["name", "biz_id"]).doUpdateSet(onUpdate))
     .returning("id")
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) throw new TaskServerGone(t.task_server_id);
   return row.id;
 }
 

@@ -38,6 +38,8 @@ const (
 	ErrorReason_ERROR_REASON_RUN_NOT_OPEN ErrorReason = 7
 	// The task's state does not allow the operation (e.g. pausing a stopped task).
 	ErrorReason_ERROR_REASON_TASK_STATE ErrorReason = 8
+	// DeleteTaskServer of a task server that tasks still use.
+	ErrorReason_ERROR_REASON_TASK_SERVER_IN_USE ErrorReason = 9
 )
 
 // Enum value maps for ErrorReason.
@@ -52,6 +54,7 @@ var (
 		6: "ERROR_REASON_RUN_NOT_CONFIRMABLE",
 		7: "ERROR_REASON_RUN_NOT_OPEN",
 		8: "ERROR_REASON_TASK_STATE",
+		9: "ERROR_REASON_TASK_SERVER_IN_USE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -63,6 +66,7 @@ var (
 		"ERROR_REASON_RUN_NOT_CONFIRMABLE":   6,
 		"ERROR_REASON_RUN_NOT_OPEN":          7,
 		"ERROR_REASON_TASK_STATE":            8,
+		"ERROR_REASON_TASK_SERVER_IN_USE":    9,
 	}
 )
 
@@ -153,7 +157,7 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\x18easytask/v1/errors.proto\x12\veasytask.v1\"U\n" +
 	"\vErrorDetail\x120\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n" +
-	"\x05field\x18\x02 \x01(\tR\x05field*\xba\x02\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field*\xdf\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n" +
@@ -163,7 +167,8 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\x1aERROR_REASON_RUN_NOT_FOUND\x10\x05\x12$\n" +
 	" ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n" +
 	"\x19ERROR_REASON_RUN_NOT_OPEN\x10\a\x12\x1b\n" +
-	"\x17ERROR_REASON_TASK_STATE\x10\bBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"\x17ERROR_REASON_TASK_STATE\x10\b\x12#\n" +
+	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\tBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_errors_proto_rawDescOnce sync.Once
