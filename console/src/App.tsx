@@ -8,6 +8,8 @@ import { TaskForm } from "./pages/TaskForm.js";
 import { Tasks } from "./pages/Tasks.js";
 import { useRoute, type Route } from "./route.js";
 import { TokenPrompt } from "./TokenPrompt.js";
+import { LiveIndicator } from "./live.js";
+import { ZonePicker, ZoneProvider } from "./zone.js";
 
 const NAV: [string, string, Route["page"][]][] = [
   ["#/", "Overview", ["overview"]],
@@ -38,16 +40,17 @@ function Page(props: { route: Route }) {
 
 export function App() {
   const route = useRoute();
-  const [askToken, setAskToken] = useState(false);
+  // Asked for a token; whether one was refused since it was asked.
+  const [ask, setAsk] = useState<{ refused: boolean }>();
   // Bumped when a token is saved, so the page loads again with it.
   const [session, setSession] = useState(0);
-  useEffect(() => onUnauthenticated(() => setAskToken(true)), []);
+  useEffect(() => onUnauthenticated((refused) => setAsk((a) => ({ refused: refused || !!a?.refused }))), []);
   useEffect(() => {
     const name = NAV.find(([, , pages]) => pages.includes(route.page))?.[1] ?? "Overview";
     document.title = `${name} · easytask`;
   }, [route.page]);
   return (
-    <>
+    <ZoneProvider>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
         Skip to content
       </a>
@@ -60,30 +63,35 @@ export function App() {
             </a>
           ))}
         </nav>
-        {token.get() && (
-          <button
-            type="button"
-            class="link"
-            onClick={() => {
-              token.set("");
-              setSession((s) => s + 1);
-            }}
-          >
-            Forget token
-          </button>
-        )}
+        <div class="header-tools">
+          <LiveIndicator />
+          <ZonePicker />
+          {token.get() && (
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                token.set("");
+                setSession((s) => s + 1);
+              }}
+            >
+              Forget token
+            </button>
+          )}
+        </div>
       </header>
       <main id="main" tabIndex={-1} key={session}>
         <Page route={route} />
       </main>
-      {askToken && (
+      {ask && (
         <TokenPrompt
+          refused={ask.refused}
           onSaved={() => {
-            setAskToken(false);
+            setAsk(undefined);
             setSession((s) => s + 1);
           }}
         />
       )}
-    </>
+    </ZoneProvider>
   );
 }

@@ -1,8 +1,11 @@
-import { useState } from "preact/hooks";
+import { Fragment } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { RunState, type TaskLog } from "../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "./api.js";
 import { Badge, ProblemBanner, Table } from "./components.js";
-import { dateTime, duration, ms, runStateName, runTone } from "./format.js";
+import { duration, ms, runStateName, runTone } from "./format.js";
+import { runErrorInWords } from "./words.js";
+import { Time } from "./zone.js";
 
 const OPEN = [RunState.RUNNING, RunState.ASYNC_WAITING, RunState.PENDING];
 const runKey = (l: TaskLog) => String(l.taskLogId);
@@ -11,9 +14,16 @@ const took = (l: TaskLog) => {
   return end === undefined ? undefined : end - ms(l.startedAt)!;
 };
 
+// A run's details, drawn right under its row; it takes the keyboard focus
+// and scrolls into view when it opens.
 function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) {
   const r = props.run;
   const [problem, setProblem] = useState<Problem>();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.closest("section")?.scrollIntoView({ block: "nearest" });
+  }, [r.taskLogId]);
   const kill = () =>
     api.tasks.killRun({ taskId: r.taskId, runTimes: r.runTimes }).then(
       () => props.onChanged(),
@@ -22,7 +32,7 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
   return (
     <section class="run-detail" aria-label={`Run ${r.runTimes} attempt ${r.attempt}`}>
       <div class="title-row">
-        <h3>
+        <h3 ref={heading} tabIndex={-1}>
           Run {r.runTimes}, attempt {r.attempt} of <a href={`#/tasks/${r.taskId}`}>{r.taskName}</a>
         </h3>
         <button type="button" onClick={props.onClose}>
@@ -34,16 +44,26 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
         <dd>
           <Badge tone={runTone(r.state)}>{runStateName(r.state)}</Badge>
         </dd>
-        <dt>Due / started / finished</dt>
+        <dt>Due</dt>
         <dd>
-          {dateTime(r.dueAt)} / {dateTime(r.startedAt)} / {dateTime(r.finishedAt)}
+          <Time at={r.dueAt} ago />
+        </dd>
+        <dt>Started</dt>
+        <dd>
+          <Time at={r.startedAt} ago />
+        </dd>
+        <dt>Finished</dt>
+        <dd>
+          <Time at={r.finishedAt} ago />
         </dd>
         <dt>Route</dt>
         <dd>{r.route || "—"}</dd>
         <dt>HTTP status</dt>
         <dd>{r.httpStatus || "—"}</dd>
         <dt>Confirmed</dt>
-        <dd>{dateTime(r.confirmedAt)}</dd>
+        <dd>
+          <Time at={r.confirmedAt} />
+        </dd>
         <dt>Extra</dt>
         <dd>{r.extra || "—"}</dd>
       </dl>
@@ -52,7 +72,7 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
       {r.error && (
         <>
           <h4>Error</h4>
-          <pre class="answer error">{r.error}</pre>
+          <pre class="answer error">{runErrorInWords(r.error)}</pre>
         </>
       )}
       {OPEN.includes(r.state) && (
@@ -65,52 +85,72 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
   );
 }
 
-// Runs (one row per attempt), newest first; a row opens its details.
-export function RunsTable(props: { runs: TaskLog[]; showTask: boolean; onChanged(): void }) {
+// Runs (one row per attempt), newest first; a row opens its details in place.
+// `runs` undefined: not loaded yet.
+export function RunsTable(props: { runs?: TaskLog[]; showTask: boolean; onChanged(): void }) {
   const [open, setOpen] = useState<string>();
-  const selected = props.runs.find((r) => runKey(r) === open);
+  const columns = props.showTask ? 8 : 7;
+  const close = (r: TaskLog) => {
+    setOpen(undefined);
+    // Back to the row the details were opened from.
+    queueMicrotask(() => document.getElementById(`run-${runKey(r)}`)?.focus());
+  };
+  if (!props.runs) return null;
+  if (props.runs.length === 0) return <p class="muted">No runs.</p>;
   return (
-    <>
-      <Table label="Runs" cards>
-        <thead>
-          <tr>
-            {props.showTask && <th>Task</th>}
-            <th>Run</th>
-            <th>Attempt</th>
-            <th>State</th>
-            <th>Started</th>
-            <th>Duration</th>
-            <th>Route</th>
-            <th>Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runs.map((r) => (
-            <tr key={runKey(r)} class={open === runKey(r) ? "selected" : ""}>
-              {props.showTask && (
-                <td data-label="Task">
-                  <a href={`#/tasks/${r.taskId}`}>{r.taskName}</a>
+    <Table label="Runs" cards>
+      <thead>
+        <tr>
+          {props.showTask && <th>Task</th>}
+          <th>Run</th>
+          <th>Attempt</th>
+          <th>State</th>
+          <th>Started</th>
+          <th>Duration</th>
+          <th>Route</th>
+          <th>Error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.runs.map((r) => {
+          const isOpen = open === runKey(r);
+          return (
+            <Fragment key={runKey(r)}>
+              <tr class={isOpen ? "selected" : ""}>
+                {props.showTask && (
+                  <td data-label="Task">
+                    <a href={`#/tasks/${r.taskId}`}>{r.taskName}</a>
+                  </td>
+                )}
+                <td data-label="Run">
+                  <button type="button" id={`run-${runKey(r)}`} class="link" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? undefined : runKey(r))}>
+                    Run {r.runTimes}
+                  </button>
                 </td>
+                <td data-label="Attempt">{r.attempt}</td>
+                <td data-label="State">
+                  <Badge tone={runTone(r.state)}>{runStateName(r.state)}</Badge>
+                </td>
+                <td data-label="Started">
+                  <Time at={r.startedAt} ago />
+                </td>
+                <td data-label="Duration">{duration(took(r))}</td>
+                <td data-label="Route">{r.route}</td>
+                <td data-label="Error" class="clip">
+                  {r.error && runErrorInWords(r.error)}
+                </td>
+              </tr>
+              {isOpen && (
+                <tr class="detail-row">
+                  <td colSpan={columns}>
+                    <RunDetail run={r} onClose={() => close(r)} onChanged={props.onChanged} />
+                  </td>
+                </tr>
               )}
-              <td data-label="Run">
-                <button type="button" class="link" aria-expanded={open === runKey(r)} onClick={() => setOpen(open === runKey(r) ? undefined : runKey(r))}>
-                  Run {r.runTimes}
-                </button>
-              </td>
-              <td data-label="Attempt">{r.attempt}</td>
-              <td data-label="State">
-                <Badge tone={runTone(r.state)}>{runStateName(r.state)}</Badge>
-              </td>
-              <td data-label="Started">{dateTime(r.startedAt)}</td>
-              <td data-label="Duration">{duration(took(r))}</td>
-              <td data-label="Route">{r.route}</td>
-              <td data-label="Error" class="clip">{r.error}</td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
-      {props.runs.length === 0 && <p class="muted">No runs.</p>}
-      {selected && <RunDetail run={selected} onClose={() => setOpen(undefined)} onChanged={props.onChanged} />}
-    </>
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </Table>
   );
 }

@@ -22,7 +22,30 @@ after(async () => {
   await node.stop();
 });
 
-test("the console asks for the API token, refuses a wrong one, then sends the right one on every call", async () => {
+for (const width of [1280, 375]) {
+  test(`at ${width} px the token prompt is centred and keeps the keyboard; a refused token is not kept`, async () => {
+    const c = await openConsole(browser, `http://127.0.0.1:${node.port}/`, { prefix: `auth-prompt-${width}`, width });
+    const { page } = c;
+    try {
+      const dialog = page.getByRole("dialog", { name: "API token needed" });
+      await dialog.waitFor();
+      const box = (await dialog.boundingBox())!;
+      const view = page.viewportSize()!;
+      assert.ok(Math.abs(box.x + box.width / 2 - view.width / 2) <= 1, `centred across: ${box.x}+${box.width}/2 of ${view.width}`);
+      assert.ok(Math.abs(box.y + box.height / 2 - view.height / 2) <= 1, `centred down: ${box.y}+${box.height}/2 of ${view.height}`);
+      await page.getByLabel("API token", { exact: true }).fill("x");
+      for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Tab"]) {
+        await page.keyboard.press(key);
+        assert.equal(await dialog.evaluate((d) => d.contains(document.activeElement)), true, `after ${key} the focus is in the prompt`);
+      }
+      await c.shot("prompt");
+    } finally {
+      await c.close();
+    }
+  });
+}
+
+test("the console asks for the API token, refuses a wrong one without keeping it, then sends the right one on every call", async () => {
   const c = await openConsole(browser, `http://127.0.0.1:${node.port}/`, { prefix: "auth" });
   const { page } = c;
   const sent: (string | undefined)[] = [];
@@ -31,11 +54,14 @@ test("the console asks for the API token, refuses a wrong one, then sends the ri
     const field = page.getByLabel("API token", { exact: true });
     await field.waitFor();
     await page.getByRole("dialog", { name: "API token needed" }).waitFor();
+    await page.getByText("This server asks for an API token.").waitFor();
     await c.shot("asked");
 
     await field.fill("wrong-token-wrong-token");
     await page.getByRole("button", { name: "Save token" }).click();
-    await page.getByText("The server refused the saved token.").waitFor();
+    await page.getByText("The server refused that token, so it was not kept. Enter another one.").waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("easytask.token")), null, "the refused token is not kept");
+    assert.equal(await page.getByRole("button", { name: "Forget token" }).count(), 0);
     await c.shot("refused");
 
     await page.getByLabel("API token", { exact: true }).fill(TOKEN);

@@ -72,10 +72,10 @@ for (const dialect of DIALECTS) {
         assert.ok(worker.tasks("/jobs/console").length >= 3);
         await c.shot("task-running");
 
-        await page.getByRole("button", { name: "Pause" }).click();
+        await page.getByRole("button", { name: "Pause", exact: true }).click();
         await page.getByRole("status").getByText("Paused.").waitFor();
         assert.equal((await api.tasks.getTask({ taskId })).task!.state, TaskState.PAUSED);
-        await page.getByText("It will not fire again.").waitFor();
+        await page.getByText("Paused: it fires again after Resume.").waitFor();
         const firedBefore = worker.tasks("/jobs/console").length;
         await sleep(2500);
         assert.equal(worker.tasks("/jobs/console").length, firedBefore, "a paused task fires no more");
@@ -190,7 +190,7 @@ describe("web console pages (sqlite)", () => {
           await form.getByLabel("Host").fill("127.0.0.1");
           await form.getByRole("button", { name: "Add route" }).click();
           await page.locator("#f-port-error").waitFor();
-          assert.match(await text(page, "#f-port-error"), /port is required/);
+          assert.equal(await text(page, "#f-port-error"), "Port is required.");
           await form.getByLabel("Port").fill(String(extra.port));
           await form.getByRole("button", { name: "Add route" }).click();
           const billing = page.getByRole("region", { name: "Task server billing" });
@@ -211,7 +211,7 @@ describe("web console pages (sqlite)", () => {
 
           await page.getByRole("link", { name: "Task servers" }).click();
           page.once("dialog", (d) => d.accept());
-          await page.getByRole("button", { name: `Remove http://127.0.0.1:${extra.port} from billing` }).click();
+          await page.getByRole("button", { name: `Dismiss the eviction of http://127.0.0.1:${extra.port} from billing` }).click();
           await page.getByRole("region", { name: "Task server billing" }).getByText("No routes.").waitFor();
           const after = (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "billing")!;
           assert.deepEqual([after.routes.length, after.evictedRoutes.length], [0, 0]);
@@ -250,11 +250,11 @@ describe("web console pages (sqlite)", () => {
       await page.getByLabel("Task id").fill(String(ok));
       await waitFor("one task's runs", names, (n) => n.join() === "runs-ok,runs-ok");
       await page.getByLabel("Task id").fill("");
-      await page.getByLabel("Started before").fill("2020-01-01T00:00:00");
+      await page.getByLabel("Started before").fill("2020-01-01 00:00:00");
       await waitFor("no run before 2020", names, (n) => n.length === 0);
       await page.getByText("No runs.").waitFor();
       await page.getByLabel("Started before").fill("");
-      await page.getByLabel("Started from").fill("2020-01-01T00:00:00");
+      await page.getByLabel("Started from").fill("2020-01-01 00:00:00");
       await waitFor("every run since 2020", names, (n) => n.length === 4);
 
       await page.getByRole("button", { name: "Run 1", exact: true }).first().click();
@@ -263,6 +263,8 @@ describe("web console pages (sqlite)", () => {
       await shot("async-run");
       await detail.getByRole("button", { name: "Kill run 1" }).click();
       await detail.getByText("killed", { exact: true }).waitFor();
+      assert.equal(await detail.locator("pre.answer.error").innerText(), "Killed from the console or the API (Kill run).");
+      assert.ok(!(await page.locator("main").innerText()).includes("KillRun"), "run errors read as words");
       assert.equal((await api.tasks.listTaskLogs({ taskId: waiting })).taskLogs[0].state, RunState.KILLED);
       await shot("killed");
     });

@@ -1,11 +1,15 @@
-import { useState } from "preact/hooks";
-import { TaskState, type Task } from "../../../gen/easytask/v1/task_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { useEffect, useState } from "preact/hooks";
+import { SchedMode, TaskState, type Task } from "../../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "../api.js";
 import { Badge, ProblemBanner } from "../components.js";
-import { dateTime, misfireName, overlapName, routeStrategyName, scheduleInWords, taskStateName, taskTone } from "../format.js";
+import { flash } from "../flash.js";
+import { misfireName, overlapName, routeStrategyName, scheduleInWords, taskStateName, taskTone } from "../format.js";
 import { go } from "../route.js";
 import { RunsTable } from "../runs.js";
+import { formatIn, zoneName } from "../time.js";
 import { usePoll } from "../usePoll.js";
+import { msOf, TaskZone, Time, useZone } from "../zone.js";
 
 const RUNS_SHOWN = 50;
 
@@ -59,6 +63,7 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
           "Deleted",
           async () => {
             await api.tasks.deleteTask({ taskId });
+            flash.set(`Deleted task ${t.name}.`);
             go("#/tasks");
           },
           `Delete task ${t.name} and its run history?`,
@@ -70,6 +75,44 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
   );
 }
 
+// Why a task has no next fire times, and what would change that.
+function noFireTimes(state: TaskState): string {
+  switch (state) {
+    case TaskState.PAUSED:
+      return "Paused: it fires again after Resume.";
+    case TaskState.STOPPED:
+      return "Stopped: it fires again after Resume (or when added again).";
+    default:
+      return "It will not fire again: its schedule has ended.";
+  }
+}
+
+// The next fire times in the chosen zone; for a cron task whose zone is
+// another, each also in the task's zone, where its schedule's words are.
+function FireTimes(props: { task: Task; times: Timestamp[] }) {
+  const zone = useZone();
+  const t = props.task;
+  const cronZone = t.schedMode === SchedMode.CRON ? t.timeZone || "UTC" : undefined;
+  return (
+    <ol class="fire-times" aria-label="Next fire times">
+      {props.times.map((f, i) => {
+        const at = msOf(f)!;
+        return (
+          <li key={i}>
+            <Time at={f} ago />
+            {cronZone && cronZone !== zone && (
+              <small class="muted">
+                {" "}
+                = {formatIn(cronZone, at)} {zoneName(cronZone, at)}
+              </small>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 export function TaskDetail(props: { id: string }) {
   const taskId = BigInt(props.id);
   const task = usePoll(() => api.tasks.getTask({ taskId }), [props.id]);
@@ -77,6 +120,9 @@ export function TaskDetail(props: { id: string }) {
   const runs = usePoll(() => api.tasks.listTaskLogs({ taskId, pageSize: RUNS_SHOWN }), [props.id]);
   const [notice, setNotice] = useState("");
   const [problem, setProblem] = useState<Problem>();
+  // Set after the status region is on the page, so it is announced.
+  useEffect(() => setNotice(flash.take()), [props.id]);
+  const zone = useZone(task.data?.task?.timeZone || "UTC");
   const t = task.data?.task;
   const refresh = () => {
     task.reload();
@@ -85,78 +131,80 @@ export function TaskDetail(props: { id: string }) {
   };
   if (!t) return <ProblemBanner problem={task.problem} />;
   return (
-    <section>
-      <p>
-        <a href="#/tasks">← Tasks</a>
-      </p>
-      <div class="title-row">
-        <h1>{t.name}</h1>
-        <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
-      </div>
-      <Actions
-        task={t}
-        onDone={(label) => {
-          setProblem(undefined);
-          setNotice(`${label}.`);
-          refresh();
-        }}
-        onProblem={(p) => {
-          setNotice("");
-          setProblem(p);
-        }}
-      />
-      <p class="notice" role="status">
-        {notice}
-      </p>
-      <ProblemBanner problem={problem} />
-      <div class="columns">
-        <div>
-          <h2>Schedule</h2>
-          <p class="schedule">{scheduleInWords(t)}</p>
-          <h3>Next fire times</h3>
-          <ol class="fire-times" aria-label="Next fire times">
-            {preview.data?.fireTimes.map((f, i) => <li key={i}>{dateTime(f)}</li>)}
-          </ol>
-          {preview.data?.fireTimes.length === 0 && <p class="muted">It will not fire again.</p>}
+    <TaskZone zone={t.timeZone}>
+      <section>
+        <p>
+          <a href="#/tasks">← Tasks</a>
+        </p>
+        <div class="title-row start">
+          <h1>{t.name}</h1>
+          <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
         </div>
-        <div>
-          <h2>Details</h2>
-          <dl class="facts">
-            <dt>Task id</dt>
-            <dd>{String(t.taskId)}</dd>
-            <dt>biz_id</dt>
-            <dd>{t.bizId || "—"}</dd>
-            <dt>Task server</dt>
-            <dd>{t.srvName}</dd>
-            <dt>Callback path</dt>
-            <dd>{t.callbackPath || "/"}</dd>
-            <dt>Argument</dt>
-            <dd class="clip">{t.arg || "—"}</dd>
-            <dt>Runs so far</dt>
-            <dd>{t.runTimes}</dd>
-            <dt>Misfires</dt>
-            <dd>{misfireName(t.misfirePolicy)}</dd>
-            <dt>Overlap</dt>
-            <dd>{overlapName(t.overlapPolicy)}</dd>
-            <dt>Route strategy</dt>
-            <dd>{routeStrategyName(t.routeStrategy)}</dd>
-            <dt>Retries</dt>
-            <dd>{t.maxRetries || "none"}</dd>
-            <dt>Max run time</dt>
-            <dd>{t.maxRunTimeSec ? `${t.maxRunTimeSec} s` : "route timeout"}</dd>
-            <dt>Max runs</dt>
-            <dd>{t.maxRunTimes || "no limit"}</dd>
-            <dt>Updated</dt>
-            <dd>{dateTime(t.updatedAt)}</dd>
-          </dl>
+        <Actions
+          task={t}
+          onDone={(label) => {
+            setProblem(undefined);
+            setNotice(`${label}.`);
+            refresh();
+          }}
+          onProblem={(p) => {
+            setNotice("");
+            setProblem(p);
+          }}
+        />
+        <p class="notice" role="status">
+          {notice}
+        </p>
+        <ProblemBanner problem={problem} />
+        <div class="columns">
+          <div>
+            <h2>Schedule</h2>
+            <p class="schedule">{scheduleInWords(t, zone)}</p>
+            <h3>Next fire times</h3>
+            {preview.data && <FireTimes task={t} times={preview.data.fireTimes} />}
+            {preview.data?.fireTimes.length === 0 && <p class="muted">{noFireTimes(t.state)}</p>}
+          </div>
+          <div>
+            <h2>Details</h2>
+            <dl class="facts">
+              <dt>Task id</dt>
+              <dd>{String(t.taskId)}</dd>
+              <dt>biz_id</dt>
+              <dd>{t.bizId || "—"}</dd>
+              <dt>Task server</dt>
+              <dd>{t.srvName}</dd>
+              <dt>Callback path</dt>
+              <dd>{t.callbackPath || "/"}</dd>
+              <dt>Argument</dt>
+              <dd class="clip">{t.arg || "—"}</dd>
+              <dt>Runs so far</dt>
+              <dd>{t.runTimes}</dd>
+              <dt>Misfires</dt>
+              <dd>{misfireName(t.misfirePolicy)}</dd>
+              <dt>Overlap</dt>
+              <dd>{overlapName(t.overlapPolicy)}</dd>
+              <dt>Route strategy</dt>
+              <dd>{routeStrategyName(t.routeStrategy)}</dd>
+              <dt>Retries</dt>
+              <dd>{t.maxRetries || "none"}</dd>
+              <dt>Max run time</dt>
+              <dd>{t.maxRunTimeSec ? `${t.maxRunTimeSec} s` : "route timeout"}</dd>
+              <dt>Max runs</dt>
+              <dd>{t.maxRunTimes || "no limit"}</dd>
+              <dt>Updated</dt>
+              <dd>
+                <Time at={t.updatedAt} ago />
+              </dd>
+            </dl>
+          </div>
         </div>
-      </div>
-      <h2>Recent runs</h2>
-      <ProblemBanner problem={runs.problem} />
-      <RunsTable runs={runs.data?.taskLogs ?? []} showTask={false} onChanged={refresh} />
-      <p>
-        <a href={`#/runs?task_id=${t.taskId}`}>All runs of this task</a>
-      </p>
-    </section>
+        <h2>Recent runs</h2>
+        <ProblemBanner problem={runs.problem} />
+        <RunsTable runs={runs.data?.taskLogs} showTask={false} onChanged={refresh} />
+        <p>
+          <a href={`#/runs?task_id=${t.taskId}`}>All runs of this task</a>
+        </p>
+      </section>
+    </TaskZone>
   );
 }

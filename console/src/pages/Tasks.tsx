@@ -1,18 +1,74 @@
-import { useState } from "preact/hooks";
-import { TaskState } from "../../../gen/easytask/v1/task_pb.js";
+import { useEffect, useState } from "preact/hooks";
+import { TaskState, type Task } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
 import { Badge, Pager, ProblemBanner, Table } from "../components.js";
-import { dateTime, runStateName, runTone, scheduleInWords, taskStateName, taskTone } from "../format.js";
+import { flash } from "../flash.js";
+import { runStateName, runTone, scheduleInWords, taskStateName, taskTone } from "../format.js";
 import { usePoll } from "../usePoll.js";
+import { Time, useZone } from "../zone.js";
 
 const PAGE_SIZE = 50;
 const STATES = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.STOPPED, TaskState.FINISHED];
+
+function TaskRow(props: { task: Task }) {
+  const t = props.task;
+  const zone = useZone(t.timeZone || "UTC");
+  return (
+    <tr>
+      <td data-label="Name">
+        <a href={`#/tasks/${t.taskId}`}>{t.name}</a>
+      </td>
+      <td data-label="biz_id">{t.bizId}</td>
+      <td data-label="Task server">{t.srvName}</td>
+      <td data-label="Schedule">{scheduleInWords(t, zone)}</td>
+      <td data-label="State">
+        <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
+      </td>
+      <td data-label="Next fire">
+        <Time at={t.nextFireAt} taskZone={t.timeZone || "UTC"} ago />
+      </td>
+      <td data-label="Last result">
+        <Badge tone={runTone(t.lastRunState)}>{runStateName(t.lastRunState)}</Badge>{" "}
+        {t.lastRunStartedAt && (
+          <small>
+            <Time at={t.lastRunStartedAt} taskZone={t.timeZone || "UTC"} ago />
+          </small>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+// What an empty list means: nothing matches the filter, or nothing is there
+// yet (then how to start).
+function NoTasks(props: { filtered: boolean; hasServers: boolean }) {
+  if (props.filtered) return <p class="muted">No tasks match the filter.</p>;
+  return (
+    <div class="empty-state">
+      <p>
+        <strong>No tasks yet.</strong>
+      </p>
+      {props.hasServers ? (
+        <p>
+          <a href="#/tasks/new">Create the first task</a>: it is called back on a task server when due.
+        </p>
+      ) : (
+        <p>
+          A task is called back on a task server, so register one first: <a href="#/servers">add a route on the Task servers page</a>. Then create the task
+          here with New task.
+        </p>
+      )}
+    </div>
+  );
+}
 
 export function Tasks() {
   const [query, setQuery] = useState("");
   const [state, setState] = useState(TaskState.UNSPECIFIED);
   const [srvName, setSrvName] = useState("");
   const [tokens, setTokens] = useState<string[]>([]);
+  const [notice, setNotice] = useState("");
+  useEffect(() => setNotice(flash.take()), []);
   const servers = usePoll(() => api.registry.listTaskServers({}), [], false);
   const page = usePoll(
     () => api.tasks.listTasks({ query, state, srvName, pageSize: PAGE_SIZE, pageToken: tokens.at(-1) ?? "" }),
@@ -31,6 +87,9 @@ export function Tasks() {
           New task
         </a>
       </div>
+      <p class="notice" role="status">
+        {notice}
+      </p>
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
           <label for="task-search">Search name or biz_id</label>
@@ -60,39 +119,27 @@ export function Tasks() {
         </div>
       </form>
       <ProblemBanner problem={page.problem} />
-      <Table label="Tasks" cards>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>biz_id</th>
-            <th>Task server</th>
-            <th>Schedule</th>
-            <th>State</th>
-            <th>Next fire</th>
-            <th>Last result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.data?.tasks.map((t) => (
-            <tr key={String(t.taskId)}>
-              <td data-label="Name">
-                <a href={`#/tasks/${t.taskId}`}>{t.name}</a>
-              </td>
-              <td data-label="biz_id">{t.bizId}</td>
-              <td data-label="Task server">{t.srvName}</td>
-              <td data-label="Schedule">{scheduleInWords(t)}</td>
-              <td data-label="State">
-                <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
-              </td>
-              <td data-label="Next fire">{dateTime(t.nextFireAt)}</td>
-              <td data-label="Last result">
-                <Badge tone={runTone(t.lastRunState)}>{runStateName(t.lastRunState)}</Badge> {t.lastRunStartedAt && <small>{dateTime(t.lastRunStartedAt)}</small>}
-              </td>
+      {(page.data?.tasks.length ?? 0) > 0 && (
+        <Table label="Tasks" cards>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>biz_id</th>
+              <th>Task server</th>
+              <th>Schedule</th>
+              <th>State</th>
+              <th>Next fire</th>
+              <th>Last result</th>
             </tr>
-          ))}
-        </tbody>
-      </Table>
-      {page.data?.tasks.length === 0 && <p class="muted">No tasks match.</p>}
+          </thead>
+          <tbody>
+            {page.data?.tasks.map((t) => <TaskRow key={String(t.taskId)} task={t} />)}
+          </tbody>
+        </Table>
+      )}
+      {page.data?.tasks.length === 0 && servers.data && (
+        <NoTasks filtered={query !== "" || state !== TaskState.UNSPECIFIED || srvName !== "" || tokens.length > 0} hasServers={servers.data.taskServers.length > 0} />
+      )}
       <Pager tokens={tokens} next={page.data?.nextPageToken ?? ""} onChange={setTokens} />
     </section>
   );
