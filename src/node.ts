@@ -6,6 +6,8 @@ import { standalone, type Leadership, type Member } from "./cluster/leadership.j
 import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log/log.js";
 import { Metrics } from "./metrics/metrics.js";
+import { Alerts, type RouteEviction } from "./alerts/alerts.js";
+import type { RunState } from "../gen/easytask/v1/task_pb.js";
 import { callbackTargets } from "./callback/targets.js";
 import { runHealthChecks } from "./engine/healthChecks.js";
 import { CallbackClient } from "./callback/client.js";
@@ -79,7 +81,9 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
   const metrics = new Metrics(store, log);
-  const writer = new ResultWriter(store, clock, log, metrics);
+  const alerts = new Alerts({ db: store, clock, log, settings: config.alerts });
+  const runEnded = (taskId: number, state: RunState) => alerts.runEnded(taskId, state);
+  const writer = new ResultWriter(store, clock, log, metrics, runEnded);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
@@ -88,13 +92,16 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     taskStopped: (taskId) => dispatcher.abortTask(taskId),
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
-    runEnded: (taskServerId, state) => metrics.runFinished(taskServerId, state),
+    runEnded: (taskServerId, state, taskId) => {
+      metrics.runFinished(taskServerId, state);
+      alerts.runEnded(taskId, state);
+    },
   };
   const nodeId = newNodeId();
   const startedAt = clock.now();
   const leadership = opts.leadership ?? leadershipFor(config, log, clock);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics });
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, alerts: config.alerts, callbackTargets: targets, metrics });
   let listening;
   try {
     listening = await listen(handler, config.http.host, config.http.port);
@@ -116,8 +123,9 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         poolSize: config.healthCheckWorkerPoolSize,
         log,
         metrics,
+        onEvicted: (eviction: RouteEviction) => alerts.routeEvicted(eviction),
       };
-      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics, onEnded: runEnded };
       const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays };
       leader = {
         abort,
@@ -155,6 +163,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       await dispatcher.drain(opts.drainMs ?? 10_000);
       await writer.drain(opts.drainMs ?? 10_000);
       writer.close();
+      await alerts.stop();
       await listening.close();
       client.close();
       await store.close();

@@ -18,6 +18,9 @@ export interface Answer {
   at: number;
 }
 
+// Told of every attempt that ended here (alerts), after it is written.
+export type RunEndedHook = (taskId: number, state: RunState) => void;
+
 const MAX_BATCH = 200;
 const RETRY_MS = 1000;
 
@@ -35,6 +38,7 @@ export class ResultWriter {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly onEnded?: RunEndedHook,
   ) {}
 
   push(answer: Answer): void {
@@ -73,7 +77,10 @@ export class ResultWriter {
           }
           return recorded;
         });
-        for (const a of ended) this.metrics.runFinished(a.task.task_server_id, a.outcome.state);
+        for (const a of ended) {
+          this.metrics.runFinished(a.task.task_server_id, a.outcome.state);
+          this.onEnded?.(a.ref.taskId, a.outcome.state);
+        }
       } catch (err) {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);

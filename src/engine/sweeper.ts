@@ -5,6 +5,7 @@ import type { Db } from "../store/database.js";
 import { finishAttempt, listExpiredRuns } from "../store/taskLogs.js";
 import type { Shard } from "../store/tasks.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { RunEndedHook } from "./resultWriter.js";
 import type { Clock } from "../clock.js";
 
 export interface SweeperDeps {
@@ -14,6 +15,7 @@ export interface SweeperDeps {
   shard: Shard;
   log: Logger;
   metrics: Metrics;
+  onEnded?: RunEndedHook;
 }
 
 const BATCH = 500;
@@ -36,6 +38,7 @@ export async function sweepOnce(deps: SweeperDeps): Promise<number> {
         : "no answer recorded before the callback's deadline (the scheduler calling it may have stopped)";
     if (await finishAttempt(db, ref, { state: RunState.TIMEOUT, fields: { error, finished_at: now } }, [run.state], now)) {
       deps.metrics.runFinished(run.task_server_id, RunState.TIMEOUT);
+      deps.onEnded?.(run.task_id, RunState.TIMEOUT);
       closed++;
     }
   }

@@ -15,8 +15,9 @@ export const INVALID_ARGUMENTS = 10001;
 const TASK_NOT_FOUND = 10002;
 const TASK_SERVER_NOT_FOUND = 10003;
 const SERVER_STOPPED = 10004;
-// Not in the original, which had no API tokens; HTTP's number for the same refusal.
+// Not in the original, which had no API tokens; HTTP's numbers for the same refusals.
 const UNAUTHENTICATED = 401;
+const PERMISSION_DENIED = 403;
 const INTERNAL = 500;
 
 // The one table from Connect errors to the original's codes. The reason
@@ -34,6 +35,7 @@ const BY_CODE: Partial<Record<Code, number>> = {
   [Code.NotFound]: TASK_NOT_FOUND,
   [Code.Unavailable]: SERVER_STOPPED,
   [Code.Unauthenticated]: UNAUTHENTICATED,
+  [Code.PermissionDenied]: PERMISSION_DENIED,
 };
 
 export function envelopeCode(err: ConnectError): number {

@@ -17,6 +17,7 @@ const CONNECT_CODE: Record<ErrorReason, Code> = {
   [ErrorReason.RUN_NOT_OPEN]: Code.FailedPrecondition,
   [ErrorReason.TASK_STATE]: Code.FailedPrecondition,
   [ErrorReason.TASK_SERVER_IN_USE]: Code.FailedPrecondition,
+  [ErrorReason.RUN_NOT_RETRYABLE]: Code.FailedPrecondition,
 };
 
 // Domain errors keep their reason as an ErrorDetail so clients can tell a

@@ -12,6 +12,13 @@ import type { Db } from "../store/database.js";
 import { apiMetricsInterceptor, ApiRequests } from "./apiMetrics.js";
 import type { CallbackTargets } from "../callback/targets.js";
 import { authInterceptor, bearerTokens } from "./auth.js";
+import { audited } from "./auditWrites.js";
+import { AuditLog } from "../audit/auditLog.js";
+import { apiTokens, type AlertSettings, type ApiToken } from "../config/config.js";
+import { callerValues } from "../service/caller.js";
+import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
+import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
+import { TaskService } from "../../gen/easytask/v1/task_pb.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { refuseUnknownEnumNames } from "./strictEnums.js";
@@ -31,7 +38,8 @@ export interface ServerDeps {
   leadership: Leadership;
   node: NodeInfo;
   metrics: Metrics;
-  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  auth: { tokens: (string | ApiToken)[]; protectHealth: boolean; protectMetrics: boolean };
+  alerts: AlertSettings;
   callbackTargets: CallbackTargets;
   // The built web console; dist/console by default.
   consoleDir?: string;
@@ -63,13 +71,17 @@ function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Log
 // Wires the API (Connect, gRPC, gRPC-Web and the documented JSON paths) into
 // one request handler. It does not listen, so tests and main share it.
 export function build(deps: ServerDeps): RequestHandler {
+  const tokens = apiTokens(deps.auth.tokens);
+  const authorize = bearerTokens(tokens);
+  const cluster = new ClusterServiceImpl(deps.db, deps.leadership, deps.node, deps.clock, { authRequired: tokens.length > 0, alerts: deps.alerts });
+  // Every change through any surface goes into the audit log.
+  const audit = new AuditLog(deps.db, deps.clock, deps.log);
   const services = {
-    tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
-    registry: new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets),
-    cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node, deps.clock),
+    tasks: audited(TaskService, new TaskServiceImpl(deps.db, deps.clock, deps.events), audit),
+    registry: audited(RegistryService, new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets), audit),
+    cluster: audited(ClusterService, cluster, audit),
   };
   const legacy = legacyRoutes(implementedServices(services));
-  const authorize = bearerTokens(deps.auth.tokens);
   const requests = new ApiRequests(deps.metrics, deps.log, deps.clock);
   const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, requests };
   const consoleAssets = loadConsoleAssets(deps.consoleDir);
@@ -85,7 +97,7 @@ export function build(deps: ServerDeps): RequestHandler {
       res.end("ok\n");
       return;
     }
-    if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
+    if (path === "/readyz") return serveReadiness(cluster, res, deps.log);
     if (path === "/metrics") {
       if (deps.auth.protectMetrics && !authorize(req.headers.authorization)) return refuseUnauthenticated(res);
       return serveMetrics(deps.metrics, res, deps.log);
@@ -101,7 +113,9 @@ export function build(deps: ServerDeps): RequestHandler {
       refuseUnknownEnumNames(router, { maxBodyBytes: deps.maxBodyBytes, log: deps.log });
     },
     fallback,
-    interceptors: [apiMetricsInterceptor(requests), errorInterceptor(deps.log), authInterceptor(authorize)],
+    // The caller, from the request's token, for the interceptor to check and the handlers to know.
+    contextValues: (req) => callerValues(authorize(req.headers.authorization)),
+    interceptors: [apiMetricsInterceptor(requests), errorInterceptor(deps.log), authInterceptor()],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },

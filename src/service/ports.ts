@@ -13,6 +13,7 @@ export interface TaskEvents {
   runQueued(): void;
   // A run was killed: cut its callback in flight.
   runKilled(taskId: number, runTimes: number): void;
-  // An attempt ended through the API (confirmed, killed), for the metrics.
-  runEnded(taskServerId: number, state: RunState): void;
+  // An attempt ended through the API (confirmed, killed), for the metrics
+  // and alerts.
+  runEnded(taskServerId: number, state: RunState, taskId: number): void;
 }

@@ -58,5 +58,7 @@ export function toTaskLog(row: RunWithTask) {
     finishedAt: optionalTimestamp(row.finished_at),
     confirmedAt: optionalTimestamp(row.confirmed_at),
     deadlineAt: optionalTimestamp(row.deadline_at),
+    arg: row.arg ?? undefined,
+    manual: row.manual === 1,
   });
 }

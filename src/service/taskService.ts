@@ -2,8 +2,10 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import {
   type AddTaskRequest,
+  type BulkTaskActionRequest,
   type ConfirmTaskRequest,
   type DeleteTaskRequest,
+  type GetTaskHistoryRequest,
   type GetTaskRequest,
   type KillRunRequest,
   type ListTaskLogsRequest,
@@ -11,23 +13,26 @@ import {
   type PauseTaskRequest,
   type PreviewScheduleRequest,
   type ResumeTaskRequest,
+  type RetryRunRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
   RunState,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
-import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { Db } from "../store/database.js";
-import { confirmRun, killRun } from "../store/runControl.js";
-import { abortOpenRuns, enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
+import { confirmRun, killRun, retryRun } from "../store/runControl.js";
+import { searchRunErrors } from "../store/runSearch.js";
+import { enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { deleteTask, getTask, listTasks, setTaskState, TaskServerGone, upsertTask, type TaskFields, type TaskWithServer } from "../store/tasks.js";
-import { transaction } from "../store/transaction.js";
+import { getTask, listTasks, TaskServerGone, upsertTask, type TaskFields, type TaskWithServer } from "../store/tasks.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "./ports.js";
-import { firstFire, taskFromRequest } from "./taskInput.js";
+import { bulkTaskAction } from "./bulkTaskAction.js";
+import { getTaskHistory } from "./taskHistory.js";
+import { MAX_ARG_BYTES, taskFromRequest } from "./taskInput.js";
+import { ALL_STATES, pause, remove, resume, stop, type StateDeps } from "./taskStates.js";
 import { previewSchedule } from "./schedulePreview.js";
 import { sharedStats } from "./stats.js";
 import { toTask, toTaskLog } from "./taskMessages.js";
@@ -49,11 +54,14 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   private readonly stats: ReturnType<typeof sharedStats>;
 
+  private readonly states: StateDeps;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: TaskEvents,
   ) {
+    this.states = { db, clock, events };
     this.stats = sharedStats(db, clock);
   }
 
@@ -70,21 +78,13 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async stopTask(req: StopTaskRequest) {
     const taskId = requiredId("task_id", req.taskId);
-    const now = this.clock.now();
-    const stopped = await transaction(this.db, async (tx) => {
-      const anyState = [TaskState.SCHEDULED, TaskState.PAUSED, TaskState.FINISHED, TaskState.STOPPED];
-      if (!(await setTaskState(tx, taskId, anyState, TaskState.STOPPED, null, now))) return false;
-      await abortOpenRuns(tx, taskId, "task stopped", now);
-      return true;
-    });
-    if (!stopped) throw taskNotFound(taskId);
-    this.events.taskStopped(taskId);
+    if (!(await stop(this.states, taskId, ALL_STATES))) throw taskNotFound(taskId);
     return {};
   }
 
   async pauseTask(req: PauseTaskRequest) {
     const task = await this.existing(req.taskId);
-    if (!(await setTaskState(this.db, task.id, [TaskState.SCHEDULED, TaskState.PAUSED], TaskState.PAUSED, null, this.clock.now()))) {
+    if (task.state !== TaskState.PAUSED && !(await pause(this.states, task.id))) {
       throw wrongState(task.id, "is not scheduled: only a scheduled task can be paused");
     }
     return {};
@@ -92,26 +92,42 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async resumeTask(req: ResumeTaskRequest) {
     const task = await this.existing(req.taskId);
-    if (task.state === TaskState.SCHEDULED) return {};
-    if (task.state === TaskState.FINISHED) throw wrongState(task.id, "has finished: add it again with AddTask to schedule it anew");
-    const now = this.clock.now();
-    const next = firstFire(scheduleOfTask(task), task, now);
-    if (!(await setTaskState(this.db, task.id, [TaskState.PAUSED, TaskState.STOPPED], TaskState.SCHEDULED, next, now))) {
-      throw wrongState(task.id, "changed while resuming; try again");
-    }
-    this.events.taskChanged(task.id, next);
+    const result = await resume(this.states, task);
+    if (result === "finished") throw wrongState(task.id, "has finished: add it again with AddTask to schedule it anew");
+    if (result === "changed") throw wrongState(task.id, "changed while resuming; try again");
     return {};
   }
 
+  // Also while paused or finished: an operator asks for this one run.
   async triggerTask(req: TriggerTaskRequest) {
     const task = await this.existing(req.taskId);
-    if (task.state === TaskState.PAUSED || task.state === TaskState.STOPPED) {
-      throw wrongState(task.id, "is paused or stopped: resume it before triggering it");
-    }
-    const runTimes = await enqueueRun(this.db, task.id, this.clock.now());
+    if (task.state === TaskState.STOPPED) throw wrongState(task.id, "is stopped: resume it before running it");
+    const arg = req.arg === undefined ? null : maxBytes("arg", req.arg, MAX_ARG_BYTES);
+    const runTimes = await enqueueRun(this.db, task.id, this.clock.now(), false, { arg, manual: 1 });
     if (runTimes === undefined) throw taskNotFound(task.id);
     this.events.runQueued();
     return { runTimes };
+  }
+
+  async retryRun(req: RetryRunRequest) {
+    const task = await this.existing(req.taskId);
+    if (req.runTimes === 0) throw invalidArgument("run_times", "run_times is required");
+    if (task.state === TaskState.STOPPED) throw wrongState(task.id, "is stopped: resume it before running it");
+    const result = await retryRun(this.db, task.id, req.runTimes, this.clock.now());
+    if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
+    if (result === "not_retryable") {
+      throw new DomainError(ErrorReason.RUN_NOT_RETRYABLE, `run ${req.runTimes} of task ${task.id} is open or succeeded: only a run that ended without success is run again`, "run_times");
+    }
+    this.events.runQueued();
+    return { attempt: result.attempt };
+  }
+
+  async bulkTaskAction(req: BulkTaskActionRequest) {
+    return bulkTaskAction(this.states, req);
+  }
+
+  async getTaskHistory(req: GetTaskHistoryRequest) {
+    return getTaskHistory(this.db, req, this.clock.now());
   }
 
   async killRun(req: KillRunRequest) {
@@ -121,14 +137,13 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
-    this.events.runEnded(task.task_server_id, RunState.KILLED);
+    this.events.runEnded(task.task_server_id, RunState.KILLED, task.id);
     return {};
   }
 
   async deleteTask(req: DeleteTaskRequest) {
     const taskId = requiredId("task_id", req.taskId);
-    if (!(await deleteTask(this.db, taskId))) throw taskNotFound(taskId);
-    this.events.taskStopped(taskId);
+    if (!(await remove(this.states, taskId))) throw taskNotFound(taskId);
     return {};
   }
 
@@ -141,7 +156,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
-        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED);
+        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED, taskId);
         return {};
       case "partly_confirmed":
       case "already_confirmed":
@@ -174,14 +189,20 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (req.taskId < 0n) throw invalidArgument("task_id", "task_id must be positive, or 0 for every task");
     const taskId = req.taskId === 0n ? 0 : requiredId("task_id", req.taskId);
     const limit = pageSize(req.pageSize);
-    const rows = await listTaskLogs(this.db, {
+    const filter = {
       taskId,
       beforeId: pageToken(req.pageToken, Number.MAX_SAFE_INTEGER),
       limit,
       state: req.state,
       startedFrom: optionalMs(req.startedFrom),
       startedBefore: optionalMs(req.startedBefore),
-    });
+    };
+    const errorText = maxLength("error_contains", req.errorContains.trim(), 255);
+    if (errorText) {
+      const found = await searchRunErrors(this.db, filter, errorText);
+      return { taskLogs: found.runs.map(toTaskLog), nextPageToken: found.continueBelow === undefined ? "" : String(found.continueBelow) };
+    }
+    const rows = await listTaskLogs(this.db, filter);
     return { taskLogs: rows.map(toTaskLog), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
   }
 

@@ -100,6 +100,44 @@ export interface TaskLogTable {
   deadline_at: number | null;
   // ROUTE_STRATEGY_BROADCAST: async answers still to be confirmed.
   pending_confirms: Generated<number>;
+  // The arg sent when not the task's own (TriggerTask with an arg, and the
+  // retries of that run); null: the task's.
+  arg: Generated<string | null>;
+  // 1: asked for by an operator (TriggerTask, RetryRun); such a run fires
+  // while its task is paused.
+  manual: Generated<number>;
+}
+
+// A change made through the API: who, what, when.
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  // The API token's name, or "anonymous".
+  actor: string;
+  method: string;
+  protocol: string;
+  // ",task:42,task_server:reports,": each target between commas, so one can
+  // be found with LIKE.
+  targets: string;
+  request: string;
+  result: string;
+  trace_id: string;
+}
+
+export interface AlertTable {
+  id: Generated<number>;
+  at: number;
+  kind: number;
+  task_id: number;
+  task_server: string;
+  route: string;
+  text: string;
+  // Set while the condition lasts (a task's failing streak), unique: one
+  // alert per streak, whichever node sees it first. Null for events.
+  open_key: string | null;
+  // AlertDelivery.
+  delivery: number;
+  delivery_error: string;
 }
 
 export interface Database {
@@ -108,6 +146,8 @@ export interface Database {
   task: TaskTable;
   task_log: TaskLogTable;
   route_eviction: RouteEvictionTable;
+  audit_log: AuditLogTable;
+  alert: AlertTable;
 }
 
 export type Dialect = "sqlite" | "mysql";

@@ -105,7 +105,13 @@ export interface TaskFilter {
 
 // LIKE treats % and _ as wildcards; the search text is matched literally.
 // "!" escapes them: a backslash would itself need escaping in MySQL strings.
-const likePattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => "!" + c)}%`;
+const likePattern = (text: string) => `%${text.replace(/[!%_]/g, (c) => "!" + c)}%`;
+
+// `column` contains `text`, ignoring ASCII case unless `exactCase`.
+export const containsText = (column: string, text: string, exactCase = false) =>
+  exactCase
+    ? sql<boolean>`${sql.ref(column)} like ${likePattern(text)} escape '!'`
+    : sql<boolean>`lower(${sql.ref(column)}) like ${likePattern(text.toLowerCase())} escape '!'`;
 
 // The tasks alone, in id order, and the few task server names after: a
 // join lets MySQL start from task_server and sort every task of it.
@@ -118,9 +124,8 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]
   }
   if (f.state) q = q.where("state", "=", f.state);
   if (f.query) {
-    const pattern = likePattern(f.query);
-    const contains = (column: "name" | "biz_id") => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
-    q = q.where((eb) => eb.or([contains("name"), contains("biz_id")]));
+    const query = f.query;
+    q = q.where((eb) => eb.or([containsText("name", query), containsText("biz_id", query)]));
   }
   const rows = await q.orderBy("id").limit(f.limit).execute();
   const serverIds = [...new Set(rows.map((r) => r.task_server_id))];

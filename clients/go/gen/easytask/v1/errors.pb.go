@@ -40,21 +40,24 @@ const (
 	ErrorReason_ERROR_REASON_TASK_STATE ErrorReason = 8
 	// DeleteTaskServer of a task server that tasks still use.
 	ErrorReason_ERROR_REASON_TASK_SERVER_IN_USE ErrorReason = 9
+	// RetryRun of a run that is open, succeeded, or was retried meanwhile.
+	ErrorReason_ERROR_REASON_RUN_NOT_RETRYABLE ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_INVALID_ARGUMENT",
-		2: "ERROR_REASON_TASK_NOT_FOUND",
-		3: "ERROR_REASON_TASK_SERVER_NOT_FOUND",
-		4: "ERROR_REASON_SERVER_STOPPED",
-		5: "ERROR_REASON_RUN_NOT_FOUND",
-		6: "ERROR_REASON_RUN_NOT_CONFIRMABLE",
-		7: "ERROR_REASON_RUN_NOT_OPEN",
-		8: "ERROR_REASON_TASK_STATE",
-		9: "ERROR_REASON_TASK_SERVER_IN_USE",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INVALID_ARGUMENT",
+		2:  "ERROR_REASON_TASK_NOT_FOUND",
+		3:  "ERROR_REASON_TASK_SERVER_NOT_FOUND",
+		4:  "ERROR_REASON_SERVER_STOPPED",
+		5:  "ERROR_REASON_RUN_NOT_FOUND",
+		6:  "ERROR_REASON_RUN_NOT_CONFIRMABLE",
+		7:  "ERROR_REASON_RUN_NOT_OPEN",
+		8:  "ERROR_REASON_TASK_STATE",
+		9:  "ERROR_REASON_TASK_SERVER_IN_USE",
+		10: "ERROR_REASON_RUN_NOT_RETRYABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -67,6 +70,7 @@ var (
 		"ERROR_REASON_RUN_NOT_OPEN":          7,
 		"ERROR_REASON_TASK_STATE":            8,
 		"ERROR_REASON_TASK_SERVER_IN_USE":    9,
+		"ERROR_REASON_RUN_NOT_RETRYABLE":     10,
 	}
 )
 
@@ -157,7 +161,7 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\x18easytask/v1/errors.proto\x12\veasytask.v1\"U\n" +
 	"\vErrorDetail\x120\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n" +
-	"\x05field\x18\x02 \x01(\tR\x05field*\xdf\x02\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field*\x83\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n" +
@@ -168,7 +172,9 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n" +
 	"\x19ERROR_REASON_RUN_NOT_OPEN\x10\a\x12\x1b\n" +
 	"\x17ERROR_REASON_TASK_STATE\x10\b\x12#\n" +
-	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\tBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\t\x12\"\n" +
+	"\x1eERROR_REASON_RUN_NOT_RETRYABLE\x10\n" +
+	"BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_errors_proto_rawDescOnce sync.Once

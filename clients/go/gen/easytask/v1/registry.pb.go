@@ -665,11 +665,11 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"evicted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tevictedAt2\xac\x03\n" +
+	"evicted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tevictedAt2\xb1\x03\n" +
 	"\x0fRegistryService\x12l\n" +
 	"\rAddTaskServer\x12!.easytask.v1.AddTaskServerRequest\x1a\".easytask.v1.AddTaskServerResponse\"\x14\x8a\xb5\x18\x10/add_task_server\x12l\n" +
-	"\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12\\\n" +
-	"\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponse\x12_\n" +
+	"\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12a\n" +
+	"\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponse\"\x03\x90\x02\x01\x12_\n" +
 	"\x10DeleteTaskServer\x12$.easytask.v1.DeleteTaskServerRequest\x1a%.easytask.v1.DeleteTaskServerResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x65\x61sytask/v1/errors.proto\x12\x0b\x65\x61sytask.v1\"U\n\x0b\x45rrorDetail\x12\x30\n\x06reason\x18\x01 \x01(\x0e\x32\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n\x05\x66ield\x18\x02 \x01(\tR\x05\x66ield*\xdf\x02\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x02\x12&\n\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x12\x1f\n\x1b\x45RROR_REASON_SERVER_STOPPED\x10\x04\x12\x1e\n\x1a\x45RROR_REASON_RUN_NOT_FOUND\x10\x05\x12$\n ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n\x19\x45RROR_REASON_RUN_NOT_OPEN\x10\x07\x12\x1b\n\x17\x45RROR_REASON_TASK_STATE\x10\x08\x12#\n\x1f\x45RROR_REASON_TASK_SERVER_IN_USE\x10\tBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x65\x61sytask/v1/errors.proto\x12\x0b\x65\x61sytask.v1\"U\n\x0b\x45rrorDetail\x12\x30\n\x06reason\x18\x01 \x01(\x0e\x32\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n\x05\x66ield\x18\x02 \x01(\tR\x05\x66ield*\x83\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x02\x12&\n\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x12\x1f\n\x1b\x45RROR_REASON_SERVER_STOPPED\x10\x04\x12\x1e\n\x1a\x45RROR_REASON_RUN_NOT_FOUND\x10\x05\x12$\n ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n\x19\x45RROR_REASON_RUN_NOT_OPEN\x10\x07\x12\x1b\n\x17\x45RROR_REASON_TASK_STATE\x10\x08\x12#\n\x1f\x45RROR_REASON_TASK_SERVER_IN_USE\x10\t\x12\"\n\x1e\x45RROR_REASON_RUN_NOT_RETRYABLE\x10\nBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1'
   _globals['_ERRORREASON']._serialized_start=129
-  _globals['_ERRORREASON']._serialized_end=480
+  _globals['_ERRORREASON']._serialized_end=516
   _globals['_ERRORDETAIL']._serialized_start=41
   _globals['_ERRORDETAIL']._serialized_end=126
 # @@protoc_insertion_point(module_scope)

@@ -17,6 +17,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_RUN_NOT_OPEN: _ClassVar[ErrorReason]
     ERROR_REASON_TASK_STATE: _ClassVar[ErrorReason]
     ERROR_REASON_TASK_SERVER_IN_USE: _ClassVar[ErrorReason]
+    ERROR_REASON_RUN_NOT_RETRYABLE: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_INVALID_ARGUMENT: ErrorReason
 ERROR_REASON_TASK_NOT_FOUND: ErrorReason
@@ -27,6 +28,7 @@ ERROR_REASON_RUN_NOT_CONFIRMABLE: ErrorReason
 ERROR_REASON_RUN_NOT_OPEN: ErrorReason
 ERROR_REASON_TASK_STATE: ErrorReason
 ERROR_REASON_TASK_SERVER_IN_USE: ErrorReason
+ERROR_REASON_RUN_NOT_RETRYABLE: ErrorReason
 
 class ErrorDetail(_message.Message):
     __slots__ = ("reason", "field")

@@ -108,7 +108,7 @@ class RegistryServiceASGIApplication(ConnectASGIApplication[RegistryService]):
                         service_name="easytask.v1.RegistryService",
                         input=ListTaskServersRequest,
                         output=ListTaskServersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_task_servers,
@@ -219,6 +219,7 @@ class RegistryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskServersResponse:
         return await self.execute_unary(
             request=request,
@@ -227,11 +228,12 @@ class RegistryServiceClient(ConnectClient):
                 service_name="easytask.v1.RegistryService",
                 input=ListTaskServersRequest,
                 output=ListTaskServersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def delete_task_server(
         self,
@@ -328,7 +330,7 @@ class RegistryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.RegistryService",
                         input=ListTaskServersRequest,
                         output=ListTaskServersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.list_task_servers,
@@ -439,6 +441,7 @@ class RegistryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskServersResponse:
         return self.execute_unary(
             request=request,
@@ -447,11 +450,12 @@ class RegistryServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.RegistryService",
                 input=ListTaskServersRequest,
                 output=ListTaskServersResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def delete_task_server(
         self,

@@ -36,6 +36,14 @@ const (
 	// ClusterServiceGetClusterProcedure is the fully-qualified name of the ClusterService's GetCluster
 	// RPC.
 	ClusterServiceGetClusterProcedure = "/easytask.v1.ClusterService/GetCluster"
+	// ClusterServiceWhoAmIProcedure is the fully-qualified name of the ClusterService's WhoAmI RPC.
+	ClusterServiceWhoAmIProcedure = "/easytask.v1.ClusterService/WhoAmI"
+	// ClusterServiceListAuditLogProcedure is the fully-qualified name of the ClusterService's
+	// ListAuditLog RPC.
+	ClusterServiceListAuditLogProcedure = "/easytask.v1.ClusterService/ListAuditLog"
+	// ClusterServiceListAlertsProcedure is the fully-qualified name of the ClusterService's ListAlerts
+	// RPC.
+	ClusterServiceListAlertsProcedure = "/easytask.v1.ClusterService/ListAlerts"
 )
 
 // ClusterServiceClient is a client for the easytask.v1.ClusterService service.
@@ -43,6 +51,15 @@ type ClusterServiceClient interface {
 	// The cluster as the answering node sees it. It answers even when etcd
 	// cannot be reached, with what the node knows (ready false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
+	// The caller as the server knows it: its API token's name and role.
+	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)
+	// Changes made through the API (every method not marked
+	// NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+	// newest first; kept as long as the run history (log_retention_days).
+	ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error)
+	// Alerts raised (a task failing runs in a row, a route evicted), newest
+	// first, how their delivery to the webhook went, and the alert settings.
+	ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error)
 }
 
 // NewClusterServiceClient constructs a client for the easytask.v1.ClusterService service. By
@@ -60,6 +77,28 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+ClusterServiceGetClusterProcedure,
 			connect.WithSchema(clusterServiceMethods.ByName("GetCluster")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		whoAmI: connect.NewClient[v1.WhoAmIRequest, v1.WhoAmIResponse](
+			httpClient,
+			baseURL+ClusterServiceWhoAmIProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("WhoAmI")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listAuditLog: connect.NewClient[v1.ListAuditLogRequest, v1.ListAuditLogResponse](
+			httpClient,
+			baseURL+ClusterServiceListAuditLogProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("ListAuditLog")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listAlerts: connect.NewClient[v1.ListAlertsRequest, v1.ListAlertsResponse](
+			httpClient,
+			baseURL+ClusterServiceListAlertsProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("ListAlerts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -67,7 +106,10 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // clusterServiceClient implements ClusterServiceClient.
 type clusterServiceClient struct {
-	getCluster *connect.Client[v1.GetClusterRequest, v1.GetClusterResponse]
+	getCluster   *connect.Client[v1.GetClusterRequest, v1.GetClusterResponse]
+	whoAmI       *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	listAuditLog *connect.Client[v1.ListAuditLogRequest, v1.ListAuditLogResponse]
+	listAlerts   *connect.Client[v1.ListAlertsRequest, v1.ListAlertsResponse]
 }
 
 // GetCluster calls easytask.v1.ClusterService.GetCluster.
@@ -79,11 +121,47 @@ func (c *clusterServiceClient) GetCluster(ctx context.Context, req *v1.GetCluste
 	return nil, err
 }
 
+// WhoAmI calls easytask.v1.ClusterService.WhoAmI.
+func (c *clusterServiceClient) WhoAmI(ctx context.Context, req *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error) {
+	response, err := c.whoAmI.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListAuditLog calls easytask.v1.ClusterService.ListAuditLog.
+func (c *clusterServiceClient) ListAuditLog(ctx context.Context, req *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error) {
+	response, err := c.listAuditLog.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListAlerts calls easytask.v1.ClusterService.ListAlerts.
+func (c *clusterServiceClient) ListAlerts(ctx context.Context, req *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error) {
+	response, err := c.listAlerts.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // ClusterServiceHandler is an implementation of the easytask.v1.ClusterService service.
 type ClusterServiceHandler interface {
 	// The cluster as the answering node sees it. It answers even when etcd
 	// cannot be reached, with what the node knows (ready false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
+	// The caller as the server knows it: its API token's name and role.
+	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)
+	// Changes made through the API (every method not marked
+	// NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+	// newest first; kept as long as the run history (log_retention_days).
+	ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error)
+	// Alerts raised (a task failing runs in a row, a route evicted), newest
+	// first, how their delivery to the webhook went, and the alert settings.
+	ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -97,12 +175,40 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		ClusterServiceGetClusterProcedure,
 		svc.GetCluster,
 		connect.WithSchema(clusterServiceMethods.ByName("GetCluster")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceWhoAmIHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceWhoAmIProcedure,
+		svc.WhoAmI,
+		connect.WithSchema(clusterServiceMethods.ByName("WhoAmI")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceListAuditLogHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceListAuditLogProcedure,
+		svc.ListAuditLog,
+		connect.WithSchema(clusterServiceMethods.ByName("ListAuditLog")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceListAlertsHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceListAlertsProcedure,
+		svc.ListAlerts,
+		connect.WithSchema(clusterServiceMethods.ByName("ListAlerts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/easytask.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceGetClusterProcedure:
 			clusterServiceGetClusterHandler.ServeHTTP(w, r)
+		case ClusterServiceWhoAmIProcedure:
+			clusterServiceWhoAmIHandler.ServeHTTP(w, r)
+		case ClusterServiceListAuditLogProcedure:
+			clusterServiceListAuditLogHandler.ServeHTTP(w, r)
+		case ClusterServiceListAlertsProcedure:
+			clusterServiceListAlertsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -114,4 +220,16 @@ type UnimplementedClusterServiceHandler struct{}
 
 func (UnimplementedClusterServiceHandler) GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.GetCluster is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.WhoAmI is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.ListAuditLog is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.ListAlerts is not implemented"))
 }

@@ -89,6 +89,7 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			httpClient,
 			baseURL+RegistryServiceListTaskServersProcedure,
 			connect.WithSchema(registryServiceMethods.ByName("ListTaskServers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		deleteTaskServer: connect.NewClient[v1.DeleteTaskServerRequest, v1.DeleteTaskServerResponse](
@@ -182,6 +183,7 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 		RegistryServiceListTaskServersProcedure,
 		svc.ListTaskServers,
 		connect.WithSchema(registryServiceMethods.ByName("ListTaskServers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	registryServiceDeleteTaskServerHandler := connect.NewUnaryHandlerSimple(

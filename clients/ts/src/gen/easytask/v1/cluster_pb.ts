@@ -2,8 +2,8 @@
 // @generated from file easytask/v1/cluster.proto (package easytask.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCLNAQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkiYQoNQ2x1c3Rlck1lbWJlchIPCgdub2RlX2lkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSLgoKc3RhcnRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyXwoOQ2x1c3RlclNlcnZpY2USTQoKR2V0Q2x1c3RlchIeLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCLNAQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkiYQoNQ2x1c3Rlck1lbWJlchIPCgdub2RlX2lkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSLgoKc3RhcnRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNV2hvQW1JUmVxdWVzdCJWCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5lYXN5dGFzay52MS5Sb2xlEhUKDWF1dGhfcmVxdWlyZWQYAyABKAgiuwEKCkF1ZGl0RW50cnkSEAoIYXVkaXRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIQCghwcm90b2NvbBgFIAEoCRIPCgd0YXJnZXRzGAYgAygJEg8KB3JlcXVlc3QYByABKAkSDgoGcmVzdWx0GAggASgJEhAKCHRyYWNlX2lkGAkgASgJIlsKE0xpc3RBdWRpdExvZ1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFYWN0b3IYAyABKAkSDgoGdGFyZ2V0GAQgASgJIlkKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5lYXN5dGFzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLwAQoFQWxlcnQSEAoIYWxlcnRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBGtpbmQYAyABKA4yFi5lYXN5dGFzay52MS5BbGVydEtpbmQSDAoEdGV4dBgEIAEoCRIPCgd0YXNrX2lkGAUgASgDEhMKC3Rhc2tfc2VydmVyGAYgASgJEg0KBXJvdXRlGAcgASgJEiwKCGRlbGl2ZXJ5GAggASgOMhouZWFzeXRhc2sudjEuQWxlcnREZWxpdmVyeRIWCg5kZWxpdmVyeV9lcnJvchgJIAEoCSJgCg1BbGVydFNldHRpbmdzEhoKEndlYmhvb2tfY29uZmlndXJlZBgBIAEoCBIUCgx3ZWJob29rX2hvc3QYAiABKAkSHQoVZmFpbGluZ19ydW5zX2luX2Ffcm93GAMgASgNIjoKEUxpc3RBbGVydHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpwYWdlX3Rva2VuGAIgASgJIn8KEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5lYXN5dGFzay52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLAoIc2V0dGluZ3MYAyABKAsyGi5lYXN5dGFzay52MS5BbGVydFNldHRpbmdzKj0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfQURNSU4QARIPCgtST0xFX1ZJRVdFUhACKmIKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQUxFUlRfS0lORF9UQVNLX0ZBSUxJTkcQARIcChhBTEVSVF9LSU5EX1JPVVRFX0VWSUNURUQQAiqeAQoNQWxlcnREZWxpdmVyeRIeChpBTEVSVF9ERUxJVkVSWV9VTlNQRUNJRklFRBAAEh0KGUFMRVJUX0RFTElWRVJZX05PX1dFQkhPT0sQARIaChZBTEVSVF9ERUxJVkVSWV9QRU5ESU5HEAISFwoTQUxFUlRfREVMSVZFUllfU0VOVBADEhkKFUFMRVJUX0RFTElWRVJZX0ZBSUxFRBAEMtoCCg5DbHVzdGVyU2VydmljZRJSCgpHZXRDbHVzdGVyEh4uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlcXVlc3QaHy5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVzcG9uc2UiA5ACARJGCgZXaG9BbUkSGi5lYXN5dGFzay52MS5XaG9BbUlSZXF1ZXN0GhsuZWFzeXRhc2sudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJYCgxMaXN0QXVkaXRMb2cSIC5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0GiEuZWFzeXRhc2sudjEuTGlzdEF1ZGl0TG9nUmVzcG9uc2UiA5ACARJSCgpMaXN0QWxlcnRzEh4uZWFzeXRhc2sudjEuTGlzdEFsZXJ0c1JlcXVlc3QaHy5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVzcG9uc2UiA5ACAUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -125,7 +125,431 @@ export const ClusterMemberSchema: GenMessage<ClusterMember> = /*@__PURE__*/
   messageDesc(file_easytask_v1_cluster, 2);
 
 /**
- * The scheduler nodes: which one leads, which are there.
+ * @generated from message easytask.v1.WhoAmIRequest
+ */
+export type WhoAmIRequest = Message<"easytask.v1.WhoAmIRequest"> & {
+};
+
+/**
+ * Describes the message easytask.v1.WhoAmIRequest.
+ * Use `create(WhoAmIRequestSchema)` to create a new message.
+ */
+export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 3);
+
+/**
+ * @generated from message easytask.v1.WhoAmIResponse
+ */
+export type WhoAmIResponse = Message<"easytask.v1.WhoAmIResponse"> & {
+  /**
+   * The token's name from auth.tokens; "anonymous" when the API is open.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: easytask.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * Whether the server asks for a token (auth.tokens is set).
+   *
+   * @generated from field: bool auth_required = 3;
+   */
+  authRequired: boolean;
+};
+
+/**
+ * Describes the message easytask.v1.WhoAmIResponse.
+ * Use `create(WhoAmIResponseSchema)` to create a new message.
+ */
+export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 4);
+
+/**
+ * @generated from message easytask.v1.AuditEntry
+ */
+export type AuditEntry = Message<"easytask.v1.AuditEntry"> & {
+  /**
+   * @generated from field: int64 audit_id = 1;
+   */
+  auditId: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * Who: the API token's name, or "anonymous" when the API is open.
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * What: the RPC, e.g. "easytask.v1.TaskService/PauseTask" (also for its
+   * documented path).
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * "connect", "grpc", "grpc-web" or "documented".
+   *
+   * @generated from field: string protocol = 5;
+   */
+  protocol: string;
+
+  /**
+   * What it was about: "task:42", "task_server:reports" …
+   *
+   * @generated from field: repeated string targets = 6;
+   */
+  targets: string[];
+
+  /**
+   * The request as proto JSON, secrets replaced by "[REDACTED]" and long
+   * values cut short.
+   *
+   * @generated from field: string request = 7;
+   */
+  request: string;
+
+  /**
+   * The answer as proto JSON, cut short the same way.
+   *
+   * @generated from field: string result = 8;
+   */
+  result: string;
+
+  /**
+   * @generated from field: string trace_id = 9;
+   */
+  traceId: string;
+};
+
+/**
+ * Describes the message easytask.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 5);
+
+/**
+ * @generated from message easytask.v1.ListAuditLogRequest
+ */
+export type ListAuditLogRequest = Message<"easytask.v1.ListAuditLogRequest"> & {
+  /**
+   * At most 1000; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only entries of this actor (token name).
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * Only entries about this target, e.g. "task:42".
+   *
+   * @generated from field: string target = 4;
+   */
+  target: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAuditLogRequest.
+ * Use `create(ListAuditLogRequestSchema)` to create a new message.
+ */
+export const ListAuditLogRequestSchema: GenMessage<ListAuditLogRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 6);
+
+/**
+ * @generated from message easytask.v1.ListAuditLogResponse
+ */
+export type ListAuditLogResponse = Message<"easytask.v1.ListAuditLogResponse"> & {
+  /**
+   * @generated from field: repeated easytask.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAuditLogResponse.
+ * Use `create(ListAuditLogResponseSchema)` to create a new message.
+ */
+export const ListAuditLogResponseSchema: GenMessage<ListAuditLogResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 7);
+
+/**
+ * @generated from message easytask.v1.Alert
+ */
+export type Alert = Message<"easytask.v1.Alert"> & {
+  /**
+   * @generated from field: int64 alert_id = 1;
+   */
+  alertId: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: easytask.v1.AlertKind kind = 3;
+   */
+  kind: AlertKind;
+
+  /**
+   * The alert in words, as posted in the webhook's "text".
+   *
+   * @generated from field: string text = 4;
+   */
+  text: string;
+
+  /**
+   * TASK_FAILING: the task.
+   *
+   * @generated from field: int64 task_id = 5;
+   */
+  taskId: bigint;
+
+  /**
+   * @generated from field: string task_server = 6;
+   */
+  taskServer: string;
+
+  /**
+   * ROUTE_EVICTED: scheme://host:port of the route.
+   *
+   * @generated from field: string route = 7;
+   */
+  route: string;
+
+  /**
+   * @generated from field: easytask.v1.AlertDelivery delivery = 8;
+   */
+  delivery: AlertDelivery;
+
+  /**
+   * @generated from field: string delivery_error = 9;
+   */
+  deliveryError: string;
+};
+
+/**
+ * Describes the message easytask.v1.Alert.
+ * Use `create(AlertSchema)` to create a new message.
+ */
+export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 8);
+
+/**
+ * The alerts.* configuration, without the webhook's URL (it is a secret).
+ *
+ * @generated from message easytask.v1.AlertSettings
+ */
+export type AlertSettings = Message<"easytask.v1.AlertSettings"> & {
+  /**
+   * @generated from field: bool webhook_configured = 1;
+   */
+  webhookConfigured: boolean;
+
+  /**
+   * The webhook's host, to say where alerts go.
+   *
+   * @generated from field: string webhook_host = 2;
+   */
+  webhookHost: string;
+
+  /**
+   * 0: tasks failing raise no alert.
+   *
+   * @generated from field: uint32 failing_runs_in_a_row = 3;
+   */
+  failingRunsInARow: number;
+};
+
+/**
+ * Describes the message easytask.v1.AlertSettings.
+ * Use `create(AlertSettingsSchema)` to create a new message.
+ */
+export const AlertSettingsSchema: GenMessage<AlertSettings> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 9);
+
+/**
+ * @generated from message easytask.v1.ListAlertsRequest
+ */
+export type ListAlertsRequest = Message<"easytask.v1.ListAlertsRequest"> & {
+  /**
+   * At most 1000; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAlertsRequest.
+ * Use `create(ListAlertsRequestSchema)` to create a new message.
+ */
+export const ListAlertsRequestSchema: GenMessage<ListAlertsRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 10);
+
+/**
+ * @generated from message easytask.v1.ListAlertsResponse
+ */
+export type ListAlertsResponse = Message<"easytask.v1.ListAlertsResponse"> & {
+  /**
+   * @generated from field: repeated easytask.v1.Alert alerts = 1;
+   */
+  alerts: Alert[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * @generated from field: easytask.v1.AlertSettings settings = 3;
+   */
+  settings?: AlertSettings | undefined;
+};
+
+/**
+ * Describes the message easytask.v1.ListAlertsResponse.
+ * Use `create(ListAlertsResponseSchema)` to create a new message.
+ */
+export const ListAlertsResponseSchema: GenMessage<ListAlertsResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 11);
+
+/**
+ * @generated from enum easytask.v1.Role
+ */
+export enum Role {
+  /**
+   * @generated from enum value: ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * May call every method.
+   *
+   * @generated from enum value: ROLE_ADMIN = 1;
+   */
+  ADMIN = 1,
+
+  /**
+   * May call only the methods marked NO_SIDE_EFFECTS; others are refused
+   * with permission_denied.
+   *
+   * @generated from enum value: ROLE_VIEWER = 2;
+   */
+  VIEWER = 2,
+}
+
+/**
+ * Describes the enum easytask.v1.Role.
+ */
+export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 0);
+
+/**
+ * @generated from enum easytask.v1.AlertKind
+ */
+export enum AlertKind {
+  /**
+   * @generated from enum value: ALERT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A task's last alerts.failing_runs_in_a_row runs failed or timed out.
+   *
+   * @generated from enum value: ALERT_KIND_TASK_FAILING = 1;
+   */
+  TASK_FAILING = 1,
+
+  /**
+   * A route was evicted after failed heartbeats.
+   *
+   * @generated from enum value: ALERT_KIND_ROUTE_EVICTED = 2;
+   */
+  ROUTE_EVICTED = 2,
+}
+
+/**
+ * Describes the enum easytask.v1.AlertKind.
+ */
+export const AlertKindSchema: GenEnum<AlertKind> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 1);
+
+/**
+ * @generated from enum easytask.v1.AlertDelivery
+ */
+export enum AlertDelivery {
+  /**
+   * @generated from enum value: ALERT_DELIVERY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No alerts.webhook_url is configured: the alert is only listed.
+   *
+   * @generated from enum value: ALERT_DELIVERY_NO_WEBHOOK = 1;
+   */
+  NO_WEBHOOK = 1,
+
+  /**
+   * @generated from enum value: ALERT_DELIVERY_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * @generated from enum value: ALERT_DELIVERY_SENT = 3;
+   */
+  SENT = 3,
+
+  /**
+   * The webhook did not answer 2xx in time; delivery_error says why.
+   *
+   * @generated from enum value: ALERT_DELIVERY_FAILED = 4;
+   */
+  FAILED = 4,
+}
+
+/**
+ * Describes the enum easytask.v1.AlertDelivery.
+ */
+export const AlertDeliverySchema: GenEnum<AlertDelivery> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 2);
+
+/**
+ * The scheduler nodes and their operation: which one leads, which are
+ * there, who is calling, what was changed through the API, what went wrong.
  *
  * @generated from service easytask.v1.ClusterService
  */
@@ -140,6 +564,39 @@ export const ClusterService: GenService<{
     methodKind: "unary";
     input: typeof GetClusterRequestSchema;
     output: typeof GetClusterResponseSchema;
+  },
+  /**
+   * The caller as the server knows it: its API token's name and role.
+   *
+   * @generated from rpc easytask.v1.ClusterService.WhoAmI
+   */
+  whoAmI: {
+    methodKind: "unary";
+    input: typeof WhoAmIRequestSchema;
+    output: typeof WhoAmIResponseSchema;
+  },
+  /**
+   * Changes made through the API (every method not marked
+   * NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+   * newest first; kept as long as the run history (log_retention_days).
+   *
+   * @generated from rpc easytask.v1.ClusterService.ListAuditLog
+   */
+  listAuditLog: {
+    methodKind: "unary";
+    input: typeof ListAuditLogRequestSchema;
+    output: typeof ListAuditLogResponseSchema;
+  },
+  /**
+   * Alerts raised (a task failing runs in a row, a route evicted), newest
+   * first, how their delivery to the webhook went, and the alert settings.
+   *
+   * @generated from rpc easytask.v1.ClusterService.ListAlerts
+   */
+  listAlerts: {
+    methodKind: "unary";
+    input: typeof ListAlertsRequestSchema;
+    output: typeof ListAlertsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_easytask_v1_cluster, 0);
