@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { onUnauthenticated, token } from "./api.js";
+import { Audit } from "./pages/Audit.js";
 import { Overview } from "./pages/Overview.js";
 import { Runs } from "./pages/Runs.js";
 import { Servers } from "./pages/Servers.js";
@@ -9,6 +10,7 @@ import { Tasks } from "./pages/Tasks.js";
 import { useRoute, type Route } from "./route.js";
 import { TokenPrompt } from "./TokenPrompt.js";
 import { LiveIndicator } from "./live.js";
+import { WhoBadge, WhoProvider } from "./role.js";
 import { ZonePicker, ZoneProvider } from "./zone.js";
 
 const NAV: [string, string, Route["page"][]][] = [
@@ -16,6 +18,7 @@ const NAV: [string, string, Route["page"][]][] = [
   ["#/tasks", "Tasks", ["tasks", "task", "new-task", "edit-task"]],
   ["#/runs", "Runs", ["runs"]],
   ["#/servers", "Task servers", ["servers"]],
+  ["#/audit", "Audit", ["audit"]],
 ];
 
 function Page(props: { route: Route }) {
@@ -26,13 +29,15 @@ function Page(props: { route: Route }) {
     case "task":
       return <TaskDetail id={r.id!} />;
     case "new-task":
-      return <TaskForm />;
+      return <TaskForm from={r.params.get("from") ?? undefined} />;
     case "edit-task":
       return <TaskForm id={r.id} />;
     case "runs":
       return <Runs params={r.params} />;
     case "servers":
       return <Servers />;
+    case "audit":
+      return <Audit params={r.params} />;
     default:
       return <Overview />;
   }
@@ -51,38 +56,42 @@ export function App() {
   }, [route.page]);
   return (
     <ZoneProvider>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
-        Skip to content
-      </a>
-      <header>
-        <span class="brand">easytask</span>
-        <nav aria-label="Main">
-          {NAV.map(([href, label, pages]) => (
-            <a key={href} href={href} aria-current={pages.includes(route.page) ? "page" : undefined}>
-              {label}
-            </a>
-          ))}
-        </nav>
-        <div class="header-tools">
-          <LiveIndicator />
-          <ZonePicker />
-          {token.get() && (
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                token.set("");
-                setSession((s) => s + 1);
-              }}
-            >
-              Forget token
-            </button>
-          )}
-        </div>
-      </header>
-      <main id="main" tabIndex={-1} key={session}>
-        <Page route={route} />
-      </main>
+      {/* Keyed by the session: a token saved or forgotten loads everything again as its holder. */}
+      <WhoProvider key={session}>
+        <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+          Skip to content
+        </a>
+        <header>
+          <span class="brand">easytask</span>
+          <nav aria-label="Main">
+            {NAV.map(([href, label, pages]) => (
+              <a key={href} href={href} aria-current={pages.includes(route.page) ? "page" : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
+          <div class="header-tools">
+            <WhoBadge />
+            <LiveIndicator />
+            <ZonePicker />
+            {token.get() && (
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  token.set("");
+                  setSession((s) => s + 1);
+                }}
+              >
+                Forget token
+              </button>
+            )}
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Page route={route} />
+        </main>
+      </WhoProvider>
       {ask && (
         <TokenPrompt
           refused={ask.refused}

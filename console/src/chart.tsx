@@ -11,6 +11,7 @@ export interface ChartPoint {
   at: number;
   // One value per series, stacked from the bottom.
   values: number[];
+  // Undefined: no value here (no runs), a gap in the line.
   line?: number;
 }
 
@@ -46,6 +47,21 @@ function Axis(props: { max: number; unit?: string; side: string }) {
       <span>{0 + u}</span>
     </div>
   );
+}
+
+// The runs of points that have a line value: [index, value] each. A lone
+// point is drawn as a short flat stroke.
+function segments(points: ChartPoint[]): [number, number][][] {
+  const out: [number, number][][] = [];
+  let current: [number, number][] = [];
+  points.forEach((p, i) => {
+    if (p.line === undefined) {
+      if (current.length) out.push(current);
+      current = [];
+    } else current.push([i, p.line]);
+  });
+  if (current.length) out.push(current);
+  return out.map((s) => (s.length === 1 ? [[s[0][0] - 0.3, s[0][1]], [s[0][0] + 0.3, s[0][1]]] : s));
 }
 
 export function TimeChart(props: ChartProps) {
@@ -107,9 +123,7 @@ export function TimeChart(props: ChartProps) {
                 </g>
               );
             })}
-            {props.line && !empty && (
-              <polyline class="line" points={points.map((p, i) => `${(i + 0.5) * barW},${H - ((p.line ?? 0) / maxLine) * H}`).join(" ")} />
-            )}
+            {props.line && segments(points).map((segment) => <polyline key={segment[0][0]} class="line" points={segment.map(([i, v]) => `${(i + 0.5) * barW},${H - (v / maxLine) * H}`).join(" ")} />)}
           </svg>
           {empty && <p class="chart-empty">{props.empty}</p>}
         </div>

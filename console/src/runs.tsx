@@ -4,10 +4,13 @@ import { RunState, type TaskLog } from "../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "./api.js";
 import { Badge, ProblemBanner, Table } from "./components.js";
 import { duration, ms, runStateName, runTone } from "./format.js";
+import { useMayChange } from "./role.js";
 import { runErrorInWords } from "./words.js";
 import { Time } from "./zone.js";
 
 const OPEN = [RunState.RUNNING, RunState.ASYNC_WAITING, RunState.PENDING];
+// What a run may have ended as to be run again (RetryRun).
+const RETRYABLE = [RunState.FAILED, RunState.TIMEOUT, RunState.KILLED, RunState.ABORTED, RunState.CANCELED];
 const runKey = (l: TaskLog) => String(l.taskLogId);
 const took = (l: TaskLog) => {
   const end = ms(l.finishedAt);
@@ -16,9 +19,12 @@ const took = (l: TaskLog) => {
 
 // A run's details, drawn right under its row; it takes the keyboard focus
 // and scrolls into view when it opens.
-function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) {
+// `latest`: no later attempt of the run is on the page, so it may be run again.
+function RunDetail(props: { run: TaskLog; latest: boolean; onClose(): void; onChanged(): void }) {
   const r = props.run;
+  const mayChange = useMayChange();
   const [problem, setProblem] = useState<Problem>();
+  const [notice, setNotice] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     heading.current?.focus();
@@ -27,6 +33,15 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
   const kill = () =>
     api.tasks.killRun({ taskId: r.taskId, runTimes: r.runTimes }).then(
       () => props.onChanged(),
+      (err) => setProblem(problemOf(err)),
+    );
+  const runAgain = () =>
+    api.tasks.retryRun({ taskId: r.taskId, runTimes: r.runTimes }).then(
+      ({ attempt }) => {
+        setProblem(undefined);
+        setNotice(`Attempt ${attempt} of run ${r.runTimes} started.`);
+        props.onChanged();
+      },
       (err) => setProblem(problemOf(err)),
     );
   return (
@@ -66,6 +81,16 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
         </dd>
         <dt>Extra</dt>
         <dd>{r.extra || "—"}</dd>
+        <dt>Started by</dt>
+        <dd>{r.manual ? "an operator (Trigger now, Run once, Run again)" : "the schedule"}</dd>
+        {r.arg !== undefined && (
+          <>
+            <dt>Argument</dt>
+            <dd class="clip" title={r.arg}>
+              {r.arg || "(empty)"} <small class="muted">(this run only)</small>
+            </dd>
+          </>
+        )}
       </dl>
       <h4>Task server's answer</h4>
       <pre class="answer">{r.response || "(none)"}</pre>
@@ -75,11 +100,19 @@ function RunDetail(props: { run: TaskLog; onClose(): void; onChanged(): void }) 
           <pre class="answer error">{runErrorInWords(r.error)}</pre>
         </>
       )}
-      {OPEN.includes(r.state) && (
+      {mayChange && OPEN.includes(r.state) && (
         <button type="button" class="danger" onClick={kill}>
           Kill run {r.runTimes}
         </button>
       )}
+      {mayChange && props.latest && RETRYABLE.includes(r.state) && (
+        <button type="button" onClick={runAgain}>
+          Run again
+        </button>
+      )}
+      <p class="notice" role="status">
+        {notice}
+      </p>
       <ProblemBanner problem={problem} />
     </section>
   );
@@ -97,6 +130,9 @@ export function RunsTable(props: { runs?: TaskLog[]; showTask: boolean; onChange
   };
   if (!props.runs) return null;
   if (props.runs.length === 0) return <p class="muted">No runs.</p>;
+  // The latest attempt on the page of each run.
+  const latest = new Map<string, number>();
+  for (const r of props.runs) latest.set(`${r.taskId}:${r.runTimes}`, Math.max(r.attempt, latest.get(`${r.taskId}:${r.runTimes}`) ?? 0));
   return (
     <Table label="Runs" cards>
       <thead>
@@ -127,7 +163,10 @@ export function RunsTable(props: { runs?: TaskLog[]; showTask: boolean; onChange
                     Run {r.runTimes}
                   </button>
                 </td>
-                <td data-label="Attempt">{r.attempt}</td>
+                <td data-label="Attempt">
+                  {r.attempt}
+                  {r.manual && <small class="muted"> manual</small>}
+                </td>
                 <td data-label="State">
                   <Badge tone={runTone(r.state)}>{runStateName(r.state)}</Badge>
                 </td>
@@ -143,7 +182,7 @@ export function RunsTable(props: { runs?: TaskLog[]; showTask: boolean; onChange
               {isOpen && (
                 <tr class="detail-row">
                   <td colSpan={columns}>
-                    <RunDetail run={r} onClose={() => close(r)} onChanged={props.onChanged} />
+                    <RunDetail run={r} latest={latest.get(`${r.taskId}:${r.runTimes}`) === r.attempt} onClose={() => close(r)} onChanged={props.onChanged} />
                   </td>
                 </tr>
               )}

@@ -51,7 +51,7 @@ export function ZonePicker() {
     <label class="zone-picker">
       <span>Times in</span>
       <select value={choice} onChange={(e) => set(e.currentTarget.value as ZoneChoice)}>
-        <option value="browser">{BROWSER_ZONE} (this browser)</option>
+        <option value="browser">{BROWSER_ZONE} (browser)</option>
         <option value="utc">UTC</option>
         <option value="task">each task's zone</option>
       </select>

@@ -1,7 +1,8 @@
+import { AlertDelivery, AlertKind, type Alert } from "../../../gen/easytask/v1/cluster_pb.js";
 import type { GetStatsResponse } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
 import { TimeChart } from "../chart.js";
-import { ProblemBanner, Table } from "../components.js";
+import { Badge, ProblemBanner, Table } from "../components.js";
 import { plural } from "../format.js";
 import { usePoll } from "../usePoll.js";
 import { msOf, Time } from "../zone.js";
@@ -11,7 +12,7 @@ const STATS_POLL_MS = 10_000;
 // Runs per minute (succeeded and failed, stacked) and lateness p99 over the
 // last hour.
 function HourChart(props: { stats: GetStatsResponse }) {
-  const points = props.stats.minutes.map((m) => ({ at: msOf(m.minute)!, values: [m.fires - m.failures, m.failures], line: m.latenessP99Ms }));
+  const points = props.stats.minutes.map((m) => ({ at: msOf(m.minute)!, values: [m.fires - m.failures, m.failures], line: m.fires ? m.latenessP99Ms : undefined }));
   return (
     <TimeChart
       title="Runs per minute, last hour"
@@ -22,9 +23,58 @@ function HourChart(props: { stats: GetStatsResponse }) {
         { name: "failed or timed out", className: "failed" },
       ]}
       line={{ name: "lateness p99", unit: "ms" }}
-      describe={(p) => `${plural(p.values[0] + p.values[1], "run")}, ${p.values[1]} failed or timed out; lateness p99 ${p.line} ms`}
+      describe={(p) => `${plural(p.values[0] + p.values[1], "run")}, ${p.values[1]} failed or timed out; lateness p99 ${p.line ?? 0} ms`}
       empty="No runs in the last hour."
     />
+  );
+}
+
+const ALERTS_SHOWN = 10;
+
+function deliveryBadge(a: Alert): [string, string] {
+  switch (a.delivery) {
+    case AlertDelivery.SENT:
+      return ["ok", "sent"];
+    case AlertDelivery.FAILED:
+      return ["bad", "not delivered"];
+    case AlertDelivery.PENDING:
+      return ["busy", "sending"];
+    default:
+      return ["", "listed only"];
+  }
+}
+
+// The latest alerts, where they go, and what raises one.
+function Alerts() {
+  const alerts = usePoll(() => api.cluster.listAlerts({ pageSize: ALERTS_SHOWN }), [], STATS_POLL_MS);
+  const d = alerts.data;
+  if (!d) return <ProblemBanner problem={alerts.problem} />;
+  const s = d.settings!;
+  const when = [s.failingRunsInARow > 0 && `a task fails ${plural(s.failingRunsInARow, "run")} in a row`, "a route is evicted"].filter(Boolean).join(" or ");
+  return (
+    <section aria-labelledby="alerts-title">
+      <h2 id="alerts-title">Alerts</h2>
+      <p class="muted">
+        Raised when {when};{" "}
+        {s.webhookConfigured ? `posted to the webhook at ${s.webhookHost}.` : "listed here only: no webhook is configured (alerts.webhook_url)."}
+      </p>
+      {d.alerts.length === 0 ? (
+        <p>No alerts.</p>
+      ) : (
+        <ul class="alerts">
+          {d.alerts.map((a) => {
+            const [tone, word] = deliveryBadge(a);
+            return (
+              <li key={String(a.alertId)}>
+                <Time at={a.at} ago /> <Badge tone={tone}>{word}</Badge>{" "}
+                {a.kind === AlertKind.TASK_FAILING ? <a href={`#/tasks/${a.taskId}`}>{a.text}</a> : <a href="#/servers">{a.text}</a>}
+                {a.deliveryError && <small class="field-error"> {a.deliveryError}</small>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -119,6 +169,7 @@ export function Overview() {
         </dl>
       )}
       {s && <HourChart stats={s} />}
+      <Alerts />
       {cluster.data && (
         <>
           <h2>Cluster {cluster.data.clusterName}</h2>

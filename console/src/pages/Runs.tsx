@@ -33,6 +33,7 @@ export function Runs(props: { params: URLSearchParams }) {
   const [state, setState] = useState(RunState.UNSPECIFIED);
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
+  const [errorText, setErrorText] = useState(props.params.get("error") ?? "");
   const [tokens, setTokens] = useState<string[]>([]);
   const validTaskId = /^\d*$/.test(taskId.trim());
   const zone = useZone();
@@ -47,13 +48,16 @@ export function Runs(props: { params: URLSearchParams }) {
         state,
         startedFrom: bound(from),
         startedBefore: bound(to),
+        errorContains: errorText.trim(),
         pageSize: PAGE_SIZE,
         pageToken: tokens.at(-1) ?? "",
       }),
-    [taskId, state, from, to, zone, tokens.join()],
-    // Only the first page moves as runs come in.
-    tokens.length === 0 && POLL_MS,
+    [taskId, state, from, to, zone, errorText, tokens.join()],
+    // Only the first page moves as runs come in; a search of error texts
+    // (which may read many runs) runs when asked.
+    tokens.length === 0 && !errorText.trim() && POLL_MS,
   );
+  const searchGoesOn = errorText.trim() !== "" && !!runs.data?.nextPageToken && runs.data.taskLogs.length < PAGE_SIZE;
   const filter = <T,>(set: (v: T) => void) => (v: T) => {
     set(v);
     setTokens([]);
@@ -79,10 +83,18 @@ export function Runs(props: { params: URLSearchParams }) {
         </div>
         <TimeBound id="run-from" label="Started from" value={from} zone={zone} onInput={filter(setFrom)} />
         <TimeBound id="run-to" label="Started before" value={to} zone={zone} onInput={filter(setTo)} />
+        <div class="field">
+          <label for="run-error">Error contains</label>
+          <input id="run-error" type="search" value={errorText} aria-describedby="run-error-hint" onInput={(e) => filter(setErrorText)(e.currentTarget.value)} />
+          <small id="run-error-hint" class="hint">
+            Case ignored; not refreshed on its own
+          </small>
+        </div>
       </form>
       {!validTaskId && <p class="problem">The task id is a number.</p>}
       <ProblemBanner problem={runs.problem} />
       <RunsTable runs={runs.data?.taskLogs} showTask onChanged={runs.reload} />
+      {searchGoesOn && <p class="muted">A search reads up to 50,000 runs a page, newest first: Next searches older ones.</p>}
       <Pager tokens={tokens} next={runs.data?.nextPageToken ?? ""} onChange={setTokens} />
     </section>
   );

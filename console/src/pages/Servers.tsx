@@ -4,6 +4,7 @@ import { api, problemOf, type Problem } from "../api.js";
 import { Badge, Field, ProblemBanner, Table } from "../components.js";
 import { plural } from "../format.js";
 import { usePoll } from "../usePoll.js";
+import { useMayChange } from "../role.js";
 import { Time } from "../zone.js";
 
 function health(r: Route): [string, string] {
@@ -75,6 +76,7 @@ function AddRoute(props: { onAdded(message: string): void }) {
 
 function ServerRoutes(props: { server: TaskServer; onChanged(message: string): void; onProblem(p: Problem): void }) {
   const s = props.server;
+  const mayChange = useMayChange();
   const fail = (err: unknown) => props.onProblem(problemOf(err));
   const remove = (r: Route) => {
     const evicted = !!r.evictedAt;
@@ -95,9 +97,11 @@ function ServerRoutes(props: { server: TaskServer; onChanged(message: string): v
         <h2>
           {s.name} <small class="muted">{plural(s.routes.length, "route")}</small> {s.signed && <Badge tone="ok">signed callbacks</Badge>}
         </h2>
-        <button type="button" class="danger" onClick={deleteServer}>
-          Delete task server
-        </button>
+        {mayChange && (
+          <button type="button" class="danger" onClick={deleteServer}>
+            Delete task server
+          </button>
+        )}
       </div>
       {routes.length === 0 ? (
         <p class="muted">No routes.</p>
@@ -110,9 +114,11 @@ function ServerRoutes(props: { server: TaskServer; onChanged(message: string): v
               <th>Last heartbeat</th>
               <th>Timeout</th>
               <th>Evicted</th>
-              <th>
-                <span class="sr-only">Actions</span>
-              </th>
+              {mayChange && (
+                <th>
+                  <span class="sr-only">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -132,11 +138,13 @@ function ServerRoutes(props: { server: TaskServer; onChanged(message: string): v
                   <td data-label="Evicted">
                     <Time at={r.evictedAt} ago />
                   </td>
-                  <td data-label="">
-                    <button type="button" class="danger" onClick={() => remove(r)} aria-label={action}>
-                      {r.evictedAt ? "Dismiss" : "Remove"}
-                    </button>
-                  </td>
+                  {mayChange && (
+                    <td data-label="">
+                      <button type="button" class="danger" onClick={() => remove(r)} aria-label={action}>
+                        {r.evictedAt ? "Dismiss" : "Remove"}
+                      </button>
+                    </td>
+                  )}
                 </tr>
               );
             })}
@@ -148,6 +156,7 @@ function ServerRoutes(props: { server: TaskServer; onChanged(message: string): v
 }
 
 export function Servers() {
+  const mayChange = useMayChange();
   const servers = usePoll(() => api.registry.listTaskServers({}), []);
   const [problem, setProblem] = useState<Problem>();
   const [notice, setNotice] = useState("");
@@ -174,8 +183,8 @@ export function Servers() {
           }}
         />
       ))}
-      {servers.data?.taskServers.length === 0 && <p class="muted">No task servers yet: add a route to create one.</p>}
-      <AddRoute onAdded={(message) => changed(message)} />
+      {servers.data?.taskServers.length === 0 && <p class="muted">No task servers yet{mayChange ? ": add a route to create one" : ""}.</p>}
+      {mayChange && <AddRoute onAdded={(message) => changed(message)} />}
     </section>
   );
 }

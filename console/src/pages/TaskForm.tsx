@@ -133,23 +133,29 @@ function FireAt(props: { value: bigint; onChange(v: bigint): void; problem?: Pro
   );
 }
 
-export function TaskForm(props: { id?: string }) {
+// `id`: edit that task. `from`: a new task, a clone of that one.
+export function TaskForm(props: { id?: string; from?: string }) {
   const editing = props.id !== undefined;
+  const source = props.id ?? props.from;
   const [form, setForm] = useState<Form>(EMPTY);
-  const [loaded, setLoaded] = useState(!editing);
+  const [loaded, setLoaded] = useState(source === undefined);
   const [problem, setProblem] = useState<Problem>();
   const [saving, setSaving] = useState(false);
   const servers = usePoll(() => api.registry.listTaskServers({}), [], false);
   useEffect(() => {
-    if (!editing) return;
-    api.tasks.getTask({ taskId: BigInt(props.id!) }).then(
+    setLoaded(source === undefined);
+    setForm(EMPTY);
+    if (source === undefined) return;
+    api.tasks.getTask({ taskId: BigInt(source) }).then(
       (r) => {
-        setForm(formOf(r.task!));
+        const f = formOf(r.task!);
+        // A clone needs its own name (name and biz_id identify a task).
+        setForm(editing ? f : { ...f, name: `${f.name} copy` });
         setLoaded(true);
       },
       (err) => setProblem(problemOf(err)),
     );
-  }, [props.id]);
+  }, [props.id, props.from]);
   const set = <K extends keyof Form>(key: K) => (value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
   const num = (key: "timeIntervalSec" | "maxRetries" | "maxRunTimeSec" | "maxRunTimes" | "misfirePolicy" | "overlapPolicy" | "routeStrategy" | "schedMode") => (e: Event) =>
     set(key)(Number((e.currentTarget as HTMLInputElement).value) || 0);
@@ -174,9 +180,9 @@ export function TaskForm(props: { id?: string }) {
   return (
     <section>
       <p>
-        <a href={editing ? `#/tasks/${props.id}` : "#/tasks"}>← Back</a>
+        <a href={source ? `#/tasks/${source}` : "#/tasks"}>← Back</a>
       </p>
-      <h1>{editing ? `Edit ${form.name}` : "New task"}</h1>
+      <h1>{editing ? `Edit ${form.name}` : props.from ? "New task, a clone" : "New task"}</h1>
       <form class="task-form" onSubmit={submit} noValidate>
         <div class="form-grid">
           <Field label="Name" name="name" problem={problem} hint={editing ? "Name and biz_id identify the task." : undefined}>
