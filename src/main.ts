@@ -1,5 +1,6 @@
 import { secretsOf } from "./config/config.js";
-import { ConfigError, loadConfig, parseArgs } from "./config/loadConfig.js";
+import { readFileSync } from "node:fs";
+import { ConfigError, loadConfig, parseArgs, USAGE } from "./config/loadConfig.js";
 import { createLogger } from "./log/log.js";
 import { startNode } from "./node.js";
 
@@ -8,7 +9,10 @@ import { startNode } from "./node.js";
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig({ configPath: parseArgs(process.argv.slice(2)).configPath, env: process.env });
+    const args = parseArgs(process.argv.slice(2));
+    if (args.help) return void process.stdout.write(USAGE);
+    if (args.version) return void process.stdout.write(`easytask ${version()}\n`);
+    config = loadConfig({ configPath: args.configPath, env: process.env });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`easytask: ${err.message}\n`);
@@ -19,6 +23,10 @@ async function main(): Promise<void> {
   log.debug("configuration", { config });
   if (config.pprofPort !== undefined) log.info("api_server.http.pprof_port is ignored: Node.js has no pprof endpoint");
   if (config.sqlitePathIgnored !== undefined) log.info("sqlite.path is ignored: mysql.dsn is set, so the data lives in MySQL", { sqlite_path: config.sqlitePathIgnored });
+  if (config.env.forClients.length > 0) {
+    log.info("environment variables for clients are not read by the server (its API tokens are auth.tokens)", { names: config.env.forClients });
+  }
+  if (config.env.unknown.length > 0) log.warn("environment variables that match no config key are ignored", { names: config.env.unknown });
   if (config.log.logDir !== undefined || config.log.fileSize !== undefined) log.info("log.log_dir and log.file_size are ignored: logs go to stdout as JSON lines");
   const node = await startNode(config, { log });
   let stopping = false;
@@ -37,6 +45,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
+
+// dist/src/main.js → the package's own package.json, installed or not.
+const version = () => (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 main().catch((err) => {
   process.stderr.write(`easytask: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -7,10 +7,9 @@ import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log/log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { Alerts, type RouteEviction } from "./alerts/alerts.js";
-import type { RunState } from "../gen/easytask/v1/task_pb.js";
 import { callbackTargets } from "./callback/targets.js";
 import { runHealthChecks } from "./engine/healthChecks.js";
-import { CallbackClient } from "./callback/client.js";
+import { CallbackClient, trustedCas } from "./callback/client.js";
 import { Dispatcher } from "./engine/dispatcher.js";
 import { ResultWriter } from "./engine/resultWriter.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -18,6 +17,7 @@ import { DEFAULT_TIMING, Scheduler, type SchedulerTiming } from "./engine/schedu
 import { DEFAULT_RETENTION_TIMING, runLogRetention, type RetentionTiming } from "./engine/logRetention.js";
 import { runSweeper } from "./engine/sweeper.js";
 import type { TaskEvents } from "./service/ports.js";
+import { exposureWarning } from "./server/exposure.js";
 import { listen } from "./server/listen.js";
 import { build } from "./server/server.js";
 import { openStore, type Store } from "./store/openStore.js";
@@ -77,13 +77,19 @@ function advertisedAddress(host: string, port: number): string {
 export async function startNode(config: Config, opts: NodeOptions): Promise<RunningNode> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config.store.kind === "sqlite" ? config.store : { kind: "mysql", url: config.store.url });
+  const ca = config.callback.caFile === undefined ? undefined : trustedCas(config.callback.caFile);
+  const store = await openStore(config.store);
   const targets = callbackTargets(config.callback.allowedHosts);
-  const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock);
+  const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock, ca);
   const metrics = new Metrics(store, log);
   const alerts = new Alerts({ db: store, clock, log, settings: config.alerts });
-  const runEnded = (taskId: number, state: RunState) => alerts.runEnded(taskId, state);
-  const writer = new ResultWriter(store, clock, log, metrics, runEnded);
+  // Every attempt that ends, whoever ends it, is counted here, and a failure
+  // may complete a streak that raises an alert.
+  store.runEnds.watch((ends) => {
+    metrics.runsEnded(ends);
+    alerts.runsEnded(ends);
+  });
+  const writer = new ResultWriter(store, clock, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const scheduler = new Scheduler({ db: store, clock, sink: dispatcher, shard: WHOLE_RANGE, timing, log });
@@ -92,10 +98,6 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
     taskStopped: (taskId) => dispatcher.abortTask(taskId),
     runQueued: () => scheduler.runQueued(),
     runKilled: (taskId, runTimes) => dispatcher.abortTask(taskId, runTimes),
-    runEnded: (taskServerId, state, taskId) => {
-      metrics.runFinished(taskServerId, state);
-      alerts.runEnded(taskId, state);
-    },
   };
   const nodeId = newNodeId();
   const startedAt = clock.now();
@@ -104,11 +106,13 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, alerts: config.alerts, callbackTargets: targets, metrics });
   let listening;
   try {
-    listening = await listen(handler, config.http.host, config.http.port);
+    listening = await listen(handler, { ...config.http, log });
   } catch (err) {
     await store.close();
     throw err;
   }
+  const exposed = exposureWarning(config.http.host, listening.port, config.auth.tokens);
+  if (exposed) log.warn(exposed.message, { address: exposed.address });
 
   let leader: { abort: AbortController; done: Promise<unknown> } | undefined;
   const onLeadership = (leading: boolean) => {
@@ -125,7 +129,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         metrics,
         onEvicted: (eviction: RouteEviction) => alerts.routeEvicted(eviction),
       };
-      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log, metrics, onEnded: runEnded };
+      const sweeper = { db: store, clock, dispatcher, shard: WHOLE_RANGE, log };
       const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays };
       leader = {
         abort,
@@ -143,10 +147,10 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       log.info("not leading: scheduling and health checks stopped");
     }
   };
-  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, leading: () => leader !== undefined });
+  metrics.watch({ callbacksInFlight: () => dispatcher.inFlightCount, resultsQueued: () => writer.queued, leading: () => leader !== undefined });
   const self: Member = { id: nodeId, address: advertisedAddress(config.http.host, listening.port), startedAt };
   await leadership.start(self, onLeadership);
-  log.info("easytask node started", { port: listening.port, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });
+  log.info("easytask node started", { port: listening.port, tls: config.http.tls !== undefined, node_id: nodeId, store: config.store.kind, elect_driver: config.electDriver });
 
   return {
     port: listening.port,

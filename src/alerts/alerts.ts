@@ -5,7 +5,7 @@ import type { AlertSettings } from "../config/config.js";
 import type { Logger } from "../log/log.js";
 import { withoutLogFields } from "../log/context.js";
 import { closeAlert, failingStreak, raiseAlert, setDelivery } from "../store/alerts.js";
-import type { Db } from "../store/database.js";
+import type { Db, RunEnd } from "../store/database.js";
 import { getTask } from "../store/tasks.js";
 import { taskServerName } from "../store/taskServers.js";
 import { postAlert } from "./webhook.js";
@@ -48,12 +48,14 @@ export class Alerts {
 
   constructor(private readonly deps: AlertsDeps) {}
 
-  // A run ended (on this node): a failure may complete a failing streak.
-  runEnded(taskId: number, state: RunState): void {
-    if (this.deps.settings.failingRunsInARow === 0 || !FAILED.includes(state) || this.tasks.has(taskId)) return;
-    if (this.full()) return;
-    this.tasks.add(taskId);
-    this.wake();
+  // Attempts ended (on this node): a failure may complete a failing streak.
+  runsEnded(ends: RunEnd[]): void {
+    if (this.deps.settings.failingRunsInARow === 0) return;
+    for (const { taskId, state } of ends) {
+      if (!FAILED.includes(state) || this.tasks.has(taskId) || this.full()) continue;
+      this.tasks.add(taskId);
+      this.wake();
+    }
   }
 
   routeEvicted(eviction: RouteEviction): void {

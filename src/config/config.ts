@@ -1,4 +1,5 @@
 import { checkAllowedHost } from "../callback/targets.js";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "../store/availability.js";
 import { expected, fail, show, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
 
@@ -37,16 +38,19 @@ export interface Config {
   electDriver: "standalone" | "etcd" | "redis";
   store:
     | { kind: "sqlite"; path: string }
-    | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string };
+    | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string; queryTimeoutMs: number };
   etcd: { endpoints: string[]; leaseTtlSec: number };
   /** Only the first node holds the leader lease (see redisLeadership.ts). */
   redis: { nodes: RedisNode[] };
   log: { level: LogLevel; logDir?: string; fileSize?: number };
-  http: { host: string; port: number };
+  /** tls: serve HTTPS (HTTP/2 by ALPN, and HTTP/1.1) with these PEM files, reloaded when they change. */
+  http: { host: string; port: number; tls?: { certFile: string; keyFile: string } };
   /** Accepted and ignored: Node has no pprof. */
   pprofPort?: number;
   /** Set explicitly, but unused because mysql.dsn is set. */
   sqlitePathIgnored?: string;
+  /** EASYTASK_* variables of the environment that the server does not read (see loadConfig.ts). */
+  env: { forClients: string[]; unknown: string[] };
   callbackCmdNumbering: "documented" | "easytask-go";
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
@@ -56,7 +60,7 @@ export interface Config {
   /** Where alerts go and when a failing task raises one. */
   alerts: AlertSettings;
   /** Empty: any host may be registered as a route, as in the original. */
-  callback: { allowedHosts: string[] };
+  callback: { allowedHosts: string[]; caFile?: string };
 }
 
 /** How an EASYTASK_* environment string becomes a value of the key's type. */
@@ -144,10 +148,12 @@ const allowedHosts = (v: unknown, key: string): string[] => {
   return v as string[];
 };
 
+const positiveUpTo = (max: number) => (v: unknown, key: string): number =>
+  typeof v === "number" && v > 0 && v <= max ? v : expected(key, `a number > 0 and <= ${max}`, v);
+
 // Node turns timer delays above ~24.8 days into 1 ms, so a huge interval would mean a tight loop.
 const MAX_INTERVAL_SEC = 86_400;
-const interval = (v: unknown, key: string): number =>
-  typeof v === "number" && v > 0 && v <= MAX_INTERVAL_SEC ? v : expected(key, `a number > 0 and <= ${MAX_INTERVAL_SEC}`, v);
+const interval = positiveUpTo(MAX_INTERVAL_SEC);
 
 const endpoints = (v: unknown, key: string): string[] => {
   if (!Array.isArray(v) || v.length === 0) return expected(key, "a non-empty array of host:port strings", v);
@@ -181,6 +187,8 @@ export const SCHEMA = {
   health_check_interval_sec: { env: "number", default: 5, parse: interval },
   elect_driver: { env: "string", default: "standalone", parse: oneOf("standalone", "etcd", "redis") },
   "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
+  // Seconds; fractions allowed. Bounds every query and the wait for a connection.
+  "mysql.query_timeout_sec": { env: "number", default: DEFAULT_QUERY_TIMEOUT_SEC, parse: positiveUpTo(3600) },
   "sqlite.path": { env: "string", default: "./data/easytask.db", parse: nonEmpty },
   "etcd.endpoints": { env: "list", default: ["127.0.0.1:2379"], parse: endpoints },
   // At least 2: a leader gives up 1 s before its lease could expire, and must renew in between.
@@ -192,6 +200,8 @@ export const SCHEMA = {
   "api_server.http.host": { env: "string", default: "0.0.0.0", parse: nonEmpty },
   "api_server.http.port": { env: "number", default: 8801, parse: int(0, 65535) },
   "api_server.http.pprof_port": { env: "number", parse: int(0, 65535) },
+  "api_server.tls.cert_file": { env: "string", parse: nonEmpty },
+  "api_server.tls.key_file": { env: "string", parse: nonEmpty },
   callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
   // Up to 100 years; 0 keeps run history forever.
@@ -200,6 +210,7 @@ export const SCHEMA = {
   "auth.protect_health": { env: "boolean", default: false, parse: bool },
   "auth.protect_metrics": { env: "boolean", default: false, parse: bool },
   "callback.allowed_hosts": { env: "list", default: [], parse: allowedHosts },
+  "callback.ca_file": { env: "string", parse: nonEmpty },
   "alerts.webhook_url": { env: "string", default: "", parse: webhookUrl },
   // 0: failing tasks raise no alert.
   "alerts.failing_runs_in_a_row": { env: "number", default: 3, parse: int(0, 1000) },
@@ -242,13 +253,18 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
   if (v.elect_driver === "redis" && v["redis.nodes"]!.length === 0) {
     fail("redis.nodes", 'expected at least one {host, port, password} when elect_driver is "redis"');
   }
+  const [certFile, keyFile] = [v["api_server.tls.cert_file"], v["api_server.tls.key_file"]];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const [missing, given] = certFile === undefined ? ["cert_file", "key_file"] : ["key_file", "cert_file"];
+    fail(`api_server.tls.${missing}`, `required with api_server.tls.${given} (TLS needs a certificate and its private key)`);
+  }
   return {
     clusterName: v.cluster_name!,
     taskWorkerPoolSize: v.task_worker_pool_size!,
     healthCheckWorkerPoolSize: v.health_check_worker_pool_size!,
     healthCheckIntervalSec: v.health_check_interval_sec!,
     electDriver: v.elect_driver!,
-    store: mysql ? { kind: "mysql", ...mysql } : { kind: "sqlite", path: v["sqlite.path"]! },
+    store: mysql ? { kind: "mysql", ...mysql, queryTimeoutMs: v["mysql.query_timeout_sec"]! * 1000 } : { kind: "sqlite", path: v["sqlite.path"]! },
     etcd: { endpoints: v["etcd.endpoints"]!, leaseTtlSec: v["etcd.lease_ttl_sec"]! },
     redis: { nodes: v["redis.nodes"]! },
     log: {
@@ -256,15 +272,16 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
       ...(v["log.log_dir"] !== undefined && { logDir: v["log.log_dir"] }),
       ...(v["log.file_size"] !== undefined && { fileSize: v["log.file_size"] }),
     },
-    http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]! },
+    http: { host: v["api_server.http.host"]!, port: v["api_server.http.port"]!, ...(certFile && keyFile && { tls: { certFile, keyFile } }) },
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
     ...(mysql && raw.has("sqlite.path") && { sqlitePathIgnored: v["sqlite.path"]! }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
     maxBodyBytes: v.max_body_bytes!,
     logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
-    callback: { allowedHosts: v["callback.allowed_hosts"]! },
+    callback: { allowedHosts: v["callback.allowed_hosts"]!, ...(v["callback.ca_file"] !== undefined && { caFile: v["callback.ca_file"] }) },
     alerts: { webhookUrl: v["alerts.webhook_url"]!, failingRunsInARow: v["alerts.failing_runs_in_a_row"]!, webhookTimeoutSec: v["alerts.webhook_timeout_sec"]! },
+    env: { forClients: [], unknown: [] },
   };
 }
 

@@ -8,16 +8,45 @@ export { ConfigError } from "./errors.js";
 const ENV_PREFIX = "EASYTASK_";
 // The test harness owns these (e.g. EASYTASK_TEST_MYSQL_URL); they are not config.
 const ENV_IGNORED_PREFIX = "EASYTASK_TEST_";
+// What the SDKs' examples and task servers read, often from the environment
+// (or compose env file) the server starts from: never config keys.
+export const CLIENT_ENV = new Set(["EASYTASK_URL", "EASYTASK_TOKEN", "EASYTASK_SECRET"]);
 
-/** Parses process.argv.slice(2): `-c FILE`, `--config FILE`, `--config=FILE` (also `-c=FILE`). */
-export function parseArgs(argv: string[]): { configPath?: string } {
+export interface Args {
+  configPath?: string;
+  // --help / --version: print and exit, start nothing.
+  help?: true;
+  version?: true;
+}
+
+export const USAGE = `Usage: easytask [-c FILE | --config FILE]
+       easytask --help | --version
+
+Runs one easytask node: the API (Connect, gRPC, gRPC-Web and the documented
+JSON paths) and the web console (/console/) on api_server.http.port (8801),
+and the scheduler while this node leads. Without a file it runs standalone on
+./data/easytask.db. SIGTERM or SIGINT stops it after the callbacks in flight.
+
+  -c, --config FILE  the configuration: JSON, the Go original's conf.json keys
+  -h, --help         print this and exit
+  -v, --version      print the version and exit
+
+Every key can be set by an environment variable too: EASYTASK_ and the key in
+upper case, __ between levels (EASYTASK_API_SERVER__HTTP__PORT=9000,
+EASYTASK_AUTH__TOKENS=...). The keys are listed in the README.
+`;
+
+/** Parses process.argv.slice(2): `-c FILE`, `--config FILE`, `--config=FILE` (also `-c=FILE`), `--help`, `--version`. */
+export function parseArgs(argv: string[]): Args {
   let configPath: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") return { help: true };
+    if (arg === "-v" || arg === "--version") return { version: true };
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     if (flag !== "-c" && flag !== "--config") {
-      throw new ConfigError(`config: unknown ${arg.startsWith("-") ? "flag" : "argument"} "${arg}" (usage: easytask [-c FILE | --config FILE])`);
+      throw new ConfigError(`config: unknown ${arg.startsWith("-") ? "flag" : "argument"} "${arg}" (usage: easytask [-c FILE | --config FILE], or --help)`);
     }
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || value === "" || (eq < 0 && value.startsWith("-"))) {
@@ -32,8 +61,8 @@ export function parseArgs(argv: string[]): { configPath?: string } {
 export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv }): Config {
   const raw = new Map<string, unknown>();
   if (opts.configPath !== undefined) flatten(readJsonObject(opts.configPath), "", raw);
-  const origin = applyEnv(opts.env ?? process.env, raw);
-  return resolveConfig(raw, origin);
+  const { origin, env } = applyEnv(opts.env ?? process.env, raw);
+  return { ...resolveConfig(raw, origin), env };
 }
 
 function readJsonObject(path: string): Record<string, unknown> {
@@ -101,18 +130,32 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, 
   }
 }
 
-/** EASYTASK_API_SERVER__HTTP__PORT → "api_server.http.port". Returns key → variable name. */
-function applyEnv(env: NodeJS.ProcessEnv, out: Map<string, unknown>): Map<string, string> {
+/**
+ * EASYTASK_API_SERVER__HTTP__PORT → "api_server.http.port". Returns key → variable name, and
+ * the variables not read. The environment is shared with other programs (the SDKs read
+ * EASYTASK_URL …), so a name that matches no key is only reported, unless it is written as a
+ * config key would be (`__` nesting, or a section's name): that is a misspelt key, and going on
+ * without it could leave, say, the API open (EASYTASK_AUTH__TOKEN).
+ */
+function applyEnv(env: NodeJS.ProcessEnv, out: Map<string, unknown>): { origin: Map<string, string>; env: Config["env"] } {
   const origin = new Map<string, string>();
-  for (const [name, text] of Object.entries(env)) {
+  const notRead: Config["env"] = { forClients: [], unknown: [] };
+  for (const [name, text] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!name.startsWith(ENV_PREFIX) || name.startsWith(ENV_IGNORED_PREFIX) || text === undefined) continue;
     const key = name.slice(ENV_PREFIX.length).toLowerCase().split("__").join(".");
     const spec = specFor(key);
-    if (!spec) throw new ConfigError(`config: environment variable ${name} matches no config key`);
-    out.set(key, fromEnv(spec.env, text, name));
-    origin.set(key, name);
+    if (spec) {
+      out.set(key, fromEnv(spec.env, text, name));
+      origin.set(key, name);
+    } else if (CLIENT_ENV.has(name)) {
+      notRead.forClients.push(name);
+    } else if (key.includes(".") || SECTIONS.has(key)) {
+      throw new ConfigError(`config: environment variable ${name} matches no config key`);
+    } else {
+      notRead.unknown.push(name);
+    }
   }
-  return origin;
+  return { origin, env: notRead };
 }
 
 const listOf = (text: string) => text.split(",").map((s) => s.trim()).filter((s) => s !== "");

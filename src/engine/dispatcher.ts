@@ -1,20 +1,20 @@
 import { RouteStrategy, RunState } from "../../gen/easytask/v1/task_pb.js";
-import type { Logger } from "../log/log.js";
-import { withLogFields } from "../log/context.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { CallbackClient } from "../callback/client.js";
+import type { CmdNumbering } from "../callback/protocol.js";
 import { routeUrl } from "../callback/routeUrl.js";
-import { selectRoutes, type RoutingState } from "../policy/selectRoute.js";
-import { newTraceId, TRACE_ID } from "../callback/traceId.js";
+import { callTask, type Call } from "../callback/taskCall.js";
+import { newTraceId } from "../callback/traceId.js";
 import type { Clock } from "../clock.js";
-import type { Updateable } from "kysely";
-import type { Db, TaskLogTable } from "../store/database.js";
+import { withLogFields } from "../log/context.js";
+import type { Logger } from "../log/log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { outcomeOf } from "../policy/runOutcome.js";
+import { selectRoutes, type RoutingState } from "../policy/selectRoute.js";
+import type { Db } from "../store/database.js";
 import { closedAmong, type AttemptRef, type InFlightRef } from "../store/taskLogs.js";
 import type { CallbackRoute, RouteRow } from "../store/taskServers.js";
 import type { TaskRow } from "../store/tasks.js";
-import { CallbackTimeout, type CallbackClient } from "../callback/client.js";
-import { parseTaskAnswer, taskCallbackBody, type CmdNumbering } from "../callback/protocol.js";
 import type { ResultWriter } from "./resultWriter.js";
-import { signatureHeaders } from "../callback/signing.js";
 
 export interface Run {
   task: TaskRow;
@@ -36,14 +36,6 @@ export interface DispatcherDeps {
 
 const MAX_SHARE_PER_TASK_SERVER = 0.8;
 
-// Async runs not confirmed within max_run_time_sec, or this when it is 0.
-export const DEFAULT_ASYNC_TIMEOUT_SEC = 24 * 3600;
-
-// What one route answered.
-type Call =
-  | { kind: "answer"; route: string; status: number; body: string; async: boolean; success: boolean; extra: string; error: string }
-  | { kind: "failed"; route: string; status: number; body: string; error: string; timeout: boolean; aborted?: boolean };
-
 const healthy = (routes: CallbackRoute[]) => {
   const passing = routes.filter((r) => r.failed_health_checks === 0);
   return passing.length > 0 ? passing : routes;
@@ -54,16 +46,21 @@ export const callTimeoutMs = (task: TaskRow, route: RouteRow) =>
 
 const refKey = (r: AttemptRef) => `${r.taskId}:${r.runTimes}:${r.attempt}`;
 
-// Calls task servers back for claimed runs, at most poolSize runs at a time,
-// with the route strategy of each task, and hands the answers to the result
-// writer. Tracks the calls in flight so a stopped task's or killed run's
-// callback can be cut.
+// Keeps the callback slots: at most poolSize runs in flight, and a share of
+// them per task server. Each run is called on the routes its strategy picks
+// and its outcome handed to the result writer. Tracks the calls in flight so
+// a stopped task's or killed run's callback can be cut.
 export class Dispatcher {
   private readonly inFlight = new Map<string, { ref: InFlightRef; controller: AbortController; done: Promise<void> }>();
   private readonly routing: RoutingState = { rotation: new Map(), random: Math.random };
   private readonly perServer = new Map<number, number>();
+  private slotFreed: () => void = () => {};
 
   constructor(private readonly deps: DispatcherDeps) {}
+
+  onSlotFreed(listener: () => void): void {
+    this.slotFreed = listener;
+  }
 
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -93,13 +90,13 @@ export class Dispatcher {
     const fields = { task_id: ref.taskId, run_times: ref.runTimes, attempt: ref.attempt, trace_id: traceId };
     const done = withLogFields(fields, () =>
       this.call(run, ref, routes, traceId, controller.signal).catch((err) => this.deps.log.error("callback failed unexpectedly", { err })),
-    )
-      .finally(() => {
-        this.inFlight.delete(key);
-        const left = this.perServer.get(serverId)! - 1;
-        if (left === 0) this.perServer.delete(serverId);
-        else this.perServer.set(serverId, left);
-      });
+    ).finally(() => {
+      this.inFlight.delete(key);
+      const left = this.perServer.get(serverId)! - 1;
+      if (left === 0) this.perServer.delete(serverId);
+      else this.perServer.set(serverId, left);
+      this.slotFreed();
+    });
     this.inFlight.set(key, { ref, controller, done });
   }
 
@@ -132,6 +129,8 @@ export class Dispatcher {
     await Promise.allSettled(left.map((f) => f.done));
   }
 
+  // Calls the routes the task's strategy picks: all of them at once
+  // (BROADCAST), one after the other until one answers (FAILOVER), or one.
   private async call(run: Run, ref: InFlightRef, routes: CallbackRoute[], traceId: string, signal: AbortSignal): Promise<void> {
     const { task } = run;
     const strategy = task.route_strategy as RouteStrategy;
@@ -152,21 +151,21 @@ export class Dispatcher {
       }
     }
     const now = this.deps.clock.now();
-    const result = outcomeOf(calls, task, ref.startedAt, now);
+    const outcome = outcomeOf(calls, task.max_run_time_sec, ref.startedAt);
     this.deps.metrics.callbackEnded(task.task_server_id, now - ref.startedAt);
     this.deps.log.debug("callback answered", {
-      state: RunState[result.outcome.state],
-      route: result.late.route,
-      http_status: result.late.http_status,
+      state: RunState[outcome.state],
+      route: outcome.answer.route,
+      http_status: outcome.answer.httpStatus,
       duration_ms: now - ref.startedAt,
     });
-    this.deps.writer.push({ ref, task, ...result, at: now });
+    this.deps.writer.push({ ref, task, outcome, at: now });
   }
 
-  private async post(run: Run, route: CallbackRoute, traceId: string, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
-    const base = routeUrl(route);
+  private post(run: Run, route: CallbackRoute, traceId: string, signal: AbortSignal, shard?: { shardIndex: number; shardTotal: number }): Promise<Call> {
     const { task, runTimes, attempt } = run;
-    const body = taskCallbackBody(this.deps.numbering, {
+    const target = { base: routeUrl(route), path: task.callback_path, secret: route.secret, timeoutMs: callTimeoutMs(task, route) };
+    const call = {
       taskId: task.id,
       taskName: task.name,
       arg: task.arg,
@@ -174,65 +173,7 @@ export class Dispatcher {
       bizId: task.biz_id,
       attempt: attempt > 1 ? attempt : undefined,
       ...shard,
-    });
-    const timeoutMs = callTimeoutMs(task, route);
-    try {
-      const answer = await this.deps.client.postJson(base + (task.callback_path || "/"), body, {
-        timeoutMs,
-        signal,
-        headers: {
-          [TRACE_ID]: traceId,
-          "x-easytask-run-id": `${task.id}:${runTimes}:${attempt}`,
-          ...signatureHeaders(route.secret, body, this.deps.clock.now()),
-        },
-      });
-      if (answer.status < 200 || answer.status > 299) {
-        return { kind: "failed", route: base, status: answer.status, body: answer.body, error: `task server answered HTTP ${answer.status}`, timeout: false };
-      }
-      try {
-        const parsed = parseTaskAnswer(answer.body);
-        return { kind: "answer", route: base, status: answer.status, body: answer.body, async: parsed.isRunInAsync, success: parsed.isSuccess, extra: parsed.extra, error: "" };
-      } catch (err) {
-        return { kind: "failed", route: base, status: answer.status, body: answer.body, error: (err as Error).message, timeout: false };
-      }
-    } catch (err) {
-      if (signal.aborted) return { kind: "failed", route: base, status: 0, body: "", error: "callback aborted", timeout: false, aborted: true };
-      const timeout = err instanceof CallbackTimeout;
-      return { kind: "failed", route: base, status: 0, body: "", error: timeout ? `callback timed out after ${timeoutMs} ms` : `callback failed: ${(err as Error).message}`, timeout };
-    }
+    };
+    return callTask(this.deps.client, this.deps.clock, this.deps.numbering, target, call, { traceId, runId: `${task.id}:${runTimes}:${attempt}` }, signal);
   }
-}
-
-// One run's outcome from its calls: with several (BROADCAST) it succeeds
-// when all succeed and waits for one confirmation per async answer.
-function outcomeOf(calls: Call[], task: TaskRow, startedAt: number, now: number) {
-  const single = calls.length === 1;
-  const route = calls.map((c) => c.route).join(",");
-  const response = single ? calls[0].body : JSON.stringify(calls.map((c) => ({ route: c.route, http_status: c.status, response: c.body })));
-  const status = Math.max(...calls.map((c) => c.status));
-  const answers = calls.filter((c): c is Extract<Call, { kind: "answer" }> => c.kind === "answer");
-  const failed = calls.filter((c): c is Extract<Call, { kind: "failed" }> => c.kind === "failed");
-  const refused = answers.filter((c) => !c.async && !c.success);
-  const asyncCount = answers.filter((c) => c.async).length;
-  const error = failed.map((c) => (single ? c.error : `${c.route || "-"}: ${c.error}`)).join("; ");
-  const extra = answers.map((c) => c.extra).filter(Boolean).join("\n");
-  const answer = { route, http_status: status, response };
-  let state: RunState;
-  let fields: Updateable<TaskLogTable>;
-  if (failed.some((c) => c.aborted)) {
-    // Cut by a stop, kill or shutdown: whether the task server ran it is
-    // unknown, so it is not retried.
-    state = RunState.ABORTED;
-    fields = { ...answer, error, is_success: 0, extra, finished_at: now };
-  } else if (failed.length + refused.length > 0) {
-    state = refused.length === 0 && failed.every((c) => c.timeout) ? RunState.TIMEOUT : RunState.FAILED;
-    fields = { ...answer, error, is_success: 0, extra, finished_at: now };
-  } else if (asyncCount > 0) {
-    state = RunState.ASYNC_WAITING;
-    fields = { ...answer, error: "", pending_confirms: asyncCount, deadline_at: startedAt + (task.max_run_time_sec || DEFAULT_ASYNC_TIMEOUT_SEC) * 1000 };
-  } else {
-    state = RunState.SUCCEEDED;
-    fields = { ...answer, error: "", is_success: 1, extra, finished_at: now };
-  }
-  return { outcome: { state, fields }, late: answer };
 }

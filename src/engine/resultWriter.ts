@@ -1,45 +1,57 @@
+import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Clock } from "../clock.js";
-import type { Logger } from "../log/log.js";
 import { withoutLogFields } from "../log/context.js";
-import type { Metrics } from "../metrics/metrics.js";
-import type { Updateable } from "kysely";
-import type { Db, TaskLogTable } from "../store/database.js";
-import { finishAttempt, recordLateAnswer, type AttemptRef, type Outcome } from "../store/taskLogs.js";
+import type { Logger } from "../log/log.js";
+import type { RunOutcome } from "../policy/runOutcome.js";
+import type { Db } from "../store/database.js";
+import { callbackOutcome, finishAttempts, recordLateAnswer, type AttemptRef } from "../store/taskLogs.js";
 import type { TaskRow } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
-import { RunState } from "../../gen/easytask/v1/task_pb.js";
 
 export interface Answer {
   ref: AttemptRef;
   task: TaskRow;
-  outcome: Outcome;
-  // What to keep of the answer when the attempt was closed meanwhile.
-  late: Updateable<TaskLogTable>;
+  outcome: RunOutcome;
   at: number;
 }
 
-// Told of every attempt that ended here (alerts), after it is written.
-export type RunEndedHook = (taskId: number, state: RunState) => void;
-
-const MAX_BATCH = 200;
+const MAX_BATCH = 500;
+// The answers' text travels in the batch's one UPDATE: kept well under
+// MySQL's max_allowed_packet (16 MiB by default).
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const RETRY_MS = 1000;
 
-// Writes callback answers in batches, one transaction each, so a busy
-// scheduler commits (and syncs to disk) once per batch instead of once per
-// run. A batch that fails is kept and written again: answers are lost only
-// with the process.
+// How many answers from the head of the queue make one batch.
+function batchSize(queue: Answer[]): number {
+  let bytes = 0;
+  for (let n = 0; n < Math.min(queue.length, MAX_BATCH); n++) {
+    const { answer, error, extra } = queue[n].outcome;
+    bytes += answer.response.length + answer.route.length + error.length + extra.length;
+    if (bytes > MAX_BATCH_BYTES && n > 0) return n;
+  }
+  return Math.min(queue.length, MAX_BATCH);
+}
+
+// Writes callback answers in batches, one transaction of a few statements
+// each (finishAttempts), so a busy scheduler pays a few round trips and one
+// commit per batch instead of per run. A batch that fails is kept and
+// written again: answers are lost only with the process.
 export class ResultWriter {
   private queue: Answer[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private writing = 0;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly metrics: Metrics,
-    private readonly onEnded?: RunEndedHook,
   ) {}
+
+  // Answers not written yet, the batch being written included.
+  get queued(): number {
+    return this.queue.length + this.writing;
+  }
 
   push(answer: Answer): void {
     this.queue.push(answer);
@@ -66,25 +78,20 @@ export class ResultWriter {
     // Let answers that arrive in the same turn join the batch.
     await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0 && !this.closed) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, batchSize(this.queue));
+      this.writing = batch.length;
       try {
-        const ended = await transaction(this.db, async (tx) => {
-          const recorded: Answer[] = [];
-          for (const a of batch) {
-            const moved = await finishAttempt(tx, a.ref, a.outcome, [RunState.RUNNING], a.at, a.task);
-            if (!moved) await recordLateAnswer(tx, a.ref, a.late);
-            else if (a.outcome.state !== RunState.ASYNC_WAITING) recorded.push(a);
-          }
-          return recorded;
+        await transaction(this.db, async (tx) => {
+          const finishes = batch.map((a) => ({ ref: a.ref, outcome: callbackOutcome(a.outcome, a.at), task: a.task, at: a.at }));
+          const moved = await finishAttempts(tx, finishes, [RunState.RUNNING], this.clock.now());
+          for (const [i, a] of batch.entries()) if (!moved[i]) await recordLateAnswer(tx, a.ref, a.outcome.answer);
         });
-        for (const a of ended) {
-          this.metrics.runFinished(a.task.task_server_id, a.outcome.state);
-          this.onEnded?.(a.ref.taskId, a.outcome.state);
-        }
       } catch (err) {
         this.log.error("writing run results failed; retrying", { err, runs: batch.length });
         this.queue.unshift(...batch);
         await this.clock.sleep(RETRY_MS);
+      } finally {
+        this.writing = 0;
       }
     }
     this.flushing = undefined;

@@ -17,6 +17,8 @@ export interface RunSink {
   freeFor(taskServerId: number): number;
   dispatch(run: Run, routes: CallbackRoute[]): void;
   abortTask(taskId: number): void;
+  // Calls `listener` whenever a callback slot frees up.
+  onSlotFreed(listener: () => void): void;
 }
 
 export interface SchedulerTiming {
@@ -47,6 +49,7 @@ export const DEADLINE_GRACE_MS = 5000;
 // Changes are read back this far, for clocks of other nodes running behind.
 const CHANGE_SKEW_MS = 1000;
 const WINDOW_LIMIT = 50_000;
+const MAX_CLAIM_BATCH = 500;
 
 type Timer = { at: number; task: TaskRow } | { at: number; attempt: PendingAttempt };
 
@@ -67,11 +70,17 @@ export class Scheduler {
   private lastChangeScan = 0;
   private nextPollAt = 0;
   private readonly changed = new Set<number>();
-  // Due runs are waiting for callback slots (of the pool or their task server).
-  private waitingForSlots = false;
+  // Due timers waiting for a callback slot, per task server, oldest first:
+  // each due timer leaves the heap once, however long it waits.
+  private readonly ready = new Map<number, ReadyQueue>();
   private wakeUp: (() => void) | undefined;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    // A freed slot may be taken by a run waiting for it.
+    deps.sink.onSlotFreed(() => {
+      if (this.ready.size > 0) this.wakeUp?.();
+    });
+  }
 
   async run(signal: AbortSignal): Promise<void> {
     const { clock, log, timing } = this.deps;
@@ -137,44 +146,64 @@ export class Scheduler {
     for (const row of await getTasks(this.deps.db, ids)) this.track(row);
   }
 
+  // Stale timers (a newer row or attempt list replaced them) are dropped.
+  private isCurrent(timer: Timer): boolean {
+    return "task" in timer ? this.slots.get(timer.task.id) === timer.task : this.attempts.get(timer.attempt.logId) === timer.attempt;
+  }
+
+  // Takes the due timers that have a callback slot: every task server its
+  // share of the free slots, in the order their runs fell due.
+  private takeDue(now: number): { dueSlots: TaskRow[]; dueAttempts: PendingAttempt[] } {
+    const { sink } = this.deps;
+    for (let top = this.heap.peek(); top !== undefined && top.at <= now; top = this.heap.peek()) {
+      const timer = this.heap.pop()!;
+      if (!this.isCurrent(timer)) continue;
+      const serverId = ("task" in timer ? timer.task : timer.attempt.task).task_server_id;
+      let queue = this.ready.get(serverId);
+      if (!queue) this.ready.set(serverId, (queue = new ReadyQueue()));
+      queue.push(timer);
+    }
+    const dueSlots: TaskRow[] = [];
+    const dueAttempts: PendingAttempt[] = [];
+    let budget = sink.free;
+    for (const [serverId, queue] of this.ready) {
+      for (let free = Math.min(budget, sink.freeFor(serverId)); free > 0 && queue.size > 0; ) {
+        const timer = queue.shift()!;
+        if (!this.isCurrent(timer)) continue;
+        if ("task" in timer) {
+          this.slots.delete(timer.task.id);
+          dueSlots.push(timer.task);
+        } else {
+          this.attempts.delete(timer.attempt.logId);
+          dueAttempts.push(timer.attempt);
+        }
+        free--;
+        budget--;
+      }
+      if (queue.size === 0) this.ready.delete(serverId);
+      if (budget === 0) break;
+    }
+    return { dueSlots, dueAttempts };
+  }
+
   // Claims and dispatches every run due by now, as many as the sink takes.
   // Claims nothing once the signal aborts: this node may no longer lead.
   async fireDue(signal?: AbortSignal): Promise<number> {
     const { db, clock, sink, shard } = this.deps;
     const now = clock.now();
-    const dueSlots: TaskRow[] = [];
-    const dueAttempts: PendingAttempt[] = [];
-    const deferred: Timer[] = [];
-    const taken = new Map<number, number>();
-    for (let budget = sink.free; budget > 0 && (this.heap.peek()?.at ?? Infinity) <= now; ) {
-      const timer = this.heap.pop()!;
-      // Stale timers (a newer row or attempt list replaced them) are dropped
-      // before they can count against a task server's slots.
-      const current = "task" in timer ? this.slots.get(timer.task.id) === timer.task : this.attempts.get(timer.attempt.logId) === timer.attempt;
-      if (!current) continue;
-      const serverId = ("task" in timer ? timer.task : timer.attempt.task).task_server_id;
-      if ((taken.get(serverId) ?? 0) >= sink.freeFor(serverId)) {
-        deferred.push(timer);
-        continue;
-      }
-      taken.set(serverId, (taken.get(serverId) ?? 0) + 1);
-      if ("task" in timer) {
-        this.slots.delete(timer.task.id);
-        dueSlots.push(timer.task);
-      } else {
-        this.attempts.delete(timer.attempt.logId);
-        dueAttempts.push(timer.attempt);
-      }
-      budget--;
-    }
-    for (const timer of deferred) this.heap.push(timer);
-    this.waitingForSlots = deferred.length > 0;
-    if (dueSlots.length + dueAttempts.length === 0 || signal?.aborted) return 0;
+    if (signal?.aborted) return 0;
+    const { dueSlots, dueAttempts } = this.takeDue(now);
+    if (dueSlots.length + dueAttempts.length === 0) return 0;
     const routes = await listRoutesOf(db, [...new Set([...dueSlots, ...dueAttempts.map((a) => a.task)].map((t) => t.task_server_id))]);
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
     const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;
 
-    const claimed = await claimSlots(db, dueSlots, (t, open) => planSlot(t, now, open), deadlineFor, shard, now);
+    const claimed = [];
+    // A batch is one transaction of a few statements; past this many rows
+    // its statements grow long enough to split.
+    for (let i = 0; i < dueSlots.length; i += MAX_CLAIM_BATCH) {
+      claimed.push(...(await claimSlots(db, dueSlots.slice(i, i + MAX_CLAIM_BATCH), (t, open) => planSlot(t, now, open), deadlineFor, shard, now)));
+    }
     const won = new Set(claimed.map((c) => c.task.id));
     // Lost claims mean the row changed elsewhere: read it again.
     for (const t of dueSlots) if (!won.has(t.id)) this.changed.add(t.id);
@@ -215,13 +244,37 @@ export class Scheduler {
     const { clock, sink } = this.deps;
     if (this.changed.size > 0 || clock.now() >= this.nextPollAt) return;
     const now = clock.now();
-    const top = this.heap.peek()?.at ?? Infinity;
-    // Due runs waiting for a free callback slot: look again shortly.
-    const wait = Math.min(this.nextPollAt, top <= now && (sink.free === 0 || this.waitingForSlots) ? now + 5 : top) - now;
+    // Due runs waiting for a slot that is free now go at once; waiting for
+    // one that is not, the loop sleeps until a callback ends (onSlotFreed).
+    if (this.ready.size > 0 && [...this.ready.keys()].some((id) => sink.freeFor(id) > 0)) return;
+    const wait = Math.min(this.nextPollAt, this.heap.peek()?.at ?? Infinity) - now;
     if (wait <= 0) return;
     const woken = new AbortController();
     this.wakeUp = () => woken.abort();
     await clock.sleep(wait, AbortSignal.any([signal, woken.signal]));
     this.wakeUp = undefined;
+  }
+}
+
+// A FIFO that takes and gives in O(1) however long it grows.
+class ReadyQueue {
+  private items: Timer[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(timer: Timer): void {
+    this.items.push(timer);
+  }
+
+  shift(): Timer | undefined {
+    const timer = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return timer;
   }
 }

@@ -1,11 +1,9 @@
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log/log.js";
-import type { Metrics } from "../metrics/metrics.js";
 import type { Db } from "../store/database.js";
 import { finishAttempt, listExpiredRuns } from "../store/taskLogs.js";
 import type { Shard } from "../store/tasks.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { RunEndedHook } from "./resultWriter.js";
 import type { Clock } from "../clock.js";
 
 export interface SweeperDeps {
@@ -14,8 +12,6 @@ export interface SweeperDeps {
   dispatcher: Pick<Dispatcher, "isInFlight" | "reconcile">;
   shard: Shard;
   log: Logger;
-  metrics: Metrics;
-  onEnded?: RunEndedHook;
 }
 
 const BATCH = 500;
@@ -36,11 +32,7 @@ export async function sweepOnce(deps: SweeperDeps): Promise<number> {
       run.state === RunState.ASYNC_WAITING
         ? "not confirmed before the run's deadline (max_run_time_sec)"
         : "no answer recorded before the callback's deadline (the scheduler calling it may have stopped)";
-    if (await finishAttempt(db, ref, { state: RunState.TIMEOUT, fields: { error, finished_at: now } }, [run.state], now)) {
-      deps.metrics.runFinished(run.task_server_id, RunState.TIMEOUT);
-      deps.onEnded?.(run.task_id, RunState.TIMEOUT);
-      closed++;
-    }
+    if (await finishAttempt(db, ref, { state: RunState.TIMEOUT, fields: { error, finished_at: now } }, [run.state], now)) closed++;
   }
   return closed;
 }

@@ -1,12 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log/log.js";
-import type { Db } from "../store/database.js";
+import type { Db, RunEnd } from "../store/database.js";
 import { listTaskServers, taskServerName } from "../store/taskServers.js";
 
 // What only the running node knows, read at each scrape.
 export interface NodeState {
   callbacksInFlight(): number;
+  // Callback answers not yet written to the database.
+  resultsQueued(): number;
   leading(): boolean;
 }
 
@@ -23,7 +25,7 @@ const resultLabel = (state: RunState) => RunState[state].toLowerCase();
 // so names are cached for good. Task ids and routes are never labels.
 export class Metrics {
   readonly registry = new Registry();
-  private node: NodeState = { callbacksInFlight: () => 0, leading: () => false };
+  private node: NodeState = { callbacksInFlight: () => 0, resultsQueued: () => 0, leading: () => false };
   private readonly names = new Map<number, Promise<string>>();
   private readonly fired: Counter<"task_server">;
   private readonly finished: Counter<"task_server" | "result">;
@@ -63,6 +65,12 @@ export class Metrics {
     });
     this.logRowsDeleted = new Counter({ name: "easytask_task_log_rows_deleted_total", help: "Run history rows deleted by log_retention_days", registers });
     const inFlight: Gauge = new Gauge({ name: "easytask_callbacks_in_flight", help: "Task callbacks in flight on this node", registers, collect: () => inFlight.set(this.node.callbacksInFlight()) });
+    const queued: Gauge = new Gauge({
+      name: "easytask_run_results_queued",
+      help: "Callback answers received and not yet written to the database; a number that keeps growing means results fall behind the runs",
+      registers,
+      collect: () => queued.set(this.node.resultsQueued()),
+    });
     const leader: Gauge = new Gauge({ name: "easytask_leader", help: "1 while this node leads (schedules), else 0", registers, collect: () => leader.set(this.node.leading() ? 1 : 0) });
     const routes: Gauge<"task_server" | "health"> = new Gauge({
       name: "easytask_routes",
@@ -86,8 +94,9 @@ export class Metrics {
     this.labelled(taskServerId, (task_server) => this.duration.observe({ task_server }, durationMs / 1000));
   }
 
-  runFinished(taskServerId: number, state: RunState): void {
-    this.labelled(taskServerId, (task_server) => this.finished.inc({ task_server, result: resultLabel(state) }));
+  // Counts the attempts that ended, as the store tells them (Db.runEnds).
+  runsEnded(ends: RunEnd[]): void {
+    for (const e of ends) this.labelled(e.taskServerId, (task_server) => this.finished.inc({ task_server, result: resultLabel(e.state) }));
   }
 
   routeEvicted(taskServerId: number): void {

@@ -1,16 +1,27 @@
 import { MisfirePolicy, OverlapPolicy, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { nextCronFire } from "../calendar/cron.js";
 import { nextFireAfterRun, type Schedule } from "../calendar/nextFireTime.js";
-import { scheduleOfTask } from "../calendar/taskSchedule.js";
-import type { TaskRow } from "../store/tasks.js";
+import { scheduleOfTask, type ScheduleColumns } from "../calendar/taskSchedule.js";
+import { DEFAULT_POLICIES } from "./defaults.js";
 
 // A slot claimed later than this was missed (scheduler down or behind) and
 // its task's misfire policy applies.
 export const MISFIRE_THRESHOLD_MS = 1000;
-export const DEFAULT_MAX_CATCH_UP = 10;
 // Cron slots counted at most when catching up; past it, FIRE_ALL falls back
 // to firing once.
 const MAX_CRON_SLOTS_COUNTED = 10_000;
+
+// The task columns that decide what a due slot does.
+export interface SlotPolicyColumns extends ScheduleColumns {
+  next_fire_at: number | null;
+  run_times: number;
+  max_run_times: number;
+  start_at: number;
+  end_at: number;
+  misfire_policy: number;
+  misfire_max_catch_up: number;
+  overlap_policy: number;
+}
 
 export interface SlotPlan {
   fire: boolean;
@@ -47,7 +58,7 @@ function catchUpNext(s: Schedule, due: number, now: number, max: number): number
 // Decides what the due slot of a task does, from its policies alone: fire or
 // not, when the next slot is, and whether the task is done. `hasOpenRun`
 // matters only for overlap policies other than ALLOW.
-export function planSlot(task: TaskRow, now: number, hasOpenRun: boolean): SlotPlan {
+export function planSlot(task: SlotPolicyColumns, now: number, hasOpenRun: boolean): SlotPlan {
   const s = scheduleOfTask(task);
   const due = task.next_fire_at ?? now;
   const finished: SlotPlan = { fire: false, nextFireAt: null, state: TaskState.FINISHED, queue: false, cancelOpenRuns: false };
@@ -61,7 +72,7 @@ export function planSlot(task: TaskRow, now: number, hasOpenRun: boolean): SlotP
     // does not fire waits one delay from now.
     next = fire ? null : now + s.intervalSec! * 1000;
   } else if (late && task.misfire_policy === MisfirePolicy.FIRE_ALL) {
-    next = catchUpNext(s, due, now, task.misfire_max_catch_up || DEFAULT_MAX_CATCH_UP);
+    next = catchUpNext(s, due, now, task.misfire_max_catch_up || DEFAULT_POLICIES.misfireMaxCatchUp);
   } else {
     next = nextFireAfterRun(s, due, now);
   }

@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import type { DescMethod } from "@bufbuild/protobuf";
+import { create, type DescMethod } from "@bufbuild/protobuf";
+import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import type { ApiToken } from "../config/config.js";
 import { ANONYMOUS, callerOf, type Principal } from "../service/caller.js";
+import { REASON_CODES } from "./errorCodes.js";
 
 // auth.tokens: with tokens configured, every API call must carry
 // `Authorization: Bearer <token>` naming one of them. A token's role says
@@ -41,7 +43,10 @@ export const changesData = (method: DescMethod) => method.idempotency !== Method
 // Why a principal may not call a method, or undefined when it may.
 export function refusal(principal: Principal, method: DescMethod): ConnectError | undefined {
   if (principal.role === "admin" || !changesData(method)) return undefined;
-  return new ConnectError(`the API token "${principal.name}" is read-only (role viewer): ${method.name} changes data`, Code.PermissionDenied);
+  const reason = ErrorReason.READ_ONLY_TOKEN;
+  return new ConnectError(`the API token "${principal.name}" is read-only (role viewer): ${method.name} changes data`, REASON_CODES.get(reason)!.connect, undefined, [
+    { desc: ErrorDetailSchema, value: create(ErrorDetailSchema, { reason }) },
+  ]);
 }
 
 // Connect, gRPC and gRPC-Web: the principal is found from the request's

@@ -1,5 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
+import { ENVELOPE_CODE_OF_CONNECT_CODE, REASON_CODES } from "./errorCodes.js";
 
 // The Go original's answer on every documented path: HTTP 200 and
 // {"code","msg","data","hint"}; data is {} or the result on success, null on
@@ -11,36 +12,15 @@ export interface Envelope {
   hint: string;
 }
 
-export const INVALID_ARGUMENTS = 10001;
-const TASK_NOT_FOUND = 10002;
-const TASK_SERVER_NOT_FOUND = 10003;
-const SERVER_STOPPED = 10004;
-// Not in the original, which had no API tokens; HTTP's numbers for the same refusals.
-const UNAUTHENTICATED = 401;
-const PERMISSION_DENIED = 403;
+export const INVALID_ARGUMENTS = REASON_CODES.get(ErrorReason.INVALID_ARGUMENT)!.envelope;
 const INTERNAL = 500;
 
-// The one table from Connect errors to the original's codes. The reason
-// detail decides between codes that share a Connect code (both not-found).
-const BY_REASON: Partial<Record<ErrorReason, number>> = {
-  [ErrorReason.TASK_NOT_FOUND]: TASK_NOT_FOUND,
-  [ErrorReason.RUN_NOT_FOUND]: TASK_NOT_FOUND,
-  [ErrorReason.TASK_SERVER_NOT_FOUND]: TASK_SERVER_NOT_FOUND,
-  [ErrorReason.SERVER_STOPPED]: SERVER_STOPPED,
-};
-const BY_CODE: Partial<Record<Code, number>> = {
-  [Code.InvalidArgument]: INVALID_ARGUMENTS,
-  [Code.FailedPrecondition]: INVALID_ARGUMENTS,
-  [Code.OutOfRange]: INVALID_ARGUMENTS,
-  [Code.NotFound]: TASK_NOT_FOUND,
-  [Code.Unavailable]: SERVER_STOPPED,
-  [Code.Unauthenticated]: UNAUTHENTICATED,
-  [Code.PermissionDenied]: PERMISSION_DENIED,
-};
-
+// The original's code for an error, as the proto maps it (errors.proto): by
+// its reason detail, which tells apart codes that share a Connect code (both
+// not-found), else by its Connect code.
 export function envelopeCode(err: ConnectError): number {
   const reason = err.findDetails(ErrorDetailSchema)[0]?.reason;
-  return (reason !== undefined ? BY_REASON[reason] : undefined) ?? BY_CODE[err.code] ?? INTERNAL;
+  return (reason !== undefined ? REASON_CODES.get(reason)?.envelope : undefined) ?? ENVELOPE_CODE_OF_CONNECT_CODE.get(err.code) ?? INTERNAL;
 }
 
 export const success = (data: unknown, hint: string): Envelope => ({ code: 0, msg: "", data, hint });

@@ -1,24 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
+import { ErrorDetailSchema } from "../../gen/easytask/v1/errors_pb.js";
 import type { Logger } from "../log/log.js";
 import { DomainError, unavailable } from "../service/errors.js";
 import { isDatabaseUnavailable } from "../store/availability.js";
-
-// The one table from use-case refusals to Connect codes.
-const CONNECT_CODE: Record<ErrorReason, Code> = {
-  [ErrorReason.UNSPECIFIED]: Code.Unknown,
-  [ErrorReason.INVALID_ARGUMENT]: Code.InvalidArgument,
-  [ErrorReason.TASK_NOT_FOUND]: Code.NotFound,
-  [ErrorReason.TASK_SERVER_NOT_FOUND]: Code.NotFound,
-  [ErrorReason.RUN_NOT_FOUND]: Code.NotFound,
-  [ErrorReason.RUN_NOT_CONFIRMABLE]: Code.FailedPrecondition,
-  [ErrorReason.SERVER_STOPPED]: Code.Unavailable,
-  [ErrorReason.RUN_NOT_OPEN]: Code.FailedPrecondition,
-  [ErrorReason.TASK_STATE]: Code.FailedPrecondition,
-  [ErrorReason.TASK_SERVER_IN_USE]: Code.FailedPrecondition,
-  [ErrorReason.RUN_NOT_RETRYABLE]: Code.FailedPrecondition,
-};
+import { REASON_CODES } from "./errorCodes.js";
 
 // Domain errors keep their reason as an ErrorDetail so clients can tell a
 // missing task from a missing task server; a database that cannot be reached
@@ -31,7 +17,7 @@ export function toConnectError(err: unknown, log: Logger): ConnectError {
     err = unavailable("database unavailable; try again later");
   }
   if (err instanceof DomainError) {
-    return new ConnectError(err.message, CONNECT_CODE[err.reason], undefined, [
+    return new ConnectError(err.message, REASON_CODES.get(err.reason)!.connect, undefined, [
       { desc: ErrorDetailSchema, value: create(ErrorDetailSchema, { reason: err.reason, field: err.field }) },
     ]);
   }

@@ -1,8 +1,10 @@
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createHttp2Server, type Http2Session } from "node:http2";
-import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { createSecureServer, createServer as createHttp2Server, type Http2Session } from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { Duplex } from "node:stream";
+import type { Logger } from "../log/log.js";
 import type { RequestHandler } from "./http.js";
+import { notAfter, readKeyPair, watchKeyPair, type TlsFiles } from "./tlsFiles.js";
 
 export interface Listening {
   port: number;
@@ -37,18 +39,46 @@ function replay(head: Buffer, socket: Socket): Duplex {
   return stream;
 }
 
-export async function listen(handler: RequestHandler, host: string, port: number): Promise<Listening> {
-  const h1 = createHttpServer(handler);
-  const h2 = createHttp2Server(handler);
-  const sockets = new Set<Socket>();
+export interface ListenOptions {
+  host: string;
+  port: number;
+  // Serve TLS only, with this certificate and key.
+  tls?: TlsFiles;
+  log: Logger;
+}
+
+// Connections and HTTP/2 sessions of a server, so close() can end them.
+interface Served {
+  server: Server;
+  sockets: Set<Socket>;
+  sessions: Set<Http2Session>;
+  // Ends HTTP/1.1 connections that have no request in flight.
+  closeIdle(): void;
+  stopWatching(): void;
+}
+
+function trackSessions(server: { on(event: "session", listener: (s: Http2Session) => void): unknown }): Set<Http2Session> {
   const sessions = new Set<Http2Session>();
-  h2.on("session", (s: Http2Session) => {
+  server.on("session", (s) => {
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
   });
+  return sessions;
+}
+
+function trackSocket(sockets: Set<Socket>, socket: Socket): void {
+  sockets.add(socket);
+  socket.once("close", () => sockets.delete(socket));
+}
+
+// Cleartext: HTTP/1.1 and HTTP/2 with prior knowledge on one port.
+function cleartext(handler: RequestHandler): Served {
+  const h1 = createHttpServer(handler);
+  const h2 = createHttp2Server(handler);
+  const sockets = new Set<Socket>();
+  const sessions = trackSessions(h2);
   const server = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    trackSocket(sockets, socket);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -65,16 +95,41 @@ export async function listen(handler: RequestHandler, host: string, port: number
     };
     socket.on("data", onData);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
+  return { server, sockets, sessions, closeIdle: () => h1.closeIdleConnections(), stopWatching: () => {} };
+}
+
+// TLS: HTTP/2 or HTTP/1.1 as the client's ALPN asks (gRPC and browsers
+// negotiate h2; curl, fetch and gRPC-Web over HTTP/1.1 work too), with the
+// certificate reloaded when its files change.
+function secure(handler: RequestHandler, files: TlsFiles, log: Logger): Served {
+  const pair = readKeyPair(files);
+  const server = createSecureServer({ ...pair, allowHTTP1: true }, handler);
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => trackSocket(sockets, socket));
+  const sessions = trackSessions(server);
+  log.info("serving TLS", { cert_file: files.certFile, not_after: notAfter(pair) });
+  const stopWatching = watchKeyPair(files, pair, (next) => server.setSecureContext(next), log);
+  return { server, sockets, sessions, closeIdle: () => {}, stopWatching };
+}
+
+export async function listen(handler: RequestHandler, opts: ListenOptions): Promise<Listening> {
+  const { server, sockets, sessions, closeIdle, stopWatching } = opts.tls ? secure(handler, opts.tls, opts.log) : cleartext(handler);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    stopWatching();
+    throw err;
+  }
   return {
     port: (server.address() as AddressInfo).port,
     close: async () => {
+      stopWatching();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions) s.close();
-      h1.closeIdleConnections();
+      closeIdle();
       // Give in-flight requests a moment, then cut what is left.
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
       for (const s of sockets) s.destroy();

@@ -50,13 +50,21 @@ function refuseUnauthenticated(res: HttpResponse): void {
   res.end("unauthenticated\n");
 }
 
-// /readyz for load balancers and orchestrators: 200 when this node can do
-// its work, 503 with the reason otherwise. /healthz only says the process
-// is alive.
+// /readyz for load balancers and orchestrators: 200 when this node can
+// serve the API, 503 with the reason otherwise; with its leadership beside
+// it, which does not change the status. /healthz only says the process is
+// alive.
 function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Logger): void {
   cluster.readiness().then(
     (r) => {
-      const body = JSON.stringify({ ready: r.ready, reason: r.reason, node_id: r.nodeId, leading: r.leading });
+      const body = JSON.stringify({
+        ready: r.ready,
+        reason: r.reason,
+        node_id: r.nodeId,
+        leading: r.leading,
+        leadership_known: r.leadershipKnown,
+        leadership_reason: r.leadershipReason,
+      });
       res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(body);
     },

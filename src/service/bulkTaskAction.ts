@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { BulkTaskActionResponseSchema, TaskAction, TaskState, type BulkTaskActionRequest } from "../../gen/easytask/v1/task_pb.js";
+import { BulkTaskActionResponseSchema, TaskAction, TaskFilterSchema, TaskState, type BulkTaskActionRequest } from "../../gen/easytask/v1/task_pb.js";
+import { limitOf } from "./limits.js";
 import { getTask, listTasks } from "../store/tasks.js";
 import { invalidArgument } from "./errors.js";
 import { ALL_STATES, pause, remove, resume, stop, type StateDeps } from "./taskStates.js";
@@ -8,6 +9,8 @@ import { maxLength, pageToken, requiredId } from "./validate.js";
 // Tasks one call acts on at most: each is changed on its own, so a call
 // stays a bounded amount of work however many tasks a filter matches.
 export const MAX_BULK = 1000;
+const MAX_QUERY = limitOf(TaskFilterSchema, "query", "maxChars");
+const MAX_SRV_NAME = limitOf(TaskFilterSchema, "srv_name", "maxChars");
 
 const ACTIONS = [TaskAction.PAUSE, TaskAction.RESUME, TaskAction.STOP, TaskAction.DELETE];
 const unknownAction = () => invalidArgument("action", "action is required: TASK_ACTION_PAUSE, _RESUME, _STOP or _DELETE");
@@ -39,7 +42,8 @@ async function selected(deps: StateDeps, req: BulkTaskActionRequest): Promise<{ 
   }
   const f = req.filter;
   if (!f) throw invalidArgument("filter", "task_ids or a filter is required (an empty filter means every task)");
-  const query = maxLength("filter.query", f.query.trim(), 255);
+  const query = maxLength("filter.query", f.query.trim(), MAX_QUERY);
+  maxLength("filter.srv_name", f.srvName, MAX_SRV_NAME);
   const rows = await listTasks(deps.db, { afterId: pageToken(req.pageToken, 0), limit: MAX_BULK, srvName: f.srvName, state: f.state, query });
   return { ids: rows.map((r) => r.id), next: rows.length === MAX_BULK ? String(rows[rows.length - 1].id) : "" };
 }

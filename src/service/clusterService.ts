@@ -10,7 +10,7 @@ import {
   type ListAuditLogRequest,
 } from "../../gen/easytask/v1/cluster_pb.js";
 import { withDeadline, type Clock } from "../clock.js";
-import type { ClusterView, Leadership } from "../cluster/leadership.js";
+import { SHUTTING_DOWN, type ClusterView, type Leadership } from "../cluster/leadership.js";
 import { ping } from "../store/availability.js";
 import type { Db } from "../store/database.js";
 import { callerOfContext } from "./caller.js";
@@ -35,15 +35,20 @@ export interface Readiness {
   reason: string;
   nodeId: string;
   leading: boolean;
+  // Whether the node knows if it may lead; when not, why.
+  leadershipKnown: boolean;
+  leadershipReason: string;
 }
 
 // A database that takes longer to answer a ping is as good as down for
 // callers, and a probe must answer in time anyway.
 const PING_TIMEOUT_MS = 2000;
 
-// This node's place in the cluster, and whether it is ready: the database
-// answers and the node knows whether it may lead (a healthy follower is
-// ready; a node cut off from etcd is not).
+// This node's place in the cluster, and whether it is ready: whether it can
+// serve the API. That needs the database, not etcd or Redis: a load
+// balancer must keep every node while none reaches the election backend
+// (nobody schedules then, but the API works). Leadership is reported beside
+// it. A node shutting down is not ready, so balancers drain it.
 export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
   constructor(
     private readonly db: Db,
@@ -62,12 +67,19 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
     }
     // Read after the ping, which may have taken a while.
     const state = this.leadership.state();
-    if (!state.known) problems.push(`leadership unknown: ${state.reason}`);
-    return { ready: problems.length === 0, reason: problems.join("; "), nodeId: this.node.nodeId, leading: state.leading };
+    if (state.reason === SHUTTING_DOWN) problems.push(SHUTTING_DOWN);
+    return {
+      ready: problems.length === 0,
+      reason: problems.join("; "),
+      nodeId: this.node.nodeId,
+      leading: state.leading,
+      leadershipKnown: state.known,
+      leadershipReason: state.known ? "" : state.reason,
+    };
   }
 
-  // What etcd cannot tell right now (leader, members) is left empty; why is
-  // in not_ready_reason once the node notices.
+  // What etcd or Redis cannot tell right now (leader, members) is left
+  // empty; why is in leadership_unknown_reason once the node notices.
   async getCluster(): Promise<GetClusterResponse> {
     const unknown: ClusterView = { leaderId: undefined, members: [] };
     const [readiness, view] = await Promise.all([this.readiness(), this.leadership.view().catch(() => unknown)]);
@@ -80,6 +92,8 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
       clusterName: this.node.clusterName,
       ready: readiness.ready,
       notReadyReason: readiness.reason,
+      leadershipKnown: readiness.leadershipKnown,
+      leadershipUnknownReason: readiness.leadershipReason,
     });
   }
 

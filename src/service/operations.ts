@@ -5,6 +5,7 @@ import {
   AlertSettingsSchema,
   AuditEntrySchema,
   ListAlertsResponseSchema,
+  ListAuditLogRequestSchema,
   ListAuditLogResponseSchema,
   Role,
   WhoAmIResponseSchema,
@@ -16,6 +17,7 @@ import { listAlerts } from "../store/alerts.js";
 import { listAuditEntries } from "../store/auditLog.js";
 import type { Db } from "../store/database.js";
 import type { Principal } from "./caller.js";
+import { limitOf } from "./limits.js";
 import { maxLength, pageSize, pageToken } from "./validate.js";
 
 // Who calls, what was changed, what went wrong: the answers of WhoAmI,
@@ -32,8 +34,8 @@ export async function auditLog(db: Db, req: ListAuditLogRequest) {
   const rows = await listAuditEntries(db, {
     beforeId: pageToken(req.pageToken, Number.MAX_SAFE_INTEGER),
     limit,
-    actor: maxLength("actor", req.actor, 64),
-    target: maxLength("target", req.target, 300),
+    actor: maxLength("actor", req.actor, limitOf(ListAuditLogRequestSchema, "actor", "maxChars")),
+    target: maxLength("target", req.target, limitOf(ListAuditLogRequestSchema, "target", "maxChars")),
   });
   return create(ListAuditLogResponseSchema, {
     entries: rows.map((r) =>

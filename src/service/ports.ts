@@ -1,5 +1,3 @@
-import type { RunState } from "../../gen/easytask/v1/task_pb.js";
-
 // What the use cases need from the rest of the node, passed in so a test can
 // build them with a fixed clock and watch the events.
 
@@ -13,7 +11,4 @@ export interface TaskEvents {
   runQueued(): void;
   // A run was killed: cut its callback in flight.
   runKilled(taskId: number, runTimes: number): void;
-  // An attempt ended through the API (confirmed, killed), for the metrics
-  // and alerts.
-  runEnded(taskServerId: number, state: RunState, taskId: number): void;
 }

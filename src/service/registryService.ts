@@ -1,10 +1,13 @@
+import { isIP } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type AddTaskServerRequest,
+  AddTaskServerRequestSchema,
   type DelTaskServerRequest,
   type DeleteTaskServerRequest,
+  DeleteTaskServerRequestSchema,
   RegistryService,
   RouteSchema,
   TaskServerSchema,
@@ -15,17 +18,28 @@ import type { Db } from "../store/database.js";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import { deleteRoute, deleteTaskServer, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
 import { DomainError, invalidArgument, taskServerNotFound } from "./errors.js";
+import { limitOf } from "./limits.js";
 import type { Clock } from "../clock.js";
 import { optionalTimestamp } from "./timestamps.js";
 import { maxLength, printable, required } from "./validate.js";
 
 export const DEFAULT_CALLBACK_TIMEOUT_SEC = 30;
-const MAX_CALLBACK_TIMEOUT_SEC = 3600;
+const MAX_CALLBACK_TIMEOUT_SEC = limitOf(AddTaskServerRequestSchema, "callback_timeout_sec", "maxValue");
 // Every route is health-checked and may be called on each BROADCAST run; a
 // bound keeps one registration loop from growing the scheduler's work.
 export const MAX_ROUTES_PER_TASK_SERVER = 256;
-// A DNS name or an IPv4 literal; IPv6 literals in brackets.
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[[0-9A-Fa-f:.]+\]$/;
+// A DNS name or an IPv4 literal (IPv6 literals: see routeHost).
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+// IPv6 literals are taken with or without brackets and kept in one form,
+// bracketed and canonical as in the route's URL (schema://host:port), so
+// `fd00::5` and `[FD00:0::5]` name one route.
+function routeHost(host: string, given: string): string {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (isIP(bare) === 6) return new URL(`http://[${bare}]`).hostname;
+  if (!HOST.test(host)) throw invalidArgument("host", `host "${given}" is not a host name or IP address`);
+  return host;
+}
 
 // Visible ASCII only: every SDK reads it as the same bytes, and a space
 // picked up by copy and paste cannot make a secret that never verifies.
@@ -41,11 +55,10 @@ function secretOf(value: string | undefined): string | null | undefined {
 }
 
 function routeKey(req: { name: string; schema: string; host: string; port: number }): RouteKey {
-  const name = printable("name", maxLength("name", required("name", req.name), 255));
+  const name = printable("name", maxLength("name", required("name", req.name), limitOf(AddTaskServerRequestSchema, "name", "maxChars")));
   const schema = required("schema", req.schema).toLowerCase();
   if (schema !== "http" && schema !== "https") throw invalidArgument("schema", `schema must be "http" or "https", got "${req.schema}"`);
-  const host = maxLength("host", required("host", req.host).trim(), 253);
-  if (!HOST.test(host)) throw invalidArgument("host", `host "${req.host}" is not a host name or IP address`);
+  const host = routeHost(maxLength("host", required("host", req.host).trim(), limitOf(AddTaskServerRequestSchema, "host", "maxChars")), req.host);
   if (req.port === 0) throw invalidArgument("port", "port is required");
   if (req.port > 65535) throw invalidArgument("port", `port must be 1..65535, got ${req.port}`);
   return { name, schema, host, port: req.port };
@@ -88,7 +101,7 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
   }
 
   async deleteTaskServer(req: DeleteTaskServerRequest) {
-    const name = required("name", req.name);
+    const name = maxLength("name", required("name", req.name), limitOf(DeleteTaskServerRequestSchema, "name", "maxChars"));
     const result = await deleteTaskServer(this.db, name);
     if (!result) throw taskServerNotFound(`task server ${name} not found`, "name");
     if (!result.deleted) {

@@ -1,16 +1,17 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { PreviewScheduleResponseSchema, TaskState, type PreviewScheduleRequest } from "../../gen/easytask/v1/task_pb.js";
+import { PreviewScheduleRequestSchema, PreviewScheduleResponseSchema, TaskState, type PreviewScheduleRequest } from "../../gen/easytask/v1/task_pb.js";
 import { upcomingFireTimes } from "../calendar/nextFireTime.js";
 import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { Db } from "../store/database.js";
 import { getTask } from "../store/tasks.js";
 import { invalidArgument, taskNotFound } from "./errors.js";
+import { limitOf } from "./limits.js";
 import { firstFire, scheduleOf, unixSeconds } from "./taskInput.js";
 import { requiredId } from "./validate.js";
 
 const DEFAULT_COUNT = 5;
-const MAX_COUNT = 100;
+const MAX_COUNT = limitOf(PreviewScheduleRequestSchema, "count", "maxValue");
 
 // A stored task's next fire times from its next_fire_at (none unless it is
 // scheduled), within its end_at and its runs left; otherwise those of the

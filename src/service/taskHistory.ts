@@ -1,14 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { GetTaskHistoryResponseSchema, HistoryBucketSchema, type GetTaskHistoryRequest } from "../../gen/easytask/v1/task_pb.js";
+import { GetTaskHistoryRequestSchema, GetTaskHistoryResponseSchema, HistoryBucketSchema, type GetTaskHistoryRequest } from "../../gen/easytask/v1/task_pb.js";
+import { limitOf } from "./limits.js";
 import type { Db } from "../store/database.js";
 import { taskHistory } from "../store/stats.js";
 import { getTask } from "../store/tasks.js";
 import { invalidArgument, taskNotFound } from "./errors.js";
 import { requiredId } from "./validate.js";
 
+const MAX_BUCKET_SEC = limitOf(GetTaskHistoryRequestSchema, "bucket_sec", "maxValue");
+const MAX_BUCKETS = limitOf(GetTaskHistoryRequestSchema, "buckets", "maxValue");
 const DAY_SEC = 86_400;
-const MAX_BUCKETS = 400;
 
 // A task's attempts bucket by bucket, ending with the current bucket; empty
 // buckets included, so a chart has no gaps.
@@ -16,7 +18,7 @@ export async function getTaskHistory(db: Db, req: GetTaskHistoryRequest, now: nu
   const taskId = requiredId("task_id", req.taskId);
   const bucketSec = req.bucketSec || 3600;
   const buckets = req.buckets || 24;
-  if (bucketSec < 60 || bucketSec > DAY_SEC) throw invalidArgument("bucket_sec", `bucket_sec must be 60 to ${DAY_SEC}`);
+  if (bucketSec < 60 || bucketSec > MAX_BUCKET_SEC) throw invalidArgument("bucket_sec", `bucket_sec must be 60 to ${MAX_BUCKET_SEC}`);
   if (buckets > MAX_BUCKETS) throw invalidArgument("buckets", `buckets must be at most ${MAX_BUCKETS}`);
   if (bucketSec * buckets > MAX_BUCKETS * DAY_SEC) throw invalidArgument("buckets", `bucket_sec × buckets must be at most ${MAX_BUCKETS} days`);
   if (!(await getTask(db, taskId))) throw taskNotFound(taskId);

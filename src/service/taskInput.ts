@@ -1,18 +1,23 @@
-import { MisfirePolicy, OverlapPolicy, RouteStrategy, SchedMode, type AddTaskRequest } from "../../gen/easytask/v1/task_pb.js";
+import { AddTaskRequestSchema, MisfirePolicy, OverlapPolicy, RetryBackoffSchema, RouteStrategy, SchedMode, type AddTaskRequest } from "../../gen/easytask/v1/task_pb.js";
 import { checkTimeZone, ScheduleError } from "../calendar/cron.js";
 import { firstFireTime, type Schedule } from "../calendar/nextFireTime.js";
 import type { TaskFields, TaskRow } from "../store/tasks.js";
 import { invalidArgument } from "./errors.js";
+import { limitOf } from "./limits.js";
 import { maxBytes, maxLength, printable, required } from "./validate.js";
 
-const MAX_NAME = 255;
-const MAX_PATH = 1024;
-const MAX_SEC = 30 * 24 * 3600;
-const MAX_CRON = 255;
+const limit = (field: string, bound: "maxChars" | "maxBytes" | "maxValue") => limitOf(AddTaskRequestSchema, field, bound);
+const MAX_NAME = limit("name", "maxChars");
+const MAX_BIZ_ID = limit("biz_id", "maxChars");
+const MAX_PATH = limit("callback_path", "maxChars");
+const MAX_INTERVAL_SEC = limit("time_interval_sec", "maxValue");
+const MAX_CRON = limit("time_cron", "maxChars");
+const MAX_TIME_ZONE = limit("time_zone", "maxChars");
 // Sent in every callback body; larger payloads belong in the task server's own storage.
-export const MAX_ARG_BYTES = 256 * 1024;
+export const MAX_ARG_BYTES = limit("arg", "maxBytes");
 // Unix seconds before the year 10000.
-const MAX_UNIX_SEC = 253402300799n;
+const MAX_UNIX_SEC = BigInt(limit("time_spec_at", "maxValue"));
+const backoffLimit = (field: string) => limitOf(RetryBackoffSchema, field, "maxValue");
 
 const MODES = "1 cron, 2 specified time, 3 interval, 4 fixed delay";
 
@@ -22,7 +27,7 @@ export type ScheduleFields = Pick<AddTaskRequest, "schedMode" | "timeCron" | "ti
 // Checks the schedule fields (each refusal names its field).
 export function scheduleOf(req: ScheduleFields): Schedule {
   if (req.timeZone) {
-    maxLength("time_zone", req.timeZone, 64);
+    maxLength("time_zone", req.timeZone, MAX_TIME_ZONE);
     try {
       checkTimeZone(req.timeZone);
     } catch (err) {
@@ -39,7 +44,7 @@ export function scheduleOf(req: ScheduleFields): Schedule {
     case SchedMode.INTERVAL:
     case SchedMode.FIXED_DELAY:
       if (req.timeIntervalSec <= 0) throw invalidArgument("time_interval_sec", `time_interval_sec is required for sched_mode ${req.schedMode}`);
-      if (req.timeIntervalSec > MAX_SEC) throw invalidArgument("time_interval_sec", `time_interval_sec must be at most ${MAX_SEC}`);
+      if (req.timeIntervalSec > MAX_INTERVAL_SEC) throw invalidArgument("time_interval_sec", `time_interval_sec must be at most ${MAX_INTERVAL_SEC}`);
       return { mode: req.schedMode, intervalSec: req.timeIntervalSec };
     case SchedMode.UNSPECIFIED:
       throw invalidArgument("sched_mode", `sched_mode is required (${MODES})`);
@@ -83,13 +88,14 @@ export function firstFire(schedule: Schedule, bounds: Pick<TaskRow, "start_at" |
 // and turns it into the task's columns and first fire time.
 export function taskFromRequest(req: AddTaskRequest, taskServerId: number, now: number): TaskFields & { next_fire_at: number } {
   const name = printable("name", maxLength("name", required("name", req.name), MAX_NAME));
-  const bizId = printable("biz_id", maxLength("biz_id", req.bizId, MAX_NAME));
+  const bizId = printable("biz_id", maxLength("biz_id", req.bizId, MAX_BIZ_ID));
   const path = maxLength("callback_path", req.callbackPath.trim(), MAX_PATH);
   if (/[\s?#]/.test(path)) throw invalidArgument("callback_path", "callback_path must be a URL path without spaces, query or fragment");
   const schedule = scheduleOf(req);
   const backoff = req.retryBackoff;
-  if (backoff && backoff.multiplier !== 0 && !(backoff.multiplier >= 1 && backoff.multiplier <= 100)) {
-    throw invalidArgument("retry_backoff.multiplier", "retry_backoff.multiplier must be between 1 and 100");
+  const maxMultiplier = backoffLimit("multiplier");
+  if (backoff && backoff.multiplier !== 0 && !(backoff.multiplier >= 1 && backoff.multiplier <= maxMultiplier)) {
+    throw invalidArgument("retry_backoff.multiplier", `retry_backoff.multiplier must be between 1 and ${maxMultiplier}`);
   }
   const startAt = unixSeconds("start_at", req.startAt);
   const endAt = unixSeconds("end_at", req.endAt);
@@ -106,13 +112,13 @@ export function taskFromRequest(req: AddTaskRequest, taskServerId: number, now: 
     time_spec_at: schedule.specAtMs === undefined ? 0 : schedule.specAtMs / 1000,
     arg: maxBytes("arg", req.arg, MAX_ARG_BYTES),
     misfire_policy: oneOf("misfire_policy", req.misfirePolicy, MisfirePolicy),
-    misfire_max_catch_up: atMost("misfire_max_catch_up", req.misfireMaxCatchUp, 1000),
+    misfire_max_catch_up: atMost("misfire_max_catch_up", req.misfireMaxCatchUp, limit("misfire_max_catch_up", "maxValue")),
     overlap_policy: oneOf("overlap_policy", req.overlapPolicy, OverlapPolicy),
-    max_retries: atMost("max_retries", req.maxRetries, 100),
-    retry_initial_sec: atMost("retry_backoff.initial_sec", backoff?.initialSec ?? 0, MAX_SEC),
+    max_retries: atMost("max_retries", req.maxRetries, limit("max_retries", "maxValue")),
+    retry_initial_sec: atMost("retry_backoff.initial_sec", backoff?.initialSec ?? 0, backoffLimit("initial_sec")),
     retry_multiplier: backoff?.multiplier ?? 0,
-    retry_max_sec: atMost("retry_backoff.max_sec", backoff?.maxSec ?? 0, MAX_SEC),
-    max_run_time_sec: atMost("max_run_time_sec", req.maxRunTimeSec, MAX_SEC),
+    retry_max_sec: atMost("retry_backoff.max_sec", backoff?.maxSec ?? 0, backoffLimit("max_sec")),
+    max_run_time_sec: atMost("max_run_time_sec", req.maxRunTimeSec, limit("max_run_time_sec", "maxValue")),
     max_run_times: req.maxRunTimes,
     start_at: startAt,
     end_at: endAt,

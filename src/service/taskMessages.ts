@@ -3,6 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { RetryBackoffSchema, TaskLogSchema, TaskSchema } from "../../gen/easytask/v1/task_pb.js";
 import type { RunWithTask, TaskLogRow } from "../store/taskLogs.js";
 import type { TaskWithServer } from "../store/tasks.js";
+import { DEFAULT_POLICIES } from "../policy/defaults.js";
 import { optionalTimestamp } from "./timestamps.js";
 
 // `lastRun`: the task's latest attempt, when the caller read it.
@@ -24,16 +25,21 @@ export function toTask(row: TaskWithServer, lastRun?: TaskLogRow) {
     nextFireAt: optionalTimestamp(row.next_fire_at),
     createdAt: timestampFromMs(row.created_at),
     updatedAt: timestampFromMs(row.updated_at),
-    misfirePolicy: row.misfire_policy,
-    misfireMaxCatchUp: row.misfire_max_catch_up,
-    overlapPolicy: row.overlap_policy,
+    // The policies in effect: unset fields show their defaults.
+    misfirePolicy: row.misfire_policy || DEFAULT_POLICIES.misfirePolicy,
+    misfireMaxCatchUp: row.misfire_max_catch_up || DEFAULT_POLICIES.misfireMaxCatchUp,
+    overlapPolicy: row.overlap_policy || DEFAULT_POLICIES.overlapPolicy,
     maxRetries: row.max_retries,
-    retryBackoff: create(RetryBackoffSchema, { initialSec: row.retry_initial_sec, multiplier: row.retry_multiplier, maxSec: row.retry_max_sec }),
+    retryBackoff: create(RetryBackoffSchema, {
+      initialSec: row.retry_initial_sec || DEFAULT_POLICIES.retryBackoff.initialSec,
+      multiplier: row.retry_multiplier || DEFAULT_POLICIES.retryBackoff.multiplier,
+      maxSec: row.retry_max_sec || DEFAULT_POLICIES.retryBackoff.maxSec,
+    }),
     maxRunTimeSec: row.max_run_time_sec,
     maxRunTimes: row.max_run_times,
     startAt: BigInt(Math.floor(row.start_at / 1000)),
     endAt: BigInt(Math.floor(row.end_at / 1000)),
-    routeStrategy: row.route_strategy,
+    routeStrategy: row.route_strategy || DEFAULT_POLICIES.routeStrategy,
     lastRunState: lastRun?.state,
     lastRunStartedAt: lastRun && timestampFromMs(lastRun.started_at),
   });

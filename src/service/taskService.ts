@@ -2,21 +2,25 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import {
   type AddTaskRequest,
+  AddTaskRequestSchema,
   type BulkTaskActionRequest,
   type ConfirmTaskRequest,
+  ConfirmTaskRequestSchema,
   type DeleteTaskRequest,
   type GetTaskHistoryRequest,
   type GetTaskRequest,
   type KillRunRequest,
   type ListTaskLogsRequest,
   type ListTasksRequest,
+  ListTasksRequestSchema,
   type PauseTaskRequest,
   type PreviewScheduleRequest,
   type ResumeTaskRequest,
   type RetryRunRequest,
   type StopTaskRequest,
   type TriggerTaskRequest,
-  RunState,
+  TriggerTaskRequestSchema,
+  ListTaskLogsRequestSchema,
   TaskService,
   TaskState,
 } from "../../gen/easytask/v1/task_pb.js";
@@ -25,13 +29,15 @@ import { confirmRun, killRun, retryRun } from "../store/runControl.js";
 import { searchRunErrors } from "../store/runSearch.js";
 import { enqueueRun, latestRuns, listTaskLogs } from "../store/taskLogs.js";
 import { findTaskServerId } from "../store/taskServers.js";
-import { getTask, listTasks, TaskServerGone, upsertTask, type TaskFields, type TaskWithServer } from "../store/tasks.js";
+import { GroupCommit } from "../store/groupCommit.js";
+import { getTask, listTasks, upsertTasksOfLiveServers, type TaskFields, type TaskWithServer } from "../store/tasks.js";
 import { DomainError, invalidArgument, taskNotFound, taskServerNotFound } from "./errors.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "./ports.js";
+import { limitOf } from "./limits.js";
 import { bulkTaskAction } from "./bulkTaskAction.js";
 import { getTaskHistory } from "./taskHistory.js";
-import { MAX_ARG_BYTES, taskFromRequest } from "./taskInput.js";
+import { taskFromRequest } from "./taskInput.js";
 import { ALL_STATES, pause, remove, resume, stop, type StateDeps } from "./taskStates.js";
 import { previewSchedule } from "./schedulePreview.js";
 import { sharedStats } from "./stats.js";
@@ -40,7 +46,11 @@ import { optionalMs } from "./timestamps.js";
 import { maxBytes, maxLength, pageSize, pageToken, required, requiredId } from "./validate.js";
 
 // The task server's note on a confirmation, kept in the run log.
-const MAX_EXTRA_BYTES = 64 * 1024;
+const MAX_EXTRA_BYTES = limitOf(ConfirmTaskRequestSchema, "extra", "maxBytes");
+const MAX_SRV_NAME = limitOf(AddTaskRequestSchema, "srv_name", "maxChars");
+const MAX_QUERY = limitOf(ListTasksRequestSchema, "query", "maxChars");
+const MAX_RUN_ARG_BYTES = limitOf(TriggerTaskRequestSchema, "arg", "maxBytes");
+const MAX_ERROR_TEXT = limitOf(ListTaskLogsRequestSchema, "error_contains", "maxChars");
 
 const unregistered = (srvName: string) => taskServerNotFound(`task server ${srvName} not found: register it with add_task_server first`);
 
@@ -48,11 +58,12 @@ const wrongState = (taskId: number, message: string) => new DomainError(ErrorRea
 
 export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   // Task server ids by name, saving a read per AddTask. Task servers are
-  // never renamed; one deleted since is caught by upsertTask
-  // (TaskServerGone), and its name is looked up again.
+  // never renamed; one deleted since is found out by the write (upsert).
   private readonly taskServerIds = new Map<string, number>();
 
   private readonly stats: ReturnType<typeof sharedStats>;
+  // Concurrent AddTask calls are written together (group commit).
+  private readonly adds: GroupCommit<TaskFields, number | undefined>;
 
   private readonly states: StateDeps;
 
@@ -63,15 +74,16 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   ) {
     this.states = { db, clock, events };
     this.stats = sharedStats(db, clock);
+    this.adds = new GroupCommit(db, (tx, tasks) => upsertTasksOfLiveServers(tx, tasks, clock.now()));
   }
 
   async addTask(req: AddTaskRequest) {
-    const srvName = maxLength("srv_name", required("srv_name", req.srvName), 255);
+    const srvName = maxLength("srv_name", required("srv_name", req.srvName), MAX_SRV_NAME);
     const now = this.clock.now();
     // Every field is checked before the task server is looked up, so a bad
     // request gets the same answer whether or not the server exists.
     const fields = taskFromRequest(req, 0, now);
-    const id = await this.upsert(srvName, fields, now);
+    const id = await this.upsert(srvName, fields);
     this.events.taskChanged(id, fields.next_fire_at);
     return { taskId: BigInt(id) };
   }
@@ -100,9 +112,9 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   // Also while paused or finished: an operator asks for this one run.
   async triggerTask(req: TriggerTaskRequest) {
+    const arg = req.arg === undefined ? null : maxBytes("arg", req.arg, MAX_RUN_ARG_BYTES);
     const task = await this.existing(req.taskId);
     if (task.state === TaskState.STOPPED) throw wrongState(task.id, "is stopped: resume it before running it");
-    const arg = req.arg === undefined ? null : maxBytes("arg", req.arg, MAX_ARG_BYTES);
     const runTimes = await enqueueRun(this.db, task.id, this.clock.now(), false, { arg, manual: 1 });
     if (runTimes === undefined) throw taskNotFound(task.id);
     this.events.runQueued();
@@ -137,7 +149,6 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     if (result === "no_run") throw new DomainError(ErrorReason.RUN_NOT_FOUND, `task ${task.id} has no run ${req.runTimes}`, "run_times");
     if (result === "not_open") throw new DomainError(ErrorReason.RUN_NOT_OPEN, `run ${req.runTimes} of task ${task.id} is not running`, "run_times");
     this.events.runKilled(task.id, req.runTimes);
-    this.events.runEnded(task.task_server_id, RunState.KILLED, task.id);
     return {};
   }
 
@@ -151,13 +162,10 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     const taskId = requiredId("task_id", req.taskId);
     if (req.taskRunTimes === 0) throw invalidArgument("task_run_times", "task_run_times is required");
     maxBytes("extra", req.extra, MAX_EXTRA_BYTES);
-    const task = await getTask(this.db, taskId);
-    if (!task) throw taskNotFound(taskId);
+    if (!(await getTask(this.db, taskId))) throw taskNotFound(taskId);
     const result = await confirmRun(this.db, taskId, req.taskRunTimes, req.isSuccess, req.extra, this.clock.now());
     switch (result) {
       case "confirmed":
-        this.events.runEnded(task.task_server_id, req.isSuccess ? RunState.SUCCEEDED : RunState.FAILED, taskId);
-        return {};
       case "partly_confirmed":
       case "already_confirmed":
       case "late":
@@ -179,7 +187,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
 
   async listTasks(req: ListTasksRequest) {
     const limit = pageSize(req.pageSize);
-    const query = maxLength("query", req.query.trim(), 255);
+    const query = maxLength("query", req.query.trim(), MAX_QUERY);
     const rows = await listTasks(this.db, { afterId: pageToken(req.pageToken, 0), limit, srvName: req.srvName, state: req.state, query });
     const lastRuns = await latestRuns(this.db, rows.map((r) => r.id));
     return { tasks: rows.map((r) => toTask(r, lastRuns.get(r.id))), nextPageToken: rows.length === limit ? String(rows[rows.length - 1].id) : "" };
@@ -197,7 +205,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
       startedFrom: optionalMs(req.startedFrom),
       startedBefore: optionalMs(req.startedBefore),
     };
-    const errorText = maxLength("error_contains", req.errorContains.trim(), 255);
+    const errorText = maxLength("error_contains", req.errorContains.trim(), MAX_ERROR_TEXT);
     if (errorText) {
       const found = await searchRunErrors(this.db, filter, errorText);
       return { taskLogs: found.runs.map(toTaskLog), nextPageToken: found.continueBelow === undefined ? "" : String(found.continueBelow) };
@@ -214,19 +222,18 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
     return this.stats();
   }
 
-  private async upsert(srvName: string, fields: TaskFields, now: number, cached = true): Promise<number> {
+  // Writes the task (with the concurrent AddTask calls) for its task server,
+  // looked up once per name; one deleted since the lookup is found out by
+  // the write, and the name looked up again (it may be registered anew).
+  private async upsert(srvName: string, fields: TaskFields, cached = true): Promise<number> {
     const taskServerId = (cached && this.taskServerIds.get(srvName)) || (await findTaskServerId(this.db, srvName));
     if (taskServerId === undefined) throw unregistered(srvName);
     this.taskServerIds.set(srvName, taskServerId);
-    try {
-      return await upsertTask(this.db, { ...fields, task_server_id: taskServerId }, now);
-    } catch (err) {
-      if (!(err instanceof TaskServerGone)) throw err;
-      this.taskServerIds.delete(srvName);
-      // Deleted, and maybe registered again under a new id.
-      if (cached) return this.upsert(srvName, fields, now, false);
-      throw unregistered(srvName);
-    }
+    const id = await this.adds.run({ ...fields, task_server_id: taskServerId });
+    if (id !== undefined) return id;
+    this.taskServerIds.delete(srvName);
+    if (cached) return this.upsert(srvName, fields, false);
+    throw unregistered(srvName);
   }
 
   private async existing(id: bigint): Promise<TaskWithServer> {

@@ -3,7 +3,7 @@ import { scheduleOfTask } from "../calendar/taskSchedule.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../store/database.js";
 import { abortOpenRuns } from "../store/taskLogs.js";
-import { deleteTask, setTaskState, type TaskWithServer } from "../store/tasks.js";
+import { deleteTask, getTasks, setTaskState, type TaskWithServer } from "../store/tasks.js";
 import { transaction } from "../store/transaction.js";
 import type { TaskEvents } from "./ports.js";
 import { firstFire } from "./taskInput.js";
@@ -42,7 +42,8 @@ export async function stop(deps: StateDeps, taskId: number, from: TaskState[]): 
   const now = deps.clock.now();
   const stopped = await transaction(deps.db, async (tx) => {
     if (!(await setTaskState(tx, taskId, from, TaskState.STOPPED, null, now))) return false;
-    await abortOpenRuns(tx, taskId, "task stopped", now);
+    const [task] = await getTasks(tx, [taskId]);
+    await abortOpenRuns(tx, task!, "task stopped", now);
     return true;
   });
   if (stopped) deps.events.taskStopped(taskId);

@@ -1,4 +1,6 @@
+import { ListTasksRequestSchema } from "../../gen/easytask/v1/task_pb.js";
 import { invalidArgument } from "./errors.js";
+import { limitOf } from "./limits.js";
 
 // Field checks shared by the use cases; each failure names the field, as the
 // original's messages do, so a user can tell which part of a request to fix.
@@ -32,8 +34,11 @@ export function requiredId(field: string, value: bigint): number {
   return Number(value);
 }
 
+// Both list requests declare the same bound.
+const MAX_PAGE_SIZE = limitOf(ListTasksRequestSchema, "page_size", "maxValue");
+
 export function pageSize(value: number): number {
-  if (value > 1000) throw invalidArgument("page_size", "page_size must be at most 1000");
+  if (value > MAX_PAGE_SIZE) throw invalidArgument("page_size", `page_size must be at most ${MAX_PAGE_SIZE}`);
   return value === 0 ? 100 : value;
 }
 

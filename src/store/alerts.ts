@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { AlertTable, Db } from "./database.js";
+import { insertUnlessDuplicate } from "./dialect.js";
 
 export type AlertRow = Selectable<AlertTable>;
 export type NewAlert = Omit<Insertable<AlertTable>, "id">;
@@ -8,22 +9,7 @@ export type NewAlert = Omit<Insertable<AlertTable>, "id">;
 // Records an alert, unless one with the same open_key is open (another node
 // raised it first). Returns its id, or undefined when it was not new.
 export async function raiseAlert(db: Db, alert: NewAlert): Promise<number | undefined> {
-  const insert = db.kysely.insertInto("alert").values(alert);
-  if (db.dialect === "mysql") {
-    // Not ON DUPLICATE KEY UPDATE: the driver counts a row found as affected,
-    // so a duplicate could not be told from an insert.
-    try {
-      return Number((await insert.executeTakeFirstOrThrow()).insertId);
-    } catch (err) {
-      if ((err as { code?: string }).code === "ER_DUP_ENTRY") return undefined;
-      throw err;
-    }
-  }
-  const row = await insert
-    .onConflict((oc) => oc.column("open_key").doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  return row?.id;
+  return insertUnlessDuplicate(db, db.kysely.insertInto("alert").values(alert), ["open_key"]);
 }
 
 // The condition is over (the streak broke): a new one raises a new alert.

@@ -1,7 +1,10 @@
 import { OverlapPolicy, RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { SlotPlan } from "../policy/planSlot.js";
+import { OPEN_STATES } from "../policy/runStates.js";
+import { byId } from "./batch.js";
 import type { Db } from "./database.js";
-import { OPEN_STATES, pendingRow } from "./taskLogs.js";
+import { forUpdate } from "./dialect.js";
+import { endedAs, pendingRow } from "./taskLogs.js";
 import { inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
@@ -15,12 +18,14 @@ export interface ClaimedSlot {
   canceled: boolean;
 }
 
-// Claims the due slots of a batch of tasks in one transaction. Each claim is
-// a compare-and-set on the version the task was read at, so two schedulers
-// (or a scheduler and an API change) can never fire the same slot, and a
-// task changed a moment ago is not fired with its old settings. Tasks whose
-// claim fails are left out of the result. `plan` decides each slot;
-// `deadlineFor` bounds the run's callback.
+// Claims the due slots of a batch of tasks in one transaction of a few
+// statements, whatever the batch's size. Each claim is a compare-and-set on
+// the version the task was read at: the rows are locked and read first
+// (MySQL; SQLite's writer holds the whole database), a task whose version or
+// state moved is left out, and only the others are updated. So two
+// schedulers (or a scheduler and an API change) can never fire the same
+// slot, and a task changed a moment ago is not fired with its old settings.
+// `plan` decides each slot; `deadlineFor` bounds the run's callback.
 export async function claimSlots(
   db: Db,
   tasks: TaskRow[],
@@ -29,14 +34,17 @@ export async function claimSlots(
   shard: Shard,
   now: number,
 ): Promise<ClaimedSlot[]> {
+  if (tasks.length === 0) return [];
   return transaction(db, async (tx) => {
-    const claimed: ClaimedSlot[] = [];
-    const runs = [];
     // In id order, so two schedulers lock rows in the same order.
-    for (const task of [...tasks].sort((a, b) => a.id - b.id)) {
-      // Only overlap policies other than ALLOW care, so only they pay the read.
-      const hasOpenRun = task.overlap_policy > OverlapPolicy.ALLOW && (await hasOpenRuns(tx, task.id));
-      const p = plan(task, hasOpenRun);
+    const ids = tasks.map((t) => t.id).sort((a, b) => a - b);
+    const locked = await forUpdate(tx, tx.kysely.selectFrom("task").select(["id", "version", "state"]).where("id", "in", ids).where(inShard(shard))).execute();
+    const current = new Map(locked.map((r) => [r.id, r]));
+    const due = tasks.filter((t) => current.get(t.id)?.version === t.version && current.get(t.id)?.state === TaskState.SCHEDULED);
+    // Only overlap policies other than ALLOW care, so only they pay the read.
+    const busy = await withOpenRuns(tx, due.filter((t) => t.overlap_policy > OverlapPolicy.ALLOW).map((t) => t.id));
+    const claimed = due.map((task) => {
+      const p = plan(task, busy.has(task.id));
       const after: TaskRow = {
         ...task,
         run_times: task.run_times + (p.fire ? 1 : 0),
@@ -45,29 +53,33 @@ export async function claimSlots(
         queued: p.queue ? 1 : task.queued,
         version: task.version + 1,
       };
-      const updated = await tx.kysely
-        .updateTable("task")
-        .set({ run_times: after.run_times, next_fire_at: after.next_fire_at, state: after.state, queued: after.queued, version: after.version })
-        .where("id", "=", task.id)
-        .where("version", "=", task.version)
-        .where("state", "=", TaskState.SCHEDULED)
-        .where(inShard(shard))
+      return { plan: p, after, dueAt: task.next_fire_at ?? now, deadlineAt: deadlineFor(task) };
+    });
+    if (claimed.length === 0) return [];
+    const rows = claimed.map((c) => c.after);
+    await tx.kysely
+      .updateTable("task")
+      .set({
+        run_times: byId(rows, "run_times", (r) => r.run_times),
+        next_fire_at: byId(rows, "next_fire_at", (r) => r.next_fire_at),
+        state: byId(rows, "state", (r) => r.state),
+        queued: byId(rows, "queued", (r) => r.queued),
+        version: byId(rows, "version", (r) => r.version),
+      })
+      .where("id", "in", rows.map((r) => r.id))
+      .execute();
+    for (const c of claimed.filter((c) => c.plan.cancelOpenRuns)) {
+      const canceled = await tx.kysely
+        .updateTable("task_log")
+        .set({ state: RunState.CANCELED, error: "canceled by the next run", finished_at: now })
+        .where("task_id", "=", c.after.id)
+        .where("state", "in", OPEN_STATES)
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) continue;
-      if (p.cancelOpenRuns) {
-        await tx.kysely
-          .updateTable("task_log")
-          .set({ state: RunState.CANCELED, error: "canceled by the next run", finished_at: now })
-          .where("task_id", "=", task.id)
-          .where("state", "in", OPEN_STATES)
-          .execute();
-      }
-      const dueAt = task.next_fire_at ?? now;
-      if (p.fire) runs.push(runningRow(task.id, after.run_times, 1, dueAt, now, deadlineFor(task)));
-      claimed.push({ task: after, runTimes: p.fire ? after.run_times : undefined, dueAt, canceled: p.cancelOpenRuns });
+      endedAs(tx, c.after, RunState.CANCELED, Number(canceled.numUpdatedRows));
     }
+    const runs = claimed.filter((c) => c.plan.fire).map((c) => runningRow(c.after.id, c.after.run_times, 1, c.dueAt, now, c.deadlineAt));
     if (runs.length > 0) await tx.kysely.insertInto("task_log").values(runs).execute();
-    return claimed;
+    return claimed.map((c) => ({ task: c.after, runTimes: c.plan.fire ? c.after.run_times : undefined, dueAt: c.dueAt, canceled: c.plan.cancelOpenRuns }));
   });
 }
 
@@ -75,25 +87,29 @@ function runningRow(taskId: number, runTimes: number, attempt: number, dueAt: nu
   return { ...pendingRow(taskId, runTimes, attempt, dueAt), state: RunState.RUNNING, started_at: now, deadline_at: deadlineAt };
 }
 
-async function hasOpenRuns(db: Db, taskId: number): Promise<boolean> {
-  const row = await db.kysely.selectFrom("task_log").select("id").where("task_id", "=", taskId).where("state", "in", OPEN_STATES).limit(1).executeTakeFirst();
-  return row !== undefined;
+// Which of these tasks have a run open.
+async function withOpenRuns(db: Db, taskIds: number[]): Promise<Set<number>> {
+  if (taskIds.length === 0) return new Set();
+  const rows = await db.kysely.selectFrom("task_log").select("task_id").distinct().where("task_id", "in", taskIds).where("state", "in", OPEN_STATES).execute();
+  return new Set(rows.map((r) => r.task_id));
 }
 
 // Claims pending attempts (retries, triggered runs): PENDING → RUNNING, a
-// compare-and-set on the attempt's state. Returns the ids claimed.
+// compare-and-set on the attempt's state, decided on the rows locked and
+// read first as for slots. Returns the ids claimed.
 export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], now: number): Promise<Set<number>> {
+  if (attempts.length === 0) return new Set();
   return transaction(db, async (tx) => {
-    const claimed = new Set<number>();
-    for (const a of [...attempts].sort((x, y) => x.logId - y.logId)) {
-      const updated = await tx.kysely
-        .updateTable("task_log")
-        .set({ state: RunState.RUNNING, started_at: now, deadline_at: a.deadlineAt })
-        .where("id", "=", a.logId)
-        .where("state", "=", RunState.PENDING)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 1) claimed.add(a.logId);
-    }
-    return claimed;
+    const ids = attempts.map((a) => a.logId).sort((a, b) => a - b);
+    const pending = await forUpdate(tx, tx.kysely.selectFrom("task_log").select("id").where("id", "in", ids).where("state", "=", RunState.PENDING)).execute();
+    const stillPending = new Set(pending.map((p) => p.id));
+    const claimed = attempts.filter((a) => stillPending.has(a.logId)).map((a) => ({ id: a.logId, deadlineAt: a.deadlineAt }));
+    if (claimed.length === 0) return new Set();
+    await tx.kysely
+      .updateTable("task_log")
+      .set({ state: RunState.RUNNING, started_at: now, deadline_at: byId(claimed, "deadline_at", (a) => a.deadlineAt) })
+      .where("id", "in", claimed.map((a) => a.id))
+      .execute();
+    return new Set(claimed.map((a) => a.id));
   });
 }

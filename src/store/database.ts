@@ -152,9 +152,23 @@ export interface Database {
 
 export type Dialect = "sqlite" | "mysql";
 
+// An attempt that ended (any terminal state), whoever ended it: the result
+// writer, the sweeper, a confirmation, a kill.
+export interface RunEnd {
+  taskId: number;
+  taskServerId: number;
+  state: number;
+}
+
+export interface RunEndSink {
+  add(ends: RunEnd[]): void;
+}
+
 // What every query function takes first: the Kysely instance (or a
-// transaction) and which SQL dialect it speaks.
+// transaction), which SQL dialect it speaks, and where ended attempts are
+// told (in a transaction: once it commits).
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  runEnds: RunEndSink;
 }

@@ -2,14 +2,32 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
-import { Kysely, Migrator, MysqlDialect, SqliteDialect } from "kysely";
-import type { Database, Db } from "./database.js";
+import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
+import { boundedPool } from "./boundedPool.js";
+import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { migrationProvider } from "./migrations.js";
 
-export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string };
+// queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
+// waits at most its busy timeout.
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; queryTimeoutMs?: number };
 
 export interface Store extends Db {
+  runEnds: RunEndFeed;
   close(): Promise<void>;
+}
+
+// Tells every watcher (the metrics) of the attempts that ended.
+export class RunEndFeed implements RunEndSink {
+  private readonly watchers: ((ends: RunEnd[]) => void)[] = [];
+
+  watch(fn: (ends: RunEnd[]) => void): void {
+    this.watchers.push(fn);
+  }
+
+  add(ends: RunEnd[]): void {
+    for (const fn of this.watchers) fn(ends);
+  }
 }
 
 const STATEMENT_CACHE = 500;
@@ -32,7 +50,34 @@ function withStatementCache(database: SqliteDatabase.Database) {
   };
 }
 
-function connect(config: StoreConfig): Kysely<Database> {
+// Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE).
+// A deferred one that reads, then writes, fails at once with SQLITE_BUSY if
+// another process wrote in between, where an immediate one waits its turn
+// (busy_timeout); claims read the rows they are about to update.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateTransactions extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
+interface Connected {
+  kysely: Kysely<Database>;
+  // Once the schema is migrated: from then on every query is bounded.
+  migrated(): void;
+  close(): Promise<void>;
+}
+
+function connect(config: StoreConfig): Connected {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
     const database = new SqliteDatabase(config.path);
@@ -41,20 +86,32 @@ function connect(config: StoreConfig): Kysely<Database> {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateTransactions({ database: withStatementCache(database) }) });
+    return { kysely, migrated: () => {}, close: () => kysely.destroy() };
   }
-  const pool = createPool({
+  const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_SEC * 1000;
+  // Migrations run unbounded: altering a big table may take minutes.
+  let limitMs = 0;
+  const raw = createPool({
     uri: config.url,
     connectionLimit: 20,
     charset: "utf8mb4",
     // Keep the server's session time zone out of it: every time is epoch ms.
     timezone: "Z",
     enableKeepAlive: true,
+    connectTimeout: queryTimeoutMs,
   });
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const pool = boundedPool(raw, () => limitMs);
+  const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return {
+    kysely,
+    migrated: () => (limitMs = queryTimeoutMs),
+    // Not kysely.destroy(): it waits for the server to answer every goodbye.
+    close: () => pool.close(),
+  };
 }
 
-export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
+export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "dialect">): Promise<void> {
   // Migrations are numbered as branches were planned, not as they landed: a
   // database that already has 0005 still gets 0003 and 0004. Each one
   // stands alone, so the order they run in does not matter.
@@ -68,12 +125,13 @@ export async function migrateToLatest({ kysely, dialect }: Db): Promise<void> {
 
 // Opens the configured database and brings its schema up to date.
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const kysely = connect(config);
+  const { kysely, migrated, close } = connect(config);
   try {
     await migrateToLatest({ kysely, dialect: config.kind });
   } catch (err) {
-    await kysely.destroy();
+    await close();
     throw err;
   }
-  return { kysely, dialect: config.kind, close: () => kysely.destroy() };
+  migrated();
+  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
 }

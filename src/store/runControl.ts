@@ -1,6 +1,8 @@
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "./database.js";
-import { finishAttempt, latestAttempt, OPEN_STATES, pendingRow } from "./taskLogs.js";
+import { OPEN_STATES } from "../policy/runStates.js";
+import { finishAttempt, latestAttempt, pendingRow } from "./taskLogs.js";
+import { forUpdate } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type ConfirmResult = "confirmed" | "partly_confirmed" | "already_confirmed" | "conflict" | "late" | "no_run" | "not_async";
@@ -64,7 +66,7 @@ export type RetryResult = { attempt: number } | "no_run" | "not_retryable";
 // retries of one run one adds an attempt and the other sees it.
 export async function retryRun(db: Db, taskId: number, runTimes: number, now: number): Promise<RetryResult> {
   return transaction(db, async (tx) => {
-    if (db.dialect === "mysql") await tx.kysely.selectFrom("task").select("id").where("id", "=", taskId).forUpdate().execute();
+    await forUpdate(tx, tx.kysely.selectFrom("task").select("id").where("id", "=", taskId)).execute();
     const run = await tx.kysely
       .selectFrom("task_log")
       .select(["attempt", "state", "arg"])

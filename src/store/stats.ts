@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "./database.js";
+import { integerDivision } from "./dialect.js";
 
 export const MINUTE_MS = 60_000;
 // Attempts of one task a history reads at most, newest first.
@@ -36,15 +37,12 @@ export interface MinuteRow {
   latenessP99: number;
 }
 
-// `started_at` in whole buckets since the epoch.
-const bucketOf = (db: Db, bucketMs: number) => (db.dialect === "mysql" ? sql`started_at div ${sql.lit(bucketMs)}` : sql`started_at / ${sql.lit(bucketMs)}`);
-
 // The runs started since `since` (pending retries and triggered runs not yet
 // started do not count), grouped by minute. The percentile is taken in the
 // database so that an hour of runs never travels to this process: each
 // run's rank by lateness within its minute, keeping the one at 99%.
 export async function runsPerMinute(db: Db, since: number): Promise<MinuteRow[]> {
-  const minute = bucketOf(db, MINUTE_MS);
+  const minute = integerDivision(db, sql`started_at`, MINUTE_MS);
   const { rows } = await sql<{ minute: number; fires: number; failures: number; p99: number | null }>`
     select minute, max(n) as fires, sum(failed) as failures, max(case when rn = ceil(n * 0.99) then lateness end) as p99
     from (
@@ -125,7 +123,7 @@ export async function taskHistory(db: Db, taskId: number, since: number, bucketM
   const { rows } = await sql<{ bucket: number; succeeded: number; failed: number; total: number; avg_ms: number | null; max_ms: number | null }>`
     select bucket, sum(succeeded) as succeeded, sum(failed) as failed, count(*) as total, avg(took) as avg_ms, max(took) as max_ms
     from (
-      select ${bucketOf(db, bucketMs)} as bucket,
+      select ${integerDivision(db, sql`started_at`, bucketMs)} as bucket,
              case when state = ${RunState.SUCCEEDED} then 1 else 0 end as succeeded,
              case when state in (${sql.join(FAILED)}) then 1 else 0 end as failed,
              ${finished} as took,

@@ -1,7 +1,11 @@
-import type { Selectable, Updateable } from "kysely";
-import { OverlapPolicy, RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { retryDelayMs } from "../policy/retryDelay.js";
-import type { Db, TaskLogTable } from "./database.js";
+import { sql, type Selectable, type Updateable } from "kysely";
+import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { planFinish } from "../policy/planFinish.js";
+import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
+import { OPEN_STATES } from "../policy/runStates.js";
+import { byId } from "./batch.js";
+import type { Db, RunEnd, TaskLogTable } from "./database.js";
+import { forUpdate } from "./dialect.js";
 import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
@@ -13,55 +17,116 @@ export interface AttemptRef {
   attempt: number;
 }
 
-export const OPEN_STATES = [RunState.RUNNING, RunState.ASYNC_WAITING];
-const RETRIED_STATES = [RunState.FAILED, RunState.TIMEOUT];
-
 export interface Outcome {
   // A terminal state, or ASYNC_WAITING.
   state: RunState;
   fields: Updateable<TaskLogTable>;
 }
 
-const byRef = (ref: AttemptRef) => (db: Db) =>
-  db.kysely.updateTable("task_log").where("task_id", "=", ref.taskId).where("run_times", "=", ref.runTimes).where("attempt", "=", ref.attempt);
+const answerColumns = (a: RunAnswer) => ({ route: a.route, http_status: a.httpStatus, response: a.response });
 
-// Ends an attempt (or moves it to ASYNC_WAITING) if it is still in one of
-// `from`, and then does what its task's policies ask for: a retry attempt,
-// the next fixed-delay slot, a queued run. Returns whether it moved.
-// `task` is the caller's copy of the task when it has one (only its policy
-// columns are read), saving a read.
-export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
+// The columns a callback's outcome sets on its attempt.
+export function callbackOutcome(o: RunOutcome, now: number): Outcome {
+  if (o.state === RunState.ASYNC_WAITING) {
+    return { state: o.state, fields: { ...answerColumns(o.answer), error: "", pending_confirms: o.pendingConfirms, deadline_at: o.deadlineAt } };
+  }
+  return { state: o.state, fields: { ...answerColumns(o.answer), error: o.error, is_success: o.state === RunState.SUCCEEDED ? 1 : 0, extra: o.extra, finished_at: now } };
+}
+
+const refKey = (taskId: number, runTimes: number, attempt: number) => `${taskId}:${runTimes}:${attempt}`;
+
+// The attempts named: point lookups on the unique key (task_id, run_times,
+// attempt), which both databases answer from the index; `task_id in (…)`
+// would read every attempt a long-lived task ever had.
+const attemptsNamed = (refs: AttemptRef[]) =>
+  sql<boolean>`(${sql.join(
+    refs.map((r) => sql`(${sql.ref("task_id")} = ${r.taskId} and ${sql.ref("run_times")} = ${r.runTimes} and ${sql.ref("attempt")} = ${r.attempt})`),
+    sql` or `,
+  )})`;
+
+export interface Finish {
+  ref: AttemptRef;
+  outcome: Outcome;
+  // When the attempt ended: what follows it (a retry's backoff, a fixed
+  // delay) counts from then.
+  at: number;
+  // The caller's copy of the task, when it has one (only its policy columns
+  // are read), saving a read.
+  task?: TaskRow;
+}
+
+// Ends attempts (or moves them to ASYNC_WAITING) that are still in one of
+// `from`, and applies what their tasks' policies plan (planFinish): retry
+// attempts, the next fixed-delay slots, queued runs. A few statements for the
+// whole batch: the attempts are locked and read, then updated together.
+// `now` is when this is written (the change feed reads it). Returns, per
+// finish, whether its attempt moved.
+export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[], now: number): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
   return transaction(db, async (tx) => {
-    const moved = await byRef(ref)(tx)
-      .set({ ...outcome.fields, state: outcome.state })
-      .where("state", "in", from)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return false;
-    if (outcome.state === RunState.ASYNC_WAITING) return true;
-    const t = task ?? (await getTasks(tx, [ref.taskId]))[0];
-    if (!t) return true;
-    if (RETRIED_STATES.includes(outcome.state) && ref.attempt <= t.max_retries && t.state !== TaskState.STOPPED) {
-      // The retry sends what the attempt sent, and is as manual as it was.
-      const run = await tx.kysely.selectFrom("task_log").select(["arg", "manual"]).where("task_id", "=", ref.taskId).where("run_times", "=", ref.runTimes).where("attempt", "=", ref.attempt).executeTakeFirst();
-      await tx.kysely
-        .insertInto("task_log")
-        .values(pendingRow(ref.taskId, ref.runTimes, ref.attempt + 1, now + retryDelayMs(t, ref.attempt), run))
-        .execute();
-      return true;
+    const open = await forUpdate(
+      tx,
+      tx.kysely
+        .selectFrom("task_log")
+        .select(["id", "task_id", "run_times", "attempt", "arg", "manual"])
+        .where(attemptsNamed(finishes.map((f) => f.ref)))
+        .where("state", "in", from),
+    ).execute();
+    const rowOf = new Map(open.map((r) => [refKey(r.task_id, r.run_times, r.attempt), r]));
+    const moving = finishes.flatMap((f) => {
+      const row = rowOf.get(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      rowOf.delete(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      // A retry sends what its attempt sent, and is as manual as it was.
+      return row === undefined ? [] : [{ ...f, id: row.id, run: { arg: row.arg, manual: row.manual } }];
+    });
+    if (moving.length === 0) return finishes.map(() => false);
+    const columns = new Set(moving.flatMap((m) => Object.keys(m.outcome.fields))) as Set<keyof TaskLogTable>;
+    const set: Record<string, unknown> = { state: byId(moving, "state", (m) => m.outcome.state) };
+    for (const column of columns) set[column] = byId(moving, column, (m) => m.outcome.fields[column]);
+    await tx.kysely
+      .updateTable("task_log")
+      .set(set)
+      .where("id", "in", moving.map((m) => m.id))
+      .execute();
+
+    const ended = moving.filter((m) => m.outcome.state !== RunState.ASYNC_WAITING);
+    const unknown = [...new Set(ended.filter((m) => !m.task).map((m) => m.ref.taskId))];
+    const read = new Map((await getTasks(tx, unknown)).map((t) => [t.id, t]));
+    const retries = [];
+    const delays: { id: number; nextFireAt: number }[] = [];
+    const queued: { taskId: number; at: number }[] = [];
+    const ends: RunEnd[] = [];
+    for (const m of ended) {
+      const t = m.task ?? read.get(m.ref.taskId);
+      if (!t) continue;
+      ends.push({ taskId: t.id, taskServerId: t.task_server_id, state: m.outcome.state });
+      const plan = planFinish(t, m.ref.attempt, m.outcome.state, m.at);
+      if (plan.retryAt !== undefined) retries.push(pendingRow(m.ref.taskId, m.ref.runTimes, m.ref.attempt + 1, plan.retryAt, m.run));
+      if (plan.nextFireAt !== undefined) delays.push({ id: t.id, nextFireAt: plan.nextFireAt });
+      if (plan.startQueuedRun) queued.push({ taskId: t.id, at: m.at });
     }
-    if (t.sched_mode === SchedMode.FIXED_DELAY) {
+    if (ends.length > 0) tx.runEnds.add(ends);
+    if (retries.length > 0) await tx.kysely.insertInto("task_log").values(retries).execute();
+    if (delays.length > 0) {
       await tx.kysely
         .updateTable("task")
         // updated_at: the leader learns of it through the change feed.
-        .set((eb) => ({ next_fire_at: now + t.time_interval_sec * 1000, version: eb("version", "+", 1), updated_at: now }))
-        .where("id", "=", t.id)
+        .set((eb) => ({ next_fire_at: byId(delays, "next_fire_at", (d) => d.nextFireAt), version: eb("version", "+", 1), updated_at: now }))
+        .where("id", "in", delays.map((d) => d.id))
         .where("state", "=", TaskState.SCHEDULED)
         .where("next_fire_at", "is", null)
         .execute();
     }
-    if (t.overlap_policy === OverlapPolicy.QUEUE_ONE) await enqueueRun(tx, t.id, now, true);
-    return true;
+    for (const { taskId, at } of queued) await enqueueRun(tx, taskId, at, true);
+    const moved = new Set(moving.map((m) => m.ref));
+    return finishes.map((f) => moved.has(f.ref));
   });
+}
+
+// finishAttempts for one attempt.
+export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, from: RunState[], now: number, task?: TaskRow): Promise<boolean> {
+  const [moved] = await finishAttempts(db, [{ ref, outcome, task, at: now }], from, now);
+  return moved;
 }
 
 // A run outside the schedule: asked for by an operator (TriggerTask,
@@ -91,8 +156,8 @@ export function pendingRow(taskId: number, runTimes: number, attempt: number, du
 
 // Records an answer that came too late to decide the attempt (it was
 // killed, aborted or confirmed meanwhile), so the run log still shows it.
-export async function recordLateAnswer(db: Db, ref: AttemptRef, fields: Updateable<TaskLogTable>): Promise<void> {
-  await byRef(ref)(db).set(fields).execute();
+export async function recordLateAnswer(db: Db, ref: AttemptRef, answer: RunAnswer): Promise<void> {
+  await db.kysely.updateTable("task_log").set(answerColumns(answer)).where(attemptsNamed([ref])).execute();
 }
 
 // The latest attempt of a run.
@@ -109,14 +174,20 @@ export async function latestAttempt(db: Db, taskId: number, runTimes: number): P
 
 // Ends the task's open and pending attempts (the task was stopped or is
 // being deleted). Returns how many.
-export async function abortOpenRuns(db: Db, taskId: number, reason: string, now: number): Promise<number> {
+export async function abortOpenRuns(db: Db, task: { id: number; task_server_id: number }, reason: string, now: number): Promise<number> {
   const result = await db.kysely
     .updateTable("task_log")
     .set({ state: RunState.ABORTED, error: reason, finished_at: now })
-    .where("task_id", "=", taskId)
+    .where("task_id", "=", task.id)
     .where("state", "in", [...OPEN_STATES, RunState.PENDING])
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return endedAs(db, task, RunState.ABORTED, Number(result.numUpdatedRows));
+}
+
+// Tells of `count` attempts of a task that ended in `state`; returns count.
+export function endedAs(db: Db, task: { id: number; task_server_id: number }, state: RunState, count: number): number {
+  if (count > 0) db.runEnds.add(Array.from({ length: count }, () => ({ taskId: task.id, taskServerId: task.task_server_id, state })));
+  return count;
 }
 
 // Open attempts past their deadline: the answer or confirmation never came

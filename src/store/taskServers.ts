@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db, RouteEvictionTable, TaskServerRouteTable } from "./database.js";
+import { forShare, orKeep, orUpdate } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
@@ -33,10 +34,7 @@ export async function findTaskServerId(db: Db, name: string): Promise<number | u
 // registered concurrently by another request.
 async function ensureTaskServer(db: Db, name: string, now: number): Promise<number> {
   const insert = db.kysely.insertInto("task_server").values({ name, created_at: now });
-  await (db.dialect === "mysql"
-    ? insert.onDuplicateKeyUpdate({ name })
-    : insert.onConflict((oc) => oc.column("name").doNothing())
-  ).execute();
+  await orKeep(db, insert, ["name"]).execute();
   const id = await findTaskServerId(db, name);
   if (id === undefined) throw new Error(`task server ${name} vanished while being registered`);
   return id;
@@ -48,8 +46,8 @@ export type UpsertRouteResult = "saved" | "too_many_routes";
 // server already has maxRoutes others; an existing route gets the new
 // settings and a clean health record.
 export async function upsertRoute(db: Db, route: RouteSettings, now: number, maxRoutes: number): Promise<UpsertRouteResult> {
-  return db.kysely.transaction().execute(async (trx) => {
-    const tx: Db = { kysely: trx, dialect: db.dialect };
+  return transaction(db, async (tx) => {
+    const trx = tx.kysely;
     const taskServerId = await ensureTaskServer(tx, route.name, now);
     const { others } = await trx
       .selectFrom("task_server_route")
@@ -72,10 +70,7 @@ export async function upsertRoute(db: Db, route: RouteSettings, now: number, max
       created_at: now,
       ...settings,
     });
-    await (db.dialect === "mysql"
-      ? insert.onDuplicateKeyUpdate(settings)
-      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(settings))
-    ).execute();
+    await orUpdate(tx, insert, ["task_server_id", "schema", "host", "port"], settings).execute();
     // Registered again: the route is back, so its eviction is over.
     await deleteEviction(tx, taskServerId, route);
     return "saved";
@@ -109,6 +104,13 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
     .executeTakeFirst();
   const dismissed = await deleteEviction(db, taskServerId, route);
   return Number(result.numDeletedRows) + Number(dismissed.numDeletedRows) > 0 ? "deleted" : "no_route";
+}
+
+// Which of these task servers exist, read with a shared lock (see
+// upsertTasksOfLiveServers).
+export async function liveTaskServers(db: Db, ids: number[]): Promise<Set<number>> {
+  const rows = await forShare(db, db.kysely.selectFrom("task_server").select("id").where("id", "in", ids)).execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 export type DeleteTaskServerResult = { deleted: true } | { deleted: false; tasks: number } | undefined;
@@ -181,7 +183,8 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
       .execute();
     return false;
   }
-  return db.kysely.transaction().execute(async (trx) => {
+  return transaction(db, async (tx) => {
+    const trx = tx.kysely;
     await trx
       .updateTable("task_server_route")
       .set((eb) => ({ failed_health_checks: eb("failed_health_checks", "+", 1) }))
@@ -193,10 +196,7 @@ export async function recordHeartbeat(db: Db, routeId: number, ok: boolean, now:
     const { id, is_enable_health_check: _checked, ...kept } = route;
     const insert = trx.insertInto("route_eviction").values({ ...kept, route_id: id, evicted_at: now });
     const again = { route_id: id, callback_timeout_sec: route.callback_timeout_sec, failed_health_checks: route.failed_health_checks, last_heartbeat_at: route.last_heartbeat_at, evicted_at: now };
-    await (db.dialect === "mysql"
-      ? insert.onDuplicateKeyUpdate(again)
-      : insert.onConflict((oc) => oc.columns(["task_server_id", "schema", "host", "port"]).doUpdateSet(again))
-    ).execute();
+    await orUpdate(tx, insert, ["task_server_id", "schema", "host", "port"], again).execute();
     return true;
   });
 }

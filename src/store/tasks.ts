@@ -1,7 +1,8 @@
 import { sql, type Insertable, type Selectable } from "kysely";
 import { TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db, TaskTable } from "./database.js";
-import { findTaskServerId } from "./taskServers.js";
+import { findTaskServerId, liveTaskServers } from "./taskServers.js";
+import { orUpdateFromInserted, upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type TaskRow = Selectable<TaskTable>;
@@ -21,47 +22,43 @@ export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % $
 // The columns a user sets through AddTask.
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
 
-// The task server a task was written for no longer exists (deleted meanwhile).
-export class TaskServerGone extends Error {
-  constructor(readonly taskServerId: number) {
-    super(`task server ${taskServerId} no longer exists`);
-  }
-}
-
 // Creates the task, or updates the one with the same name and biz_id and
-// schedules it again (reviving a stopped or finished task). Returns its id.
-// One statement either way: SQLite returns the id, MySQL hands it over
-// through LAST_INSERT_ID(id) on the update path. The row is selected from
-// its task server's row, so a task is never written for a task server
-// deleted a moment ago (or one a caller's cache still remembers): that
-// throws TaskServerGone.
+// schedules it again (reviving a stopped or finished task). Returns its id,
+// in one statement either way.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
   const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
-  // Qualified: the task server's row, selected from, has an id too.
-  const onUpdate = { ...changed, version: sql<number>`task.version + 1` };
-  const values: Record<string, unknown> = { ...fields, created_at: now };
-  const columns = Object.keys(values) as (keyof TaskTable)[];
-  const insert = db.kysely
-    .insertInto("task")
-    .columns(columns)
-    .expression(
-      db.kysely
-        .selectFrom("task_server")
-        .select((eb) => columns.map((c) => eb.val(values[c]).as(c)))
-        .where("task_server.id", "=", t.task_server_id),
-    );
-  if (db.dialect === "mysql") {
-    const result = await insert.onDuplicateKeyUpdate({ ...onUpdate, id: sql<number>`LAST_INSERT_ID(task.id)` }).executeTakeFirstOrThrow();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new TaskServerGone(t.task_server_id);
-    return Number(result.insertId);
-  }
-  const row = await insert
-    .onConflict((oc) => oc.columns(["name", "biz_id"]).doUpdateSet(onUpdate))
-    .returning("id")
-    .executeTakeFirst();
-  if (!row) throw new TaskServerGone(t.task_server_id);
-  return row.id;
+  const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
+  return upsertReturningId(db, insert, ["name", "biz_id"], { ...changed, version: sql<number>`version + 1` });
+}
+
+// upsertTask for many tasks in three statements, whatever their number (for
+// group commits of concurrent AddTask calls). Returns their ids, in order.
+export async function upsertTasks(db: Db, tasks: TaskFields[], now: number): Promise<number[]> {
+  const rows = tasks.map((t) => ({ ...t, state: TaskState.SCHEDULED, updated_at: now, created_at: now }));
+  const changed = Object.keys(rows[0]).filter((c) => c !== "name" && c !== "biz_id" && c !== "created_at") as (keyof TaskTable & string)[];
+  await orUpdateFromInserted(db, db.kysely.insertInto("task").values(rows), ["name", "biz_id"], changed, { version: sql<number>`version + 1` }).execute();
+  // The ids, matched by the database's own comparison of names (MySQL's
+  // collation may call two spellings the same name).
+  const wanted = sql.join(
+    rows.map((r, i) => sql`select ${i} as i, ${r.name} as name, ${r.biz_id} as biz_id`),
+    sql` union all `,
+  );
+  const { rows: found } = await sql<{ i: number; id: number }>`select w.i as i, t.id as id from task t join (${wanted}) w on t.name = w.name and t.biz_id = w.biz_id`.execute(db.kysely);
+  const ids: number[] = [];
+  for (const f of found) ids[Number(f.i)] = Number(f.id);
+  return ids;
+}
+
+// upsertTasks for the tasks whose task server still exists, read with a
+// shared lock so that it is not deleted before this commits (a caller may
+// hold the id of a task server deleted since); undefined for the others.
+export async function upsertTasksOfLiveServers(db: Db, tasks: TaskFields[], now: number): Promise<(number | undefined)[]> {
+  const live = await liveTaskServers(db, [...new Set(tasks.map((t) => t.task_server_id))]);
+  const writable = tasks.filter((t) => live.has(t.task_server_id));
+  const ids = writable.length > 0 ? await upsertTasks(db, writable, now) : [];
+  const idOf = new Map(writable.map((t, i) => [t, ids[i]]));
+  return tasks.map((t) => idOf.get(t));
 }
 
 // Moves the task to a state with its next fire time, if it is in one of

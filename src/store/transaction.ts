@@ -1,8 +1,12 @@
-import type { Db } from "./database.js";
+import type { Db, RunEnd } from "./database.js";
 
 // Runs fn in a transaction, or inside the caller's when db already is one,
-// so a query function can be used alone or as part of a batch.
-export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+// so a query function can be used alone or as part of a batch. The attempts
+// ended inside are told once it commits, and not at all if it rolls back.
+export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   if (db.kysely.isTransaction) return fn(db);
-  return db.kysely.transaction().execute((trx) => fn({ kysely: trx, dialect: db.dialect }));
+  const ended: RunEnd[] = [];
+  const result = await db.kysely.transaction().execute((trx) => fn({ kysely: trx, dialect: db.dialect, runEnds: { add: (ends) => ended.push(...ends) } }));
+  if (ended.length > 0) db.runEnds.add(ended);
+  return result;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -42,12 +42,56 @@ describe("the easytask command", () => {
     assert.equal(missing.code, 1);
     const badFlag = await runEasytask(["--nope"]);
     assert.equal(badFlag.code, 1);
+    assert.match(badFlag.stderr, /--help/);
+  });
+
+  test("--help and --version print and exit 0, starting nothing", async () => {
+    for (const flag of ["--help", "-h"]) {
+      const help = await runEasytask([flag]);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /^Usage: easytask \[-c FILE \| --config FILE\]/);
+      assert.match(help.stdout, /EASYTASK_API_SERVER__HTTP__PORT/);
+    }
+    const version = await runEasytask(["--version"]);
+    assert.equal(version.code, 0, version.stderr);
+    const { version: expected } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(version.stdout, `easytask ${expected}\n`);
+  });
+
+  test("listening beyond loopback without auth.tokens warns at start, naming the address and what to do", async () => {
+    const env = { EASYTASK_SQLITE__PATH: join(dir, "open", "easytask.db"), EASYTASK_API_SERVER__HTTP__PORT: "0" };
+    const warning = (node: NodeProcess) => node.lines().filter((l) => l.level === "warn" && /open to the network/.test(String(l.msg)));
+    const open = await startNodeProcess([], { ...env, EASYTASK_API_SERVER__HTTP__HOST: "0.0.0.0" });
+    const guarded = await startNodeProcess([], { ...env, EASYTASK_API_SERVER__HTTP__HOST: "0.0.0.0", EASYTASK_AUTH__TOKENS: "cli-test-token-0123456789" });
+    try {
+      const [line] = warning(open);
+      assert.equal(line?.address, `0.0.0.0:${open.port}`);
+      assert.match(String(line?.msg), /auth\.tokens/);
+      assert.match(String(line?.msg), /127\.0\.0\.1/);
+      assert.deepEqual(warning(guarded), []);
+    } finally {
+      await open.stop();
+      await guarded.stop();
+    }
   });
 
   test("starts with defaults plus environment overrides, serves, and exits 0 on SIGTERM", async () => {
-    const node = await startNodeProcess([], { EASYTASK_SQLITE__PATH: join(dir, "env", "easytask.db"), EASYTASK_API_SERVER__HTTP__PORT: "0", EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1" });
+    const node = await startNodeProcess([], {
+      EASYTASK_SQLITE__PATH: join(dir, "env", "easytask.db"),
+      EASYTASK_API_SERVER__HTTP__PORT: "0",
+      EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1",
+      // One environment (or compose env file) for the server and its clients.
+      EASYTASK_URL: "http://127.0.0.1:8801",
+      EASYTASK_TOKEN: "client-token-0123456789",
+      EASYTASK_REPORTS_QUEUE: "q1",
+    });
     const res = await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: 9 });
     assert.equal(res.json.code, 0);
+    const said = (msg: string) => node.lines().filter((l) => l.msg === msg).map((l) => [l.level, l.names]);
+    assert.deepEqual(said("environment variables for clients are not read by the server (its API tokens are auth.tokens)"), [["info", ["EASYTASK_TOKEN", "EASYTASK_URL"]]]);
+    assert.deepEqual(said("environment variables that match no config key are ignored"), [["warn", ["EASYTASK_REPORTS_QUEUE"]]]);
+    const otherWarnings = node.lines().filter((l) => l.level === "warn" && l.msg !== "environment variables that match no config key are ignored");
+    assert.deepEqual(otherWarnings, [], "on loopback, an open API is no warning");
     const { code } = await node.stop("SIGTERM");
     assert.equal(code, 0);
   });

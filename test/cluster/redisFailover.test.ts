@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { createConnection } from "mysql2/promise";
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import { startRedis, type PrivateRedis } from "../harness/redis.js";
-import { postDocumented } from "../support/api.js";
+import { clients, postDocumented, readyz } from "../support/api.js";
 import { freshStore, stopSharedMariaDb } from "../support/node.js";
 import { startNodeProcess, type NodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
@@ -70,6 +70,32 @@ describe("elect_driver redis", () => {
       assert.equal(call!.body.task_id, taskId);
     } finally {
       assert.equal((await node.stop()).code, 0);
+    }
+  });
+
+  test("Redis down: every node stays ready and serves the API, none leads; back: one leads again", async () => {
+    const { path } = await goDefaultConf("outage");
+    const env = { ...FREE_PORT, EASYTASK_CLUSTER_NAME: "outage", EASYTASK_LOG__LEVEL: "info" };
+    const nodes = [await startNodeProcess(["-c", path], env), await startNodeProcess(["-c", path], env)];
+    const views = () => Promise.all(nodes.map((n) => readyz(n.port)));
+    try {
+      await waitFor("one leader", views, (rs) => rs.filter((r) => r.body.leading).length === 1);
+      await redis.kill();
+      // The leader goes on until its lease could have expired (2.25 s).
+      const down = await waitFor("every node to notice and none to lead", views, (rs) => rs.every((r) => !r.body.leadership_known && !r.body.leading));
+      for (const [i, r] of down.entries()) {
+        // A load balancer checking /readyz keeps both: they serve the API.
+        assert.equal(r.status, 200, r.body.reason);
+        assert.match(r.body.leadership_reason, /redis .* unreachable/);
+        const server = await postDocumented(nodes[i]!.port, "/add_task_server", { name: `w${i}`, schema: "http", host: "127.0.0.1", port: worker.port });
+        assert.equal(server.json.code, 0, server.json.msg);
+        const view = await clients(nodes[i]!.port).cluster.getCluster({});
+        assert.deepEqual([view.ready, view.isLeader, view.leadershipKnown], [true, false, false]);
+      }
+      await redis.restart();
+      await waitFor("one leader again", views, (rs) => rs.every((r) => r.status === 200 && r.body.leadership_known) && rs.filter((r) => r.body.leading).length === 1);
+    } finally {
+      for (const node of nodes) assert.equal((await node.stop()).code, 0);
     }
   });
 

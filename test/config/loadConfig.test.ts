@@ -57,6 +57,7 @@ test("no file and no env gives the documented defaults", () => {
     auth: { tokens: [], protectHealth: false, protectMetrics: false },
     callback: { allowedHosts: [] },
     alerts: { webhookUrl: "", failingRunsInARow: 3, webhookTimeoutSec: 5 },
+    env: { forClients: [], unknown: [] },
   });
   assert.deepEqual(defaultConfig, c);
 });
@@ -72,6 +73,7 @@ test("the Go original's default conf loads once elect_driver is etcd", () => {
     password: "",
     database: "easytask",
     url: "mysql://root@127.0.0.1:3306/easytask",
+    queryTimeoutMs: 10_000,
   });
   assert.deepEqual(c.etcd.endpoints, ["http://127.0.0.1:2379"]);
   assert.deepEqual(c.redis, { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] });
@@ -202,6 +204,29 @@ test("bad env values name the key and the variable", () => {
   throwsConfig(() => loadConfig({ env: { EASYTASK_MAX_BODY_BYTES: "" } }), /^config: max_body_bytes: expected an integer >= 1, got ""/);
   throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER__HTTP__PROT: "1" } }), /^config: environment variable EASYTASK_API_SERVER__HTTP__PROT matches no config key$/);
   throwsConfig(() => loadConfig({ env: { EASYTASK_API_SERVER: "1" } }), /EASYTASK_API_SERVER matches no config key/);
+  // A misspelt nested key would otherwise leave the API open without a word.
+  throwsConfig(() => loadConfig({ env: { EASYTASK_AUTH__TOKEN: "a-token-of-16-characters" } }), /^config: environment variable EASYTASK_AUTH__TOKEN matches no config key$/);
+});
+
+test("the SDKs' variables and other programs' EASYTASK_* names do not stop the server; they are reported", () => {
+  const c = loadConfig({
+    env: {
+      EASYTASK_URL: "http://127.0.0.1:8801",
+      EASYTASK_TOKEN: "client-token-0123456789",
+      EASYTASK_SECRET: "task-server-secret-0123",
+      EASYTASK_REPORTS_QUEUE: "q1",
+      EASYTASK_MAX_BODY_BYTE: "10",
+      EASYTASK_MAX_BODY_BYTES: "2048",
+      EASYTASK_TEST_MYSQL_URL: "mysql://harness",
+    },
+  });
+  assert.equal(c.maxBodyBytes, 2048);
+  assert.deepEqual(c.env, { forClients: ["EASYTASK_SECRET", "EASYTASK_TOKEN", "EASYTASK_URL"], unknown: ["EASYTASK_MAX_BODY_BYTE", "EASYTASK_REPORTS_QUEUE"] });
+  // The client's token is not the server's: the API stays open.
+  assert.deepEqual(c.auth.tokens, []);
+  // The file stays strict: there, the same names are unknown keys.
+  throwsConfig(() => load({ url: "http://127.0.0.1:8801" }), /^config: unknown key "url"$/);
+  assert.deepEqual(loadConfig({ env: noEnv }).env, { forClients: [], unknown: [] });
 });
 
 test("parseArgs accepts -c, --config and --config=", () => {
@@ -213,6 +238,8 @@ test("parseArgs accepts -c, --config and --config=", () => {
   throwsConfig(() => parseArgs(["conf.json"]), /^config: unknown argument "conf\.json"/);
   throwsConfig(() => parseArgs(["-c"]), /^config: -c needs a file path$/);
   throwsConfig(() => parseArgs(["--config", "--other"]), /^config: --config needs a file path$/);
+  assert.deepEqual(parseArgs(["--help"]), { help: true });
+  assert.deepEqual(parseArgs(["-c", "a.json", "-v"]), { version: true });
 });
 
 test("auth.tokens and callback.allowed_hosts load from the file and the environment", () => {
@@ -288,4 +315,17 @@ test("an explicit sqlite.path next to mysql.dsn is reported as ignored; the defa
   assert.equal(load({ mysql: { dsn } }).sqlitePathIgnored, undefined);
   assert.equal(load({ sqlite: { path: "/data/e.db" } }).sqlitePathIgnored, undefined);
   assert.equal(load({ sqlite: { path: "/data/e.db" } }, { EASYTASK_MYSQL__DSN: dsn }).sqlitePathIgnored, "/data/e.db");
+});
+
+test("api_server.tls needs a certificate and its key; callback.ca_file and mysql.query_timeout_sec are read", () => {
+  const tls = { cert_file: "/etc/easytask/tls.crt", key_file: "/etc/easytask/tls.key" };
+  assert.deepEqual(load({ api_server: { tls } }).http.tls, { certFile: tls.cert_file, keyFile: tls.key_file });
+  throwsConfig(() => load({ api_server: { tls: { cert_file: "a.crt" } } }), /^config: api_server\.tls\.key_file: required with api_server\.tls\.cert_file/);
+  throwsConfig(() => load({ api_server: { tls: { key_file: "a.key" } } }), /^config: api_server\.tls\.cert_file: required with api_server\.tls\.key_file/);
+  assert.equal(load({ callback: { ca_file: "/etc/easytask/ca.pem" } }).callback.caFile, "/etc/easytask/ca.pem");
+  const mysql = load({ mysql: { dsn: "u:p@tcp(h:3306)/d", query_timeout_sec: 2.5 } }).store;
+  assert.equal(mysql.kind === "mysql" && mysql.queryTimeoutMs, 2500);
+  const byDefault = load({ mysql: { dsn: "u:p@tcp(h:3306)/d" } }).store;
+  assert.equal(byDefault.kind === "mysql" && byDefault.queryTimeoutMs, 10_000);
+  throwsConfig(() => load({ mysql: { query_timeout_sec: 0 } }), /^config: mysql\.query_timeout_sec: expected a number > 0 and <= 3600, got 0$/);
 });

@@ -82,7 +82,7 @@ for (const dialect of DIALECTS) {
       assert.equal(cluster.ready, true, cluster.notReadyReason);
       const ready = await readyz(node.port);
       assert.equal(ready.status, 200);
-      assert.deepEqual(ready.body, { ready: true, reason: "", node_id: node.nodeId, leading: true });
+      assert.deepEqual(ready.body, { ready: true, reason: "", node_id: node.nodeId, leading: true, leadership_known: true, leadership_reason: "" });
     });
 
     test("ListTasks pages through every task once", async () => {

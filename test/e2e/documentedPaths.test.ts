@@ -155,6 +155,26 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test("an IPv6 route host without brackets is taken, kept in one form, and called", async () => {
+      const v6 = await new FakeTaskServer().start(0, { host: "::1" });
+      try {
+        for (const host of ["::1", "[::1]", "0:0::1"]) {
+          const res = await post("/add_task_server", { name: "v6", schema: "http", host, port: v6.port, is_enable_health_check: true });
+          assert.equal(res.json.code, 0, `${host}: ${res.json.msg}`);
+        }
+        const [server] = (await api.registry.listTaskServers({})).taskServers.filter((s) => s.name === "v6");
+        assert.deepEqual(server!.routes.map((r) => r.host), ["[::1]"], "one route, written as in its URL");
+        const taskId = await addTask({ name: "v6-once", srv_name: "v6", callback_path: "/v6", sched_mode: 2, time_spec_at: Math.floor(Date.now() / 1000) });
+        const [call] = await waitFor("the callback over IPv6", () => v6.tasks("/v6"), (c) => c.length === 1);
+        assert.equal(call!.body.task_id, taskId);
+        await waitFor("a heartbeat over IPv6", () => v6.heartbeats().length, (n) => n > 0);
+        const removed = await post("/del_task_server", { name: "v6", schema: "http", host: "::1", port: v6.port });
+        assert.equal(removed.json.code, 0, removed.json.msg);
+      } finally {
+        await v6.stop();
+      }
+    });
+
     test("a second route gets work on the next dispatch; a removed route gets none", async () => {
       const second = await new FakeTaskServer().start();
       try {

@@ -318,7 +318,7 @@ for (const dialect of DIALECTS) {
       worker.answer("/flaky", { status: 500, body: "boom" });
       for (let i = 0; i < 3; i++) await runOnce();
       await waitFor("the second alert", posted, (p) => p.length === 2);
-      const listed = await viewer().cluster.listAlerts({});
+      const listed = await waitFor("their delivery recorded", () => viewer().cluster.listAlerts({}), (l) => l.alerts.every((a) => a.delivery === AlertDelivery.SENT));
       assert.deepEqual(
         listed.alerts.map((a) => [a.kind, a.taskId, a.taskServer, a.delivery, a.deliveryError]),
         [

@@ -7,14 +7,55 @@ import type { AddTaskRequestSchema } from "../../gen/easytask/v1/task_pb.js";
 import { clients, type Clients } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
-import { sleep, waitFor } from "../support/waitFor.js";
+import { TestClock } from "../support/testClock.js";
+import { waitFor } from "../support/waitFor.js";
 
 after(stopSharedMariaDb);
+
+// The node runs on a clock the test moves: a wait of "2 s" is 2 s of the
+// node's time, passed in steps, each once every loop of the leader has done
+// its pass (scheduler, health checks, sweeper, retention), so what must not
+// happen had its chance to, and nothing sleeps on wall time.
+const LEADER_LOOPS = 4;
+const STEP_MS = 100;
+
+function nodeTime(clock: TestClock) {
+  const step = async () => {
+    await clock.advance(STEP_MS);
+    await clock.untilSleeping(LEADER_LOOPS);
+    // Lets callbacks and answers already under way over loopback land.
+    await new Promise((r) => setTimeout(r, 2));
+  };
+  return {
+    // Passes ms of the node's time.
+    async pass(ms: number): Promise<void> {
+      for (let t = 0; t < ms; t += STEP_MS) await step();
+    },
+    // Moves the node's time on until probe's value is done, for at most maxMs of it.
+    async until<T>(what: string, probe: () => T | Promise<T>, done: (v: T) => boolean, maxMs = 60_000): Promise<T> {
+      for (let t = 0; ; t += STEP_MS) {
+        const value = await probe();
+        if (done(value)) return value;
+        if (t >= maxMs) throw new Error(`${what}: not within ${maxMs} ms of the node's time (last: ${JSON.stringify(value, (_, v) => (typeof v === "bigint" ? String(v) : v))})`);
+        await step();
+      }
+    },
+    // Stops the node, moving its time on so draining callbacks can end.
+    async stop(node: TestNode): Promise<void> {
+      let stopped = false;
+      const stopping = node.stop().finally(() => (stopped = true));
+      while (!stopped) await clock.advance(STEP_MS);
+      await stopping;
+    },
+  };
+}
 
 for (const dialect of DIALECTS) {
   describe(`scheduling policies and control RPCs on ${dialect}`, () => {
     let node: TestNode;
     let api: Clients;
+    const clock = new TestClock(Date.now());
+    const time = nodeTime(clock);
     const a = new FakeTaskServer();
     const b = new FakeTaskServer();
     let n = 0;
@@ -28,13 +69,14 @@ for (const dialect of DIALECTS) {
     before(async () => {
       await a.start();
       await b.start();
-      node = await startTestNode(dialect);
+      node = await startTestNode(dialect, {}, { clock });
+      await clock.untilSleeping(LEADER_LOOPS);
       api = clients(node.port);
       await api.registry.addTaskServer({ name: "single", schema: "http", host: "127.0.0.1", port: a.port });
       for (const s of [a, b]) await api.registry.addTaskServer({ name: "pair", schema: "http", host: "127.0.0.1", port: s.port });
     });
     after(async () => {
-      await node.stop();
+      await time.stop(node);
       await a.stop();
       await b.stop();
     });
@@ -43,15 +85,16 @@ for (const dialect of DIALECTS) {
       a.answer("/delay", { body: { is_run_in_async: true } });
       b.answer("/delay", { body: { is_run_in_async: true } });
       const taskId = await add("/delay", { schedMode: SchedMode.FIXED_DELAY, timeIntervalSec: 1 });
-      const [first] = await waitFor("the first run", () => both("/delay"), (c) => c.length === 1);
-      await sleep(1500);
+      await time.until("the first run", () => both("/delay"), (c) => c.length === 1);
+      await time.pass(1500);
       assert.equal(both("/delay").length, 1, "no run while the previous one waits for its confirmation");
-      const confirmedAt = Date.now();
+      const confirmedAt = clock.now();
       await api.tasks.confirmTask({ taskId, taskRunTimes: 1, isSuccess: true });
-      const [, second] = await waitFor("the second run", () => both("/delay"), (c) => c.length === 2);
-      assert.ok(second.at - confirmedAt >= 950, `due one delay after the confirmation, came after ${second.at - confirmedAt} ms`);
-      assert.equal(second.body.run_times, 2);
-      assert.ok(first.at < confirmedAt);
+      const [, second] = await time.until("the second run", () => logs(taskId), (l) => l.length === 2);
+      const startedAt = Number(second.startedAt!.seconds) * 1000 + Math.floor(second.startedAt!.nanos / 1e6);
+      assert.ok(startedAt - confirmedAt >= 1000, `due one delay after the confirmation, started after ${startedAt - confirmedAt} ms`);
+      assert.ok(startedAt - confirmedAt < 1000 + 2 * STEP_MS, `and not much later: ${startedAt - confirmedAt} ms`);
+      assert.equal(second.runTimes, 2);
       await api.tasks.stopTask({ taskId });
     });
 
@@ -59,9 +102,9 @@ for (const dialect of DIALECTS) {
       let calls = 0;
       a.answer("/flaky", { status: 500, body: "boom" });
       const taskId = await add("/flaky", { srvName: "single", schedMode: SchedMode.AT, timeSpecAt: 1n, maxRetries: 3, retryBackoff: { initialSec: 1, multiplier: 1 } });
-      await waitFor("two failed attempts", () => a.tasks("/flaky"), (c) => (calls = c.length) >= 2);
+      await time.until("two failed attempts", () => a.tasks("/flaky"), (c) => (calls = c.length) >= 2);
       a.answer("/flaky", { body: { is_success: true } });
-      const attempts = await waitFor("the attempt that succeeds", () => logs(taskId), (l) => l.some((r) => r.state === RunState.SUCCEEDED));
+      const attempts = await time.until("the attempt that succeeds", () => logs(taskId), (l) => l.some((r) => r.state === RunState.SUCCEEDED));
       assert.ok(calls >= 2);
       assert.deepEqual(attempts.map((r) => [r.runTimes, r.attempt, r.state]).slice(0, 2), [
         [1, 1, RunState.FAILED],
@@ -78,7 +121,7 @@ for (const dialect of DIALECTS) {
     test("an async run not confirmed within max_run_time_sec times out; a late confirmation is recorded, not revived", async () => {
       a.answer("/slow-async", { body: { is_run_in_async: true } });
       const taskId = await add("/slow-async", { srvName: "single", schedMode: SchedMode.AT, timeSpecAt: 1n, maxRunTimeSec: 1 });
-      const [run] = await waitFor("the timeout", () => logs(taskId), (l) => l[0]?.state === RunState.TIMEOUT);
+      const [run] = await time.until("the timeout", () => logs(taskId), (l) => l[0]?.state === RunState.TIMEOUT);
       assert.match(run.error, /not confirmed/);
       await api.tasks.confirmTask({ taskId, taskRunTimes: 1, isSuccess: true, extra: "too late" });
       const [late] = await logs(taskId);
@@ -90,21 +133,21 @@ for (const dialect of DIALECTS) {
     test("a sync callback is cut after max_run_time_sec and recorded TIMEOUT", async () => {
       a.answer("/hang", "hang");
       const taskId = await add("/hang", { srvName: "single", schedMode: SchedMode.AT, timeSpecAt: 1n, maxRunTimeSec: 1 });
-      const [run] = await waitFor("the timeout", () => logs(taskId), (l) => l[0]?.state === RunState.TIMEOUT);
+      const [run] = await time.until("the timeout", () => logs(taskId), (l) => l[0]?.state === RunState.TIMEOUT);
       assert.match(run.error, /timed out after 1000 ms/);
     });
 
     test("pause stops firing, resume starts again, trigger fires at once, delete removes the task", async () => {
       const taskId = await add("/control", { srvName: "single", timeIntervalSec: 1 });
-      await waitFor("a run", () => a.tasks("/control"), (c) => c.length >= 1);
+      await time.until("a run", () => a.tasks("/control"), (c) => c.length >= 1);
       await api.tasks.pauseTask({ taskId });
       assert.equal((await api.tasks.getTask({ taskId })).task?.state, TaskState.PAUSED);
       const paused = a.tasks("/control").length;
-      await sleep(2200);
+      await time.pass(2200);
       assert.ok(a.tasks("/control").length <= paused + 1, "at most the run already claimed when paused");
       const afterPause = a.tasks("/control").length;
       await api.tasks.resumeTask({ taskId });
-      await waitFor("runs after resume", () => a.tasks("/control"), (c) => c.length >= afterPause + 1);
+      await time.until("runs after resume", () => a.tasks("/control"), (c) => c.length >= afterPause + 1);
       await api.tasks.stopTask({ taskId });
       const before = a.tasks("/control").length;
       const triggered = await api.tasks.triggerTask({ taskId }).catch((e: unknown) => e);
@@ -112,7 +155,7 @@ for (const dialect of DIALECTS) {
       await api.tasks.resumeTask({ taskId });
       await api.tasks.addTask({ name: `/control-${n}`, srvName: "single", callbackPath: "/control", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
       const { runTimes } = await api.tasks.triggerTask({ taskId });
-      const got = await waitFor("the triggered run", () => a.tasks("/control"), (c) => c.some((r) => r.body.run_times === runTimes));
+      const got = await time.until("the triggered run", () => a.tasks("/control"), (c) => c.some((r) => r.body.run_times === runTimes));
       assert.ok(got.length > before);
       await api.tasks.deleteTask({ taskId });
       const gone = await api.tasks.getTask({ taskId }).catch((e: unknown) => e);
@@ -122,7 +165,7 @@ for (const dialect of DIALECTS) {
     test("KillRun cuts a callback in flight and records the run KILLED", async () => {
       a.answer("/killme", "hang");
       const taskId = await add("/killme", { srvName: "single", schedMode: SchedMode.AT, timeSpecAt: 1n });
-      await waitFor("the callback in flight", () => a.tasks("/killme"), (c) => c.length === 1);
+      await time.until("the callback in flight", () => a.tasks("/killme"), (c) => c.length === 1);
       await api.tasks.killRun({ taskId, runTimes: 1 });
       const [run] = await logs(taskId);
       assert.equal(run.state, RunState.KILLED);
@@ -132,25 +175,25 @@ for (const dialect of DIALECTS) {
 
     test("max_run_times finishes the task after that many runs", async () => {
       const taskId = await add("/twice", { srvName: "single", maxRunTimes: 2 });
-      await waitFor("the task to finish", async () => (await api.tasks.getTask({ taskId })).task?.state, (s) => s === TaskState.FINISHED);
-      await sleep(1200);
+      await time.until("the task to finish", async () => (await api.tasks.getTask({ taskId })).task?.state, (s) => s === TaskState.FINISHED);
+      await time.pass(1200);
       assert.deepEqual(a.tasks("/twice").map((c) => c.body.run_times), [1, 2]);
     });
 
     test("overlap SKIP: no run while the previous one is open", async () => {
       a.answer("/overlap", { body: { is_run_in_async: true } });
       const taskId = await add("/overlap", { srvName: "single", overlapPolicy: OverlapPolicy.SKIP });
-      await waitFor("the first run", () => a.tasks("/overlap"), (c) => c.length === 1);
-      await sleep(2200);
+      await time.until("the first run", () => a.tasks("/overlap"), (c) => c.length === 1);
+      await time.pass(2200);
       assert.equal(a.tasks("/overlap").length, 1);
       await api.tasks.confirmTask({ taskId, taskRunTimes: 1, isSuccess: true });
-      await waitFor("the next run", () => a.tasks("/overlap"), (c) => c.length === 2);
+      await time.until("the next run", () => a.tasks("/overlap"), (c) => c.length === 2);
       await api.tasks.stopTask({ taskId });
     });
 
     test("broadcast calls every route with its shard, and the run succeeds when all do", async () => {
       const taskId = await add("/all", { schedMode: SchedMode.AT, timeSpecAt: 1n, routeStrategy: RouteStrategy.BROADCAST });
-      const [run] = await waitFor("the run", () => logs(taskId), (l) => l[0]?.state === RunState.SUCCEEDED);
+      const [run] = await time.until("the run", () => logs(taskId), (l) => l[0]?.state === RunState.SUCCEEDED);
       const shards = [...a.tasks("/all"), ...b.tasks("/all")].map((c) => [c.body.shard_index, c.body.shard_total]).sort();
       assert.deepEqual(shards, [
         [0, 2],
@@ -161,11 +204,11 @@ for (const dialect of DIALECTS) {
 
     test("consistent hash sends one biz_id to one route; round robin alternates", async () => {
       const hashed = await add("/hash", { bizId: "customer-42", routeStrategy: RouteStrategy.CONSISTENT_HASH });
-      await waitFor("three runs", () => both("/hash"), (c) => c.length >= 3);
+      await time.until("three runs", () => both("/hash"), (c) => c.length >= 3);
       await api.tasks.stopTask({ taskId: hashed });
       assert.ok(a.tasks("/hash").length === 0 || b.tasks("/hash").length === 0, "all runs on one route");
       const rr = await add("/rr", { routeStrategy: RouteStrategy.ROUND_ROBIN });
-      await waitFor("four runs", () => both("/rr"), (c) => c.length >= 4);
+      await time.until("four runs", () => both("/rr"), (c) => c.length >= 4);
       await api.tasks.stopTask({ taskId: rr });
       const ports = both("/rr").slice(0, 4).map((c) => (a.tasks("/rr").includes(c) ? "a" : "b"));
       assert.notEqual(ports[0], ports[1]);
@@ -176,7 +219,7 @@ for (const dialect of DIALECTS) {
       await api.registry.addTaskServer({ name: "half-dead", schema: "http", host: "127.0.0.1", port: 9 });
       await api.registry.addTaskServer({ name: "half-dead", schema: "http", host: "127.0.0.1", port: a.port });
       const taskId = await api.tasks.addTask({ name: "fo", srvName: "half-dead", callbackPath: "/fo", schedMode: SchedMode.INTERVAL, timeIntervalSec: 1, routeStrategy: RouteStrategy.FAILOVER });
-      await waitFor("three runs", () => a.tasks("/fo"), (c) => c.length >= 3);
+      await time.until("three runs", () => a.tasks("/fo"), (c) => c.length >= 3);
       await api.tasks.stopTask({ taskId: taskId.taskId });
       const runs = (await logs(taskId.taskId)).filter((r) => r.state !== RunState.ABORTED);
       assert.ok(runs.slice(0, 3).every((r) => r.state === RunState.SUCCEEDED), "every run reached the live route");
@@ -199,6 +242,40 @@ for (const dialect of DIALECTS) {
       assert.equal(task?.misfirePolicy, MisfirePolicy.SKIP);
       const bad = await add("/tz", { timeZone: "Mars/Olympus" } as Partial<AddTaskRequest>).catch((e: unknown) => e);
       assert.ok(bad instanceof ConnectError && bad.code === Code.InvalidArgument && bad.rawMessage.includes("time_zone"));
+    });
+
+    test("GetTask and ListTasks show the policies in effect: unset ones as their defaults", async () => {
+      const unset = await add("/defaults", {});
+      const set = await add("/defaults", {
+        misfirePolicy: MisfirePolicy.FIRE_ALL,
+        misfireMaxCatchUp: 3,
+        overlapPolicy: OverlapPolicy.QUEUE_ONE,
+        retryBackoff: { initialSec: 5, multiplier: 1.5, maxSec: 60 },
+        routeStrategy: RouteStrategy.FAILOVER,
+      });
+      const policies = (t: Awaited<ReturnType<typeof api.tasks.getTask>>["task"]) => ({
+        misfire: t!.misfirePolicy,
+        catchUp: t!.misfireMaxCatchUp,
+        overlap: t!.overlapPolicy,
+        backoff: [t!.retryBackoff!.initialSec, t!.retryBackoff!.multiplier, t!.retryBackoff!.maxSec],
+        route: t!.routeStrategy,
+      });
+      assert.deepEqual(policies((await api.tasks.getTask({ taskId: unset })).task), {
+        misfire: MisfirePolicy.FIRE_ONCE,
+        catchUp: 10,
+        overlap: OverlapPolicy.ALLOW,
+        backoff: [1, 2, 3600],
+        route: RouteStrategy.RANDOM,
+      });
+      assert.deepEqual(policies((await api.tasks.getTask({ taskId: set })).task), {
+        misfire: MisfirePolicy.FIRE_ALL,
+        catchUp: 3,
+        overlap: OverlapPolicy.QUEUE_ONE,
+        backoff: [5, 1.5, 60],
+        route: RouteStrategy.FAILOVER,
+      });
+      const listed = (await api.tasks.listTasks({ query: "/defaults" })).tasks.find((t) => t.taskId === unset);
+      assert.deepEqual(policies(listed), policies((await api.tasks.getTask({ taskId: unset })).task));
     });
   });
 }

@@ -24,6 +24,13 @@ export interface PrivateMariaDb {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same port and data (stopping it first if it is running). Private servers only. */
   restart(): Promise<void>;
+  /**
+   * SIGSTOP: the server keeps its port and its connections, and the kernel
+   * still accepts new ones, but nothing is answered until thaw() (SIGCONT):
+   * a hung database as clients meet it. Private servers only.
+   */
+  freeze(): void;
+  thaw(): void;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -75,7 +82,10 @@ async function useExternal(externalUrl: string, requested: string | undefined): 
   const notOurs = async () => {
     throw new Error('mariadb harness: an external server (EASYTASK_TEST_MYSQL_URL) cannot be killed or restarted');
   };
-  return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {}, kill: notOurs, restart: notOurs };
+  const notOursNow = () => {
+    throw new Error('mariadb harness: an external server (EASYTASK_TEST_MYSQL_URL) cannot be frozen');
+  };
+  return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {}, kill: notOurs, restart: notOurs, freeze: notOursNow, thaw: notOursNow };
 }
 
 function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number): Promise<ManagedProcess> {
@@ -154,12 +164,16 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
     let stopping: Promise<void> | undefined;
     let restarting: Promise<void> | undefined;
     const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+      // A frozen server would not act on anything but SIGKILL.
+      proc.signal('SIGCONT');
       await proc.stop(signal, 5000);
     };
     return {
       url: `mysql://root@127.0.0.1:${port}/${encodeURIComponent(database)}`,
       port,
       kill,
+      freeze: () => proc.signal('SIGSTOP'),
+      thaw: () => proc.signal('SIGCONT'),
       restart: () => {
         if (stopping) return Promise.reject(new Error('mariadb harness: restart() after stop()'));
         restarting = (async () => {

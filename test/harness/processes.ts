@@ -217,6 +217,11 @@ export class ManagedProcess {
     return this.exitPromise;
   }
 
+  /** Send `signal` and return (SIGSTOP and SIGCONT freeze and thaw it). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exitInfo) this.child.kill(signal);
+  }
+
   /** Send `signal`; if still alive after `graceMs`, SIGKILL. Resolves once it has exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<ExitInfo> {
     if (this.exitInfo) return this.exitInfo;

@@ -39,6 +39,7 @@ class RecordingSink {
   abortTask(taskId: number) {
     this.aborted.push(taskId);
   }
+  onSlotFreed() {}
 }
 
 // One pass as the loop makes it: read the database, then fire what is due.
@@ -196,6 +197,7 @@ for (const dialect of DIALECTS) {
         .values({ ...pendingRow(id, 1, 1, T0), state: RunState.RUNNING, deadline_at: T0 + 10_000 })
         .execute();
       const metrics = new Metrics(store, silentLogger);
+      store.runEnds.watch((ends) => metrics.runsEnded(ends));
       const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, metrics, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
       clock.t = T0 + 9_999;
       assert.equal(await sweepOnce(deps), 0, "not before its deadline");

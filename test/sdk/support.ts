@@ -42,8 +42,10 @@ export interface Ran {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  const proc = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+// opts.env adds to the environment; an undefined value removes a variable.
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<Ran> {
+  const env = Object.fromEntries(Object.entries({ ...process.env, ...opts.env }).filter(([, v]) => v !== undefined));
+  const proc = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   proc.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -66,6 +68,27 @@ export function readmeExample(readmePath: string, lang: string): string {
   const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(text);
   if (!match) throw new Error(`${readmePath} has no \`\`\`${lang} block`);
   return match[1];
+}
+
+// A README's examples in `lang` with what each prints: a ```lang block, then
+// "It prints:" and a ```text block. Every ```lang block must be one, so that
+// each example users copy is one the tests run.
+export function readmeExamples(readmePath: string, lang: string): { code: string; prints: string }[] {
+  const text = readFileSync(join(ROOT, readmePath), "utf8");
+  const examples = [...text.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```\\n\\nIt prints:\\n\\n```text\\n([\\s\\S]*?)```", "g"))];
+  const blocks = text.split("```" + lang + "\n").length - 1;
+  if (examples.length === 0 || examples.length !== blocks) {
+    throw new Error(`${readmePath}: ${blocks - examples.length} of its ${blocks} \`\`\`${lang} blocks do not say what they print`);
+  }
+  return examples.map((m) => ({ code: m[1], prints: m[2] }));
+}
+
+// The ```sh blocks under a README's `## heading`, each as its command lines.
+export function readmeShellBlocks(readmePath: string, heading: string): string[][] {
+  const text = readFileSync(join(ROOT, readmePath), "utf8");
+  const section = text.split(`\n## ${heading}\n`)[1]?.split("\n## ")[0];
+  if (section === undefined) throw new Error(`${readmePath} has no ## ${heading}`);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim().split("\n"));
 }
 
 // Installs (once, then a no-op) the Go plugins and the Python venv of .tools/.

@@ -1,20 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import {
+  Code,
+  ConnectError,
   createEasytaskClient,
   RunState,
   SchedMode,
   TaskServer,
   type EasytaskClient,
   type TaskCallbackRequest,
+  type TaskContext,
   type TaskResult,
 } from "../../clients/ts/src/index.js";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { waitFor } from "../support/waitFor.js";
-import { readmeExample, ROOT, run, startEasytask, transcript, type Easytask } from "./support.js";
+import { startEasytask, type Easytask } from "./support.js";
 
 const TOKEN = "sdk-test-token-0123456789";
 const oneShotNow = () => BigInt(Math.floor(Date.now() / 1000));
@@ -147,27 +148,98 @@ describe("TypeScript SDK", () => {
     assert.throws(() => new TaskServer({ client, name: "x", host: "0.0.0.0", handler: () => ({}) }), /set advertiseHost/);
   });
 
-  test("the package packs with its generated code and types, and the README example runs", async () => {
-    const pkg = join(ROOT, "clients/ts");
-    const packed = await run("npm", ["pack", "--dry-run", "--json"], { cwd: pkg });
-    assert.equal(packed.code, 0, transcript("npm pack", packed));
-    const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
-    for (const file of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/taskServer.d.ts", "dist/gen/easytask/v1/task_pb.js", "dist/gen/easytask/v1/task_pb.d.ts"]) {
-      assert.ok(files.includes(file), `${file} is not in the package: ${files.join(" ")}`);
-    }
-    assert.ok(!files.some((f) => f.startsWith("src/")), "sources are not published");
-
-    const easytask = await startEasytask();
-    const dir = mkdtempSync(join(tmpdir(), "easytask-ts-example-"));
+  test("the handler's context: the trace id from a valid traceparent, else x-easy-task-trace-id; the run id and path", async () => {
+    const seen: Omit<TaskContext, "signal">[] = [];
+    const server = new TaskServer({
+      client: createEasytaskClient({ baseUrl: "http://127.0.0.1:1" }),
+      name: "x",
+      handler: (_task, { path, runId, traceId }) => (seen.push({ path, runId, traceId }), { isSuccess: true }),
+    });
+    const http = createServer(server.listener);
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ port: (http.address() as AddressInfo).port, host: "127.0.0.1", method: "POST", path: "/reports/daily?x=1", headers }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode!));
+        });
+        req.on("error", reject);
+        req.end('{"cmd":1,"task_id":"7","run_times":2}');
+      });
+    const w3c = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const cases: [string, string | undefined, string][] = [
+      ["a valid traceparent wins", `00-${w3c}-00f067aa0ba902b7-01`, w3c],
+      ["no traceparent", undefined, "legacy-trace-1"],
+      ["upper case hex", `00-${w3c.toUpperCase()}-00f067aa0ba902b7-01`, "legacy-trace-1"],
+      ["an all-zero trace id", `00-${"0".repeat(32)}-00f067aa0ba902b7-01`, "legacy-trace-1"],
+      ["an all-zero span id", `00-${w3c}-${"0".repeat(16)}-01`, "legacy-trace-1"],
+      ["version ff", `ff-${w3c}-00f067aa0ba902b7-01`, "legacy-trace-1"],
+      ["version 00 with more fields", `00-${w3c}-00f067aa0ba902b7-01-more`, "legacy-trace-1"],
+      ["a later version with more fields", `01-${w3c}-00f067aa0ba902b7-01-more`, w3c],
+    ];
     try {
-      mkdirSync(join(dir, "node_modules/@easytask"), { recursive: true });
-      symlinkSync(pkg, join(dir, "node_modules/@easytask/client"));
-      writeFileSync(join(dir, "example.mjs"), readmeExample("clients/ts/README.md", "js"));
-      const example = await run(process.execPath, ["example.mjs"], { cwd: dir, env: { EASYTASK_URL: easytask.url } });
-      assert.equal(example.code, 0, transcript("the README example", example));
-      assert.equal(example.stdout, 'run 1 of daily-report with {"team":7}\n');
+      for (const [what, traceparent, traceId] of cases) {
+        const status = await post({ "x-easy-task-trace-id": "legacy-trace-1", "x-easytask-run-id": "7:2:1", ...(traceparent && { traceparent }) });
+        assert.equal(status, 200, what);
+        assert.deepEqual(seen.pop(), { path: "/reports/daily", runId: "7:2:1", traceId }, what);
+      }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      http.close();
+    }
+  });
+
+  test("a run killed through the API aborts the handler's signal", async () => {
+    const easytask = await startEasytask();
+    const client = createEasytaskClient({ baseUrl: easytask.url });
+    let started!: (ctx: TaskContext) => void;
+    const running = new Promise<TaskContext>((resolve) => (started = resolve));
+    const server = new TaskServer({
+      client,
+      name: "ts-killed",
+      handler: (_task, ctx) => {
+        started(ctx);
+        // Answers only when aborted (or after a minute, which fails the test).
+        return new Promise<TaskResult>((resolve) => {
+          const never = setTimeout(() => resolve({ isSuccess: true }), 60_000);
+          ctx.signal.addEventListener("abort", () => (clearTimeout(never), resolve({ isSuccess: false, extra: "aborted" })));
+        });
+      },
+    });
+    try {
+      await server.start();
+      const { taskId } = await client.tasks.addTask({ name: "long", srvName: "ts-killed", callbackPath: "/long", schedMode: SchedMode.AT, timeSpecAt: oneShotNow() });
+      const ctx = await running;
+      assert.deepEqual([ctx.runId, ctx.path, ctx.signal.aborted], [`${taskId}:1:1`, "/long", false]);
+      assert.notEqual(ctx.traceId, "");
+      await client.tasks.killRun({ taskId, runTimes: 1 });
+      await waitFor("the handler's signal to abort", () => ctx.signal.aborted, (aborted) => aborted);
+      await lastRun(client, taskId, RunState.KILLED);
+    } finally {
+      await server.stop();
+      await easytask.stop();
+    }
+  });
+
+  test("start() says what failed, with the error as cause", async () => {
+    const easytask = await startEasytask({ EASYTASK_AUTH__TOKENS: TOKEN });
+    let busy: Server | undefined;
+    try {
+      const stranger = createEasytaskClient({ baseUrl: easytask.url, token: "wrong-token-0123456789" });
+      const refused = new TaskServer({ client: stranger, name: "ts-refused", handler: () => ({}) });
+      const err = await refused.start().catch((e: unknown) => e);
+      assert.ok(err instanceof Error && err.message.startsWith("easytask: registering task server ts-refused: [unauthenticated] "), String(err));
+      assert.ok(err.cause instanceof ConnectError && err.cause.code === Code.Unauthenticated);
+      assert.equal(refused.port, 0, "nothing is left listening");
+
+      busy = createServer();
+      await new Promise<void>((resolve) => busy!.listen(0, "127.0.0.1", resolve));
+      const port = (busy.address() as AddressInfo).port;
+      const client = createEasytaskClient({ baseUrl: easytask.url, token: TOKEN });
+      const clash = new TaskServer({ client, name: "ts-busy", port, handler: () => ({}) });
+      const listenErr = await clash.start().catch((e: unknown) => e);
+      assert.ok(listenErr instanceof Error && listenErr.message.startsWith(`easytask: listening for task server ts-busy on 127.0.0.1:${port}: listen EADDRINUSE`), String(listenErr));
+    } finally {
+      busy?.close();
       await easytask.stop();
     }
   });

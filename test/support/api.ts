@@ -64,7 +64,16 @@ export function clients(port: number, protocol: Protocol = "connect-json", token
 }
 
 // GET /readyz: its status and JSON body.
-export async function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reason: string; node_id: string; leading: boolean } }> {
+export interface ReadyzBody {
+  ready: boolean;
+  reason: string;
+  node_id: string;
+  leading: boolean;
+  leadership_known: boolean;
+  leadership_reason: string;
+}
+
+export async function readyz(port: number): Promise<{ status: number; body: ReadyzBody }> {
   const res = await fetch(`http://127.0.0.1:${port}/readyz`);
   return { status: res.status, body: await res.json() };
 }

@@ -5,6 +5,7 @@ import { createConnection } from "mysql2/promise";
 import { defaultConfig, type Config } from "../../src/config/config.js";
 import { createLogger, silentLogger } from "../../src/log/log.js";
 import { startNode, type NodeOptions, type RunningNode } from "../../src/node.js";
+import { DEFAULT_QUERY_TIMEOUT_SEC } from "../../src/store/availability.js";
 import { startMariaDb, type PrivateMariaDb } from "../harness/mariadb.js";
 
 export type DialectName = "sqlite" | "mysql";
@@ -34,7 +35,7 @@ export async function freshStore(dialect: DialectName): Promise<{ store: Config[
   const url = new URL(server.url);
   url.pathname = `/${database}`;
   return {
-    store: { kind: "mysql", url: url.toString(), host: url.hostname, port: Number(url.port), user: url.username, password: "", database },
+    store: { kind: "mysql", url: url.toString(), host: url.hostname, port: Number(url.port), user: url.username, password: "", database, queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_SEC * 1000 },
     cleanup: () => {},
   };
 }

@@ -12,8 +12,9 @@ export interface NodeProcess {
 }
 
 // Runs `easytask` as users do; resolves once it logs the port it serves on.
-export async function startNodeProcess(args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+// `nodeArgs` go to node itself (say, --cpu-prof).
+export async function startNodeProcess(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<NodeProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const records: Record<string, unknown>[] = [];
   let stderr = "";
   let buffered = "";

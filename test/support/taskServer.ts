@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface Received {
@@ -34,8 +36,11 @@ export class FakeTaskServer {
     return this.received.filter((r) => r.path === "/");
   }
 
-  async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => {
+  // With tls, an https task server presenting that certificate; host, the
+  // loopback address to listen on.
+  async start(port = 0, opts: { tls?: { certFile: string; keyFile: string }; host?: string } = {}): Promise<this> {
+    const { tls, host = "127.0.0.1" } = opts;
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -58,8 +63,9 @@ export class FakeTaskServer {
         if (answer.delayMs) setTimeout(send, answer.delayMs);
         else send();
       });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
+    };
+    this.server = tls ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener) : createServer(listener);
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }

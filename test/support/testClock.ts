@@ -52,6 +52,16 @@ export class TestClock implements Clock {
     return this.asleep;
   }
 
+  // Waits, in real time, until `count` sleeps are in progress: with every
+  // loop of a node asleep, each has done its pass for the time it is now.
+  async untilSleeping(count: number, timeoutMs = 15_000): Promise<void> {
+    const giveUpAt = Date.now() + timeoutMs;
+    while (this.asleep < count) {
+      if (Date.now() > giveUpAt) throw new Error(`${this.asleep} of ${count} loops asleep after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
   // Moves time forward by ms, firing every timer due on the way at its own
   // time, and lets what each one started run before the next.
   async advance(ms: number): Promise<void> {

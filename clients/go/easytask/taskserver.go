@@ -21,6 +21,10 @@ import (
 // Handler runs one task callback. Return IsSuccess and Extra, or
 // IsRunInAsync and call TaskServer.Confirm later. An error answers
 // is_success false with the error's text as extra.
+//
+// ctx is canceled when the scheduler cuts the call (the callback timed out,
+// the run was killed, its task stopped); CallbackInfoFrom(ctx) gives the
+// callback's path, run id and trace id.
 type Handler func(ctx context.Context, task *easytaskv1.TaskCallbackRequest) (*easytaskv1.TaskCallbackResponse, error)
 
 // TaskServerConfig says how a TaskServer listens and registers.
@@ -108,7 +112,7 @@ func (s *TaskServer) Start(ctx context.Context) error {
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("easytask: task server %s: %w", s.cfg.Name, err)
+		return fmt.Errorf("easytask: listening for task server %s: %w", s.cfg.Name, err)
 	}
 	server := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = server.Serve(ln) }()
@@ -202,7 +206,9 @@ func (s *TaskServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "body is not a task callback: "+err.Error())
 		return
 	}
-	result, err := s.handler(r.Context(), task)
+	// r.Context() is canceled when the scheduler closes the connection: the
+	// callback timed out, or the run was killed or its task stopped.
+	result, err := s.handler(withCallbackInfo(r.Context(), r), task)
 	if err != nil {
 		result = &easytaskv1.TaskCallbackResponse{IsSuccess: false, Extra: err.Error()}
 	} else if result == nil {

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def _start(db: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     if not (ROOT / "dist" / "src" / "main.js").exists():
         pytest.fail(f"the easytask server is not built: run `npm ci` (or `npm run build`) in {ROOT} first")
     node = shutil.which("node")
@@ -26,7 +26,7 @@ def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], 
         [node, str(ROOT / "bin" / "easytask.js")],
         env={
             **os.environ,
-            "EASYTASK_SQLITE__PATH": str(tmp_path / "e.db"),
+            "EASYTASK_SQLITE__PATH": str(db),
             "EASYTASK_API_SERVER__HTTP__HOST": "127.0.0.1",
             "EASYTASK_API_SERVER__HTTP__PORT": "0",
             "EASYTASK_HEALTH_CHECK_INTERVAL_SEC": "0.2",
@@ -53,7 +53,8 @@ def start_easytask(tmp_path: Path) -> Iterator[Callable[..., str]]:
     procs: list[subprocess.Popen[str]] = []
 
     def start(**env: str) -> str:
-        proc, url = _start(tmp_path, env)
+        # A database of its own each: a fresh server, whose ids start at 1.
+        proc, url = _start(tmp_path / f"easytask-{len(procs)}.db", env)
         procs.append(proc)
         return url
 

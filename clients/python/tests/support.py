@@ -33,9 +33,9 @@ def route_of(client: Client, name: str) -> Route | None:
     return None
 
 
-def add_one_shot(client: Client, name: str, biz_id: str = "", srv_name: str = "py-worker") -> int:
+def add_one_shot(client: Client, name: str, biz_id: str = "", srv_name: str = "py-worker", callback_path: str | None = None) -> int:
     request = AddTaskRequest(
-        name=name, srv_name=srv_name, callback_path=f"/{name}", sched_mode=SchedMode.SCHED_MODE_AT,
+        name=name, srv_name=srv_name, callback_path=callback_path or f"/{name}", sched_mode=SchedMode.SCHED_MODE_AT,
         time_spec_at=int(time.time()), arg='{"n":1}', biz_id=biz_id,
     )
     return client.tasks.add_task(request).task_id

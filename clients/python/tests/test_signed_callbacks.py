@@ -13,7 +13,7 @@ import pytest
 from easytask.v1.callback_pb2 import TaskCallbackRequest, TaskCallbackResponse
 from easytask.v1.registry_pb2 import AddTaskServerRequest, ListTaskServersRequest
 from easytask.v1.task_pb2 import RunState
-from easytask_client import Client, SignatureError, TaskServer, verify_signature
+from easytask_client import Client, SignatureError, TaskContext, TaskServer, verify_signature
 from support import add_one_shot, last_run, route_of, wait_for
 
 SECRET = "py-task-server-secret-0001"
@@ -38,7 +38,7 @@ class Signed:
         self._lock = threading.Lock()
         self.server = TaskServer(client, "py-signed", self._handle, secret=SECRET)
 
-    def _handle(self, task: TaskCallbackRequest) -> TaskCallbackResponse:
+    def _handle(self, task: TaskCallbackRequest, ctx: TaskContext) -> TaskCallbackResponse:
         with self._lock:
             self.ran.append(task)
         return TaskCallbackResponse(is_success=True, extra=f"ran {task.task_name}")
@@ -133,8 +133,8 @@ def test_verify_signature_on_its_own() -> None:
     with pytest.raises(SignatureError, match="does not match"):
         verify_signature(OTHER, headers, body, now=at)
     with pytest.raises(ValueError, match="secret is empty"):
-        TaskServer(Client("http://127.0.0.1:1"), "x", lambda task: TaskCallbackResponse(), secret="")
-    server = TaskServer(Client("http://127.0.0.1:1"), "x", lambda task: TaskCallbackResponse(), secret=SECRET)
+        TaskServer(Client("http://127.0.0.1:1"), "x", lambda task, ctx: TaskCallbackResponse(), secret="")
+    server = TaskServer(Client("http://127.0.0.1:1"), "x", lambda task, ctx: TaskCallbackResponse(), secret=SECRET)
     assert server.answer(body, signed(SECRET, int(time.time()), body)) == (200, b'{"pong": true}')
     status, answer = server.answer(body)
     assert (status, json.loads(answer)) == (401, {"error": "the request is not signed: x-easytask-timestamp is missing"})

@@ -13,7 +13,7 @@ from connectrpc.errors import ConnectError
 from easytask.v1.callback_pb2 import TaskCallbackRequest, TaskCallbackResponse
 from easytask.v1.cluster_pb2 import GetClusterRequest
 from easytask.v1.task_pb2 import AddTaskRequest, RunState, SchedMode
-from easytask_client import Client, TaskServer
+from easytask_client import Client, TaskContext, TaskServer
 from support import add_one_shot, last_run, route_of, wait_for
 
 TOKEN = "sdk-test-token-0123456789"
@@ -24,7 +24,7 @@ def test_task_server(start_easytask: Callable[..., str], numbering: str) -> None
     client = Client(start_easytask(EASYTASK_CALLBACK_CMD_NUMBERING=numbering, EASYTASK_AUTH__TOKENS=TOKEN), token=TOKEN)
     async_tasks: queue.Queue[TaskCallbackRequest] = queue.Queue()
 
-    def handle(task: TaskCallbackRequest) -> TaskCallbackResponse:
+    def handle(task: TaskCallbackRequest, ctx: TaskContext) -> TaskCallbackResponse:
         if task.task_name == "async":
             async_tasks.put(task)
             return TaskCallbackResponse(is_run_in_async=True)
@@ -93,13 +93,13 @@ def test_bad_settings_are_refused_with_a_clear_message() -> None:
             Client(url)
     client = Client("http://127.0.0.1:1")
     with pytest.raises(ValueError, match="needs a name"):
-        TaskServer(client, "", lambda task: TaskCallbackResponse())
+        TaskServer(client, "", lambda task, ctx: TaskCallbackResponse())
     with pytest.raises(ValueError, match="set advertise_host"):
-        TaskServer(client, "x", lambda task: TaskCallbackResponse(), host="0.0.0.0")
+        TaskServer(client, "x", lambda task, ctx: TaskCallbackResponse(), host="0.0.0.0")
 
 
 def test_protocol_edge_cases() -> None:
-    server = TaskServer(Client("http://127.0.0.1:1"), "x", lambda task: None)  # type: ignore[arg-type, return-value]
+    server = TaskServer(Client("http://127.0.0.1:1"), "x", lambda task, ctx: None)  # type: ignore[arg-type, return-value]
     cases = [
         (b'{"cmd":0}', 200, {"pong": True}),
         (b'{"cmd":1}', 200, {"pong": True}),
@@ -111,4 +111,4 @@ def test_protocol_edge_cases() -> None:
     status, answer = server.answer(b'{"task_id":"seven"}')
     assert status == 400 and b"body is not a task callback" in answer
     status, answer = server.answer(b'{"cmd":0,"task_id":"7","run_times":2,"future_field":1}')
-    assert (status, json.loads(answer)) == (500, {"error": "the handler returned NoneType, not a TaskCallbackResponse"})
+    assert (status, json.loads(answer)) == (500, {"error": "the handler returned NoneType, not a TaskCallbackResponse or a dict of its fields"})

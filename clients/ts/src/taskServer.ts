@@ -1,19 +1,13 @@
 import { create, fromJson, toJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { callbackContext, type TaskContext } from "./callbackContext.js";
 import type { EasytaskClient } from "./client.js";
 import { HeartbeatResponseSchema, TaskCallbackRequestSchema, TaskCallbackResponseSchema, type TaskCallbackRequest } from "./gen/easytask/v1/callback_pb.js";
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, SignatureError, verifySignature } from "./verifySignature.js";
 
 /** What a handler answers: `{ isSuccess, extra }`, or `{ isRunInAsync: true }` and a later `confirm`. */
 export type TaskResult = MessageInitShape<typeof TaskCallbackResponseSchema>;
-
-export interface TaskContext {
-  /** The task's callback_path. */
-  path: string;
-  /** Aborted when the scheduler hangs up (the callback timed out or the task was stopped). */
-  signal: AbortSignal;
-}
 
 export type TaskHandler = (task: TaskCallbackRequest, ctx: TaskContext) => TaskResult | Promise<TaskResult>;
 
@@ -115,7 +109,7 @@ export class TaskServer {
     };
   }
 
-  /** The port listened on, once started. */
+  /** The port listened on while started; 0 otherwise. */
   get port(): number {
     return this.registeredPort;
   }
@@ -125,14 +119,23 @@ export class TaskServer {
     void this.serve(req, res);
   };
 
-  /** Listens, then registers the route with AddTaskServer. */
+  /**
+   * Listens, then registers the route with AddTaskServer. Its errors say which
+   * step failed, with the error of that step as `cause` (a ConnectError when
+   * the scheduler refused).
+   */
   async start(): Promise<void> {
     if (this.server) throw new Error("easytask: TaskServer already started");
+    const { name, host, port } = this.options;
     const server = createServer(this.listener);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port, this.options.host, resolve);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, resolve);
+      });
+    } catch (err) {
+      throw new Error(`easytask: listening for task server ${name} on ${host}:${port}: ${(err as Error).message}`, { cause: err });
+    }
     this.server = server;
     this.registeredPort = (server.address() as AddressInfo).port;
     try {
@@ -140,7 +143,7 @@ export class TaskServer {
       await this.options.client.registry.addTaskServer(this.route({ callbackTimeoutSec, isEnableHealthCheck: healthCheck, secret }));
     } catch (err) {
       await this.close();
-      throw err;
+      throw new Error(`easytask: registering task server ${name}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -166,6 +169,7 @@ export class TaskServer {
   private async close(): Promise<void> {
     const server = this.server!;
     this.server = undefined;
+    this.registeredPort = 0;
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -191,7 +195,7 @@ export class TaskServer {
       res.once("close", () => hangUp.abort());
       let result: TaskResult;
       try {
-        result = await this.options.handler(task, { path: (req.url ?? "/").split("?")[0], signal: hangUp.signal });
+        result = await this.options.handler(task, callbackContext((req.url ?? "/").split("?")[0], req.headers, hangUp.signal));
       } catch (err) {
         result = { isSuccess: false, extra: err instanceof Error ? err.message : String(err) };
       }

@@ -175,7 +175,8 @@ export function Overview() {
           <h2>Cluster {cluster.data.clusterName}</h2>
           <p>
             Election: {cluster.data.electDriver}; leader <strong>{cluster.data.leaderId || "none"}</strong>; this node {cluster.data.nodeId}
-            {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}.
+            {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}
+            {!cluster.data.leadershipKnown && `; it cannot tell who may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
           </p>
           <Table label="Members" cards>
             <thead>

@@ -1,7 +1,12 @@
-"""Python SDK of easytask: typed Connect clients (``Client``) and a task-server
-helper (``TaskServer``). The API's messages are in ``easytask.v1``."""
+"""Python SDK of easytask: typed Connect clients (``Client``, ``AsyncClient``)
+and task-server helpers (``TaskServer`` on http.server or WSGI,
+``AsyncTaskServer`` on ASGI). The API's messages are in ``easytask.v1``."""
 
-from .client import Client
+from .async_task_server import AsyncHandler, AsyncTaskServer
+from .client import AsyncClient, Client
+from .context import TaskContext
+from .errors import TaskServerError, error_detail
+from .protocol import TaskResult
 from .signature import (
     DEFAULT_SIGNATURE_TOLERANCE_SEC,
     SIGNATURE_HEADER,
@@ -15,9 +20,16 @@ __all__ = [
     "DEFAULT_SIGNATURE_TOLERANCE_SEC",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "AsyncClient",
+    "AsyncHandler",
+    "AsyncTaskServer",
     "Client",
     "Handler",
     "SignatureError",
+    "TaskContext",
+    "TaskResult",
     "TaskServer",
+    "TaskServerError",
+    "error_detail",
     "verify_signature",
 ]

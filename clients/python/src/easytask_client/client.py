@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectrpc.interceptor import InterceptorSync
+from connectrpc.interceptor import Interceptor, InterceptorSync
 from connectrpc.request import RequestContext
-from easytask.v1.cluster_connect import ClusterServiceClientSync
-from easytask.v1.registry_connect import RegistryServiceClientSync
-from easytask.v1.task_connect import TaskServiceClientSync
+from easytask.v1.cluster_connect import ClusterServiceClient, ClusterServiceClientSync
+from easytask.v1.registry_connect import RegistryServiceClient, RegistryServiceClientSync
+from easytask.v1.task_connect import TaskServiceClient, TaskServiceClientSync
+from pyqwest import Client as HTTPClient
 from pyqwest import SyncClient
 
 
 class _Bearer:
-    """Sends the API token on every call."""
+    """Sends the API token on every call, synchronous or not."""
 
     def __init__(self, token: str) -> None:
         self._value = f"Bearer {token}"
 
-    def intercept_unary_sync(self, call_next: Callable[[Any, RequestContext], Any], request: Any, ctx: RequestContext, /) -> Any:
+    def intercept_unary_sync(self, call_next: Callable[[Any, RequestContext[Any, Any]], Any], request: Any, ctx: RequestContext[Any, Any], /) -> Any:
         ctx.request_headers["authorization"] = self._value
         return call_next(request, ctx)
+
+    async def intercept_unary(self, call_next: Callable[[Any, RequestContext[Any, Any]], Awaitable[Any]], request: Any, ctx: RequestContext[Any, Any], /) -> Any:
+        ctx.request_headers["authorization"] = self._value
+        return await call_next(request, ctx)
 
 
 def _check_base_url(base_url: str) -> None:
@@ -66,3 +71,37 @@ class Client:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+class AsyncClient:
+    """``Client`` for asyncio: the same options, and ``tasks``, ``registry`` and
+    ``cluster`` are the generated asynchronous Connect clients (``await
+    client.tasks.add_task(...)``). Close it with ``await client.close()`` or
+    ``async with``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout_ms: int | None = None,
+        interceptors: Iterable[Interceptor] = (),
+    ) -> None:
+        _check_base_url(base_url)
+        chain = ([_Bearer(token)] if token else []) + list(interceptors)
+        self._http = HTTPClient()
+        self.tasks = TaskServiceClient(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+        self.registry = RegistryServiceClient(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+        self.cluster = ClusterServiceClient(base_url, timeout_ms=timeout_ms, interceptors=chain, http_client=self._http)
+
+    async def close(self) -> None:
+        await self.tasks.close()
+        await self.registry.close()
+        await self.cluster.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()

@@ -229,16 +229,22 @@ type GetClusterResponse struct {
 	// The nodes campaigning in the election (standalone: the answering node);
 	// empty when etcd cannot be reached.
 	Members []*ClusterMember `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
-	// "standalone" or "etcd".
+	// "standalone", "etcd" or "redis".
 	ElectDriver string `protobuf:"bytes,5,opt,name=elect_driver,json=electDriver,proto3" json:"elect_driver,omitempty"`
 	ClusterName string `protobuf:"bytes,6,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
-	// What /readyz answers: the database answers and the node knows whether
-	// it may lead.
+	// What /readyz answers: the node can serve the API (its database answers
+	// and it is not shutting down). It does not depend on etcd or Redis: while
+	// no node reaches them, nobody schedules but every node serves the API.
 	Ready bool `protobuf:"varint,7,opt,name=ready,proto3" json:"ready,omitempty"`
 	// Why the node is not ready; empty when it is.
 	NotReadyReason string `protobuf:"bytes,8,opt,name=not_ready_reason,json=notReadyReason,proto3" json:"not_ready_reason,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Whether the node knows if it may lead: false while it cannot reach etcd
+	// or Redis (then is_leader is false and nobody may be scheduling).
+	LeadershipKnown bool `protobuf:"varint,9,opt,name=leadership_known,json=leadershipKnown,proto3" json:"leadership_known,omitempty"`
+	// Why leadership is unknown; empty when it is known.
+	LeadershipUnknownReason string `protobuf:"bytes,10,opt,name=leadership_unknown_reason,json=leadershipUnknownReason,proto3" json:"leadership_unknown_reason,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *GetClusterResponse) Reset() {
@@ -323,6 +329,20 @@ func (x *GetClusterResponse) GetReady() bool {
 func (x *GetClusterResponse) GetNotReadyReason() string {
 	if x != nil {
 		return x.NotReadyReason
+	}
+	return ""
+}
+
+func (x *GetClusterResponse) GetLeadershipKnown() bool {
+	if x != nil {
+		return x.LeadershipKnown
+	}
+	return false
+}
+
+func (x *GetClusterResponse) GetLeadershipUnknownReason() string {
+	if x != nil {
+		return x.LeadershipUnknownReason
 	}
 	return ""
 }
@@ -1016,8 +1036,8 @@ var File_easytask_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
-	"\x11GetClusterRequest\"\xa3\x02\n" +
+	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
+	"\x11GetClusterRequest\"\x8a\x03\n" +
 	"\x12GetClusterResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
 	"\tis_leader\x18\x02 \x01(\bR\bisLeader\x12\x1b\n" +
@@ -1026,7 +1046,10 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\felect_driver\x18\x05 \x01(\tR\velectDriver\x12!\n" +
 	"\fcluster_name\x18\x06 \x01(\tR\vclusterName\x12\x14\n" +
 	"\x05ready\x18\a \x01(\bR\x05ready\x12(\n" +
-	"\x10not_ready_reason\x18\b \x01(\tR\x0enotReadyReason\"}\n" +
+	"\x10not_ready_reason\x18\b \x01(\tR\x0enotReadyReason\x12)\n" +
+	"\x10leadership_known\x18\t \x01(\bR\x0fleadershipKnown\x12:\n" +
+	"\x19leadership_unknown_reason\x18\n" +
+	" \x01(\tR\x17leadershipUnknownReason\"}\n" +
 	"\rClusterMember\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x129\n" +
@@ -1047,13 +1070,13 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\atargets\x18\x06 \x03(\tR\atargets\x12\x18\n" +
 	"\arequest\x18\a \x01(\tR\arequest\x12\x16\n" +
 	"\x06result\x18\b \x01(\tR\x06result\x12\x19\n" +
-	"\btrace_id\x18\t \x01(\tR\atraceId\"\x7f\n" +
-	"\x13ListAuditLogRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\btrace_id\x18\t \x01(\tR\atraceId\"\x99\x01\n" +
+	"\x13ListAuditLogRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x14\n" +
-	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
-	"\x06target\x18\x04 \x01(\tR\x06target\"q\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1c\n" +
+	"\x05actor\x18\x03 \x01(\tB\x06\x9a\xb5\x18\x02\b@R\x05actor\x12\x1f\n" +
+	"\x06target\x18\x04 \x01(\tB\a\x9a\xb5\x18\x03\b\xac\x02R\x06target\"q\n" +
 	"\x14ListAuditLogResponse\x121\n" +
 	"\aentries\x18\x01 \x03(\v2\x17.easytask.v1.AuditEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbd\x02\n" +
@@ -1071,9 +1094,9 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\rAlertSettings\x12-\n" +
 	"\x12webhook_configured\x18\x01 \x01(\bR\x11webhookConfigured\x12!\n" +
 	"\fwebhook_host\x18\x02 \x01(\tR\vwebhookHost\x120\n" +
-	"\x15failing_runs_in_a_row\x18\x03 \x01(\rR\x11failingRunsInARow\"O\n" +
-	"\x11ListAlertsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\x15failing_runs_in_a_row\x18\x03 \x01(\rR\x11failingRunsInARow\"X\n" +
+	"\x11ListAlertsRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\xa0\x01\n" +
 	"\x12ListAlertsResponse\x12*\n" +
@@ -1166,6 +1189,7 @@ func file_easytask_v1_cluster_proto_init() {
 	if File_easytask_v1_cluster_proto != nil {
 		return
 	}
+	file_easytask_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -38,10 +38,16 @@ const (
 	ErrorReason_ERROR_REASON_RUN_NOT_OPEN ErrorReason = 7
 	// The task's state does not allow the operation (e.g. pausing a stopped task).
 	ErrorReason_ERROR_REASON_TASK_STATE ErrorReason = 8
+	// No valid API token (auth.tokens); HTTP's number on the documented paths,
+	// which the original, without tokens, did not have.
+	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 9
 	// DeleteTaskServer of a task server that tasks still use.
-	ErrorReason_ERROR_REASON_TASK_SERVER_IN_USE ErrorReason = 9
+	ErrorReason_ERROR_REASON_TASK_SERVER_IN_USE ErrorReason = 10
 	// RetryRun of a run that is open, succeeded, or was retried meanwhile.
-	ErrorReason_ERROR_REASON_RUN_NOT_RETRYABLE ErrorReason = 10
+	ErrorReason_ERROR_REASON_RUN_NOT_RETRYABLE ErrorReason = 11
+	// A viewer token (auth.tokens role "viewer") called a method that changes
+	// data; HTTP's number on the documented paths.
+	ErrorReason_ERROR_REASON_READ_ONLY_TOKEN ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
@@ -56,8 +62,10 @@ var (
 		6:  "ERROR_REASON_RUN_NOT_CONFIRMABLE",
 		7:  "ERROR_REASON_RUN_NOT_OPEN",
 		8:  "ERROR_REASON_TASK_STATE",
-		9:  "ERROR_REASON_TASK_SERVER_IN_USE",
-		10: "ERROR_REASON_RUN_NOT_RETRYABLE",
+		9:  "ERROR_REASON_UNAUTHENTICATED",
+		10: "ERROR_REASON_TASK_SERVER_IN_USE",
+		11: "ERROR_REASON_RUN_NOT_RETRYABLE",
+		12: "ERROR_REASON_READ_ONLY_TOKEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -69,8 +77,10 @@ var (
 		"ERROR_REASON_RUN_NOT_CONFIRMABLE":   6,
 		"ERROR_REASON_RUN_NOT_OPEN":          7,
 		"ERROR_REASON_TASK_STATE":            8,
-		"ERROR_REASON_TASK_SERVER_IN_USE":    9,
-		"ERROR_REASON_RUN_NOT_RETRYABLE":     10,
+		"ERROR_REASON_UNAUTHENTICATED":       9,
+		"ERROR_REASON_TASK_SERVER_IN_USE":    10,
+		"ERROR_REASON_RUN_NOT_RETRYABLE":     11,
+		"ERROR_REASON_READ_ONLY_TOKEN":       12,
 	}
 )
 
@@ -158,23 +168,38 @@ var File_easytask_v1_errors_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18easytask/v1/errors.proto\x12\veasytask.v1\"U\n" +
+	"\x18easytask/v1/errors.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\"U\n" +
 	"\vErrorDetail\x120\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n" +
-	"\x05field\x18\x02 \x01(\tR\x05field*\x83\x03\n" +
-	"\vErrorReason\x12\x1c\n" +
-	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
-	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n" +
-	"\x1bERROR_REASON_TASK_NOT_FOUND\x10\x02\x12&\n" +
-	"\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x12\x1f\n" +
-	"\x1bERROR_REASON_SERVER_STOPPED\x10\x04\x12\x1e\n" +
-	"\x1aERROR_REASON_RUN_NOT_FOUND\x10\x05\x12$\n" +
-	" ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n" +
-	"\x19ERROR_REASON_RUN_NOT_OPEN\x10\a\x12\x1b\n" +
-	"\x17ERROR_REASON_TASK_STATE\x10\b\x12#\n" +
-	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\t\x12\"\n" +
-	"\x1eERROR_REASON_RUN_NOT_RETRYABLE\x10\n" +
-	"BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"\x05field\x18\x02 \x01(\tR\x05field*\x92\x06\n" +
+	"\vErrorReason\x12.\n" +
+	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\x92\xb5\x18\f\n" +
+	"\aunknown\x10\xf4\x03\x12<\n" +
+	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x1a\x19\x92\xb5\x18\x15\n" +
+	"\x10invalid_argument\x10\x91N\x123\n" +
+	"\x1bERROR_REASON_TASK_NOT_FOUND\x10\x02\x1a\x12\x92\xb5\x18\x0e\n" +
+	"\tnot_found\x10\x92N\x12:\n" +
+	"\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x1a\x12\x92\xb5\x18\x0e\n" +
+	"\tnot_found\x10\x93N\x125\n" +
+	"\x1bERROR_REASON_SERVER_STOPPED\x10\x04\x1a\x14\x92\xb5\x18\x10\n" +
+	"\vunavailable\x10\x94N\x122\n" +
+	"\x1aERROR_REASON_RUN_NOT_FOUND\x10\x05\x1a\x12\x92\xb5\x18\x0e\n" +
+	"\tnot_found\x10\x92N\x12B\n" +
+	" ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12;\n" +
+	"\x19ERROR_REASON_RUN_NOT_OPEN\x10\a\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x129\n" +
+	"\x17ERROR_REASON_TASK_STATE\x10\b\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12:\n" +
+	"\x1cERROR_REASON_UNAUTHENTICATED\x10\t\x1a\x18\x92\xb5\x18\x14\n" +
+	"\x0funauthenticated\x10\x91\x03\x12A\n" +
+	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\n" +
+	"\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12@\n" +
+	"\x1eERROR_REASON_RUN_NOT_RETRYABLE\x10\v\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12<\n" +
+	"\x1cERROR_REASON_READ_ONLY_TOKEN\x10\f\x1a\x1a\x92\xb5\x18\x16\n" +
+	"\x11permission_denied\x10\x93\x03BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_errors_proto_rawDescOnce sync.Once
@@ -208,6 +233,7 @@ func file_easytask_v1_errors_proto_init() {
 	if File_easytask_v1_errors_proto != nil {
 		return
 	}
+	file_easytask_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

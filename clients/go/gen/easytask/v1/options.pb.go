@@ -11,6 +11,7 @@ import (
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	descriptorpb "google.golang.org/protobuf/types/descriptorpb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -21,6 +22,129 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// How a refusal reads on each surface. Every ErrorReason carries one, so the
+// server's tables and the SDKs' docs come from the same place.
+type ErrorMapping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Connect (and gRPC) code, as Connect spells it: "not_found".
+	ConnectCode string `protobuf:"bytes,1,opt,name=connect_code,json=connectCode,proto3" json:"connect_code,omitempty"`
+	// The code of the documented paths' envelope {"code","msg","data","hint"}.
+	// An error without a reason (say, a body that does not decode) takes the
+	// envelope code of the first reason with its Connect code.
+	EnvelopeCode  int32 `protobuf:"varint,2,opt,name=envelope_code,json=envelopeCode,proto3" json:"envelope_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErrorMapping) Reset() {
+	*x = ErrorMapping{}
+	mi := &file_easytask_v1_options_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErrorMapping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErrorMapping) ProtoMessage() {}
+
+func (x *ErrorMapping) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_options_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErrorMapping.ProtoReflect.Descriptor instead.
+func (*ErrorMapping) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_options_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ErrorMapping) GetConnectCode() string {
+	if x != nil {
+		return x.ConnectCode
+	}
+	return ""
+}
+
+func (x *ErrorMapping) GetEnvelopeCode() int32 {
+	if x != nil {
+		return x.EnvelopeCode
+	}
+	return 0
+}
+
+// The bounds of a request field, enforced by the server on every surface.
+// A value past them is refused with INVALID_ARGUMENT naming the field.
+type FieldLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Characters at most (strings; what a user counts).
+	MaxChars uint32 `protobuf:"varint,1,opt,name=max_chars,json=maxChars,proto3" json:"max_chars,omitempty"`
+	// UTF-8 bytes at most (strings stored or sent as they are).
+	MaxBytes uint32 `protobuf:"varint,2,opt,name=max_bytes,json=maxBytes,proto3" json:"max_bytes,omitempty"`
+	// The largest value (numbers).
+	MaxValue      uint64 `protobuf:"varint,3,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldLimits) Reset() {
+	*x = FieldLimits{}
+	mi := &file_easytask_v1_options_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldLimits) ProtoMessage() {}
+
+func (x *FieldLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_options_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldLimits.ProtoReflect.Descriptor instead.
+func (*FieldLimits) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_options_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *FieldLimits) GetMaxChars() uint32 {
+	if x != nil {
+		return x.MaxChars
+	}
+	return 0
+}
+
+func (x *FieldLimits) GetMaxBytes() uint32 {
+	if x != nil {
+		return x.MaxBytes
+	}
+	return 0
+}
+
+func (x *FieldLimits) GetMaxValue() uint64 {
+	if x != nil {
+		return x.MaxValue
+	}
+	return 0
+}
+
 var file_easytask_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
@@ -28,6 +152,22 @@ var file_easytask_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
 		Field:         50001,
 		Name:          "easytask.v1.legacy_path",
 		Tag:           "bytes,50001,opt,name=legacy_path",
+		Filename:      "easytask/v1/options.proto",
+	},
+	{
+		ExtendedType:  (*descriptorpb.EnumValueOptions)(nil),
+		ExtensionType: (*ErrorMapping)(nil),
+		Field:         50002,
+		Name:          "easytask.v1.error",
+		Tag:           "bytes,50002,opt,name=error",
+		Filename:      "easytask/v1/options.proto",
+	},
+	{
+		ExtendedType:  (*descriptorpb.FieldOptions)(nil),
+		ExtensionType: (*FieldLimits)(nil),
+		Field:         50003,
+		Name:          "easytask.v1.limits",
+		Tag:           "bytes,50003,opt,name=limits",
 		Filename:      "easytask/v1/options.proto",
 	},
 }
@@ -43,23 +183,65 @@ var (
 	E_LegacyPath = &file_easytask_v1_options_proto_extTypes[0]
 )
 
+// Extension fields to descriptorpb.EnumValueOptions.
+var (
+	// optional easytask.v1.ErrorMapping error = 50002;
+	E_Error = &file_easytask_v1_options_proto_extTypes[1]
+)
+
+// Extension fields to descriptorpb.FieldOptions.
+var (
+	// optional easytask.v1.FieldLimits limits = 50003;
+	E_Limits = &file_easytask_v1_options_proto_extTypes[2]
+)
+
 var File_easytask_v1_options_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x19easytask/v1/options.proto\x12\veasytask.v1\x1a google/protobuf/descriptor.proto:A\n" +
+	"\x19easytask/v1/options.proto\x12\veasytask.v1\x1a google/protobuf/descriptor.proto\"V\n" +
+	"\fErrorMapping\x12!\n" +
+	"\fconnect_code\x18\x01 \x01(\tR\vconnectCode\x12#\n" +
+	"\renvelope_code\x18\x02 \x01(\x05R\fenvelopeCode\"d\n" +
+	"\vFieldLimits\x12\x1b\n" +
+	"\tmax_chars\x18\x01 \x01(\rR\bmaxChars\x12\x1b\n" +
+	"\tmax_bytes\x18\x02 \x01(\rR\bmaxBytes\x12\x1b\n" +
+	"\tmax_value\x18\x03 \x01(\x04R\bmaxValue:A\n" +
 	"\vlegacy_path\x12\x1e.google.protobuf.MethodOptions\x18ц\x03 \x01(\tR\n" +
-	"legacyPathBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"legacyPath:T\n" +
+	"\x05error\x12!.google.protobuf.EnumValueOptions\x18҆\x03 \x01(\v2\x19.easytask.v1.ErrorMappingR\x05error:Q\n" +
+	"\x06limits\x12\x1d.google.protobuf.FieldOptions\x18ӆ\x03 \x01(\v2\x18.easytask.v1.FieldLimitsR\x06limitsBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
+var (
+	file_easytask_v1_options_proto_rawDescOnce sync.Once
+	file_easytask_v1_options_proto_rawDescData []byte
+)
+
+func file_easytask_v1_options_proto_rawDescGZIP() []byte {
+	file_easytask_v1_options_proto_rawDescOnce.Do(func() {
+		file_easytask_v1_options_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_easytask_v1_options_proto_rawDesc), len(file_easytask_v1_options_proto_rawDesc)))
+	})
+	return file_easytask_v1_options_proto_rawDescData
+}
+
+var file_easytask_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_easytask_v1_options_proto_goTypes = []any{
-	(*descriptorpb.MethodOptions)(nil), // 0: google.protobuf.MethodOptions
+	(*ErrorMapping)(nil),                  // 0: easytask.v1.ErrorMapping
+	(*FieldLimits)(nil),                   // 1: easytask.v1.FieldLimits
+	(*descriptorpb.MethodOptions)(nil),    // 2: google.protobuf.MethodOptions
+	(*descriptorpb.EnumValueOptions)(nil), // 3: google.protobuf.EnumValueOptions
+	(*descriptorpb.FieldOptions)(nil),     // 4: google.protobuf.FieldOptions
 }
 var file_easytask_v1_options_proto_depIdxs = []int32{
-	0, // 0: easytask.v1.legacy_path:extendee -> google.protobuf.MethodOptions
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	0, // [0:1] is the sub-list for extension extendee
+	2, // 0: easytask.v1.legacy_path:extendee -> google.protobuf.MethodOptions
+	3, // 1: easytask.v1.error:extendee -> google.protobuf.EnumValueOptions
+	4, // 2: easytask.v1.limits:extendee -> google.protobuf.FieldOptions
+	0, // 3: easytask.v1.error:type_name -> easytask.v1.ErrorMapping
+	1, // 4: easytask.v1.limits:type_name -> easytask.v1.FieldLimits
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	3, // [3:5] is the sub-list for extension type_name
+	0, // [0:3] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
 }
 
@@ -74,12 +256,13 @@ func file_easytask_v1_options_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_easytask_v1_options_proto_rawDesc), len(file_easytask_v1_options_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
-			NumExtensions: 1,
+			NumMessages:   2,
+			NumExtensions: 3,
 			NumServices:   0,
 		},
 		GoTypes:           file_easytask_v1_options_proto_goTypes,
 		DependencyIndexes: file_easytask_v1_options_proto_depIdxs,
+		MessageInfos:      file_easytask_v1_options_proto_msgTypes,
 		ExtensionInfos:    file_easytask_v1_options_proto_extTypes,
 	}.Build()
 	File_easytask_v1_options_proto = out.File

@@ -623,13 +623,13 @@ var File_easytask_v1_registry_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1aeasytask/v1/registry.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n" +
-	"\x14AddTaskServerRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
-	"\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n" +
-	"\x04port\x18\x04 \x01(\rR\x04port\x120\n" +
-	"\x14callback_timeout_sec\x18\x05 \x01(\rR\x12callbackTimeoutSec\x123\n" +
+	"\x1aeasytask/v1/registry.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x02\n" +
+	"\x14AddTaskServerRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x04name\x12\x16\n" +
+	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x1b\n" +
+	"\x04host\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\xfd\x01R\x04host\x12\x12\n" +
+	"\x04port\x18\x04 \x01(\rR\x04port\x129\n" +
+	"\x14callback_timeout_sec\x18\x05 \x01(\rB\a\x9a\xb5\x18\x03\x18\x90\x1cR\x12callbackTimeoutSec\x123\n" +
 	"\x16is_enable_health_check\x18\x06 \x01(\bR\x13isEnableHealthCheck\x12\x1b\n" +
 	"\x06secret\x18\a \x01(\tH\x00R\x06secret\x88\x01\x01B\t\n" +
 	"\a_secret\"\x17\n" +
@@ -639,9 +639,9 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
 	"\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x04 \x01(\rR\x04port\"\x17\n" +
-	"\x15DelTaskServerResponse\"-\n" +
-	"\x17DeleteTaskServerRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\x1a\n" +
+	"\x15DelTaskServerResponse\"6\n" +
+	"\x17DeleteTaskServerRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x04name\"\x1a\n" +
 	"\x18DeleteTaskServerResponse\"\x18\n" +
 	"\x16ListTaskServersRequest\"U\n" +
 	"\x17ListTaskServersResponse\x12:\n" +

@@ -984,20 +984,22 @@ type Task struct {
 	// Runs fired so far.
 	RunTimes uint32 `protobuf:"varint,12,opt,name=run_times,json=runTimes,proto3" json:"run_times,omitempty"`
 	// Unset when the task will not fire again.
-	NextFireAt        *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_fire_at,json=nextFireAt,proto3" json:"next_fire_at,omitempty"`
-	CreatedAt         *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt         *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	TimeZone          string                 `protobuf:"bytes,16,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	MisfirePolicy     MisfirePolicy          `protobuf:"varint,17,opt,name=misfire_policy,json=misfirePolicy,proto3,enum=easytask.v1.MisfirePolicy" json:"misfire_policy,omitempty"`
-	MisfireMaxCatchUp uint32                 `protobuf:"varint,18,opt,name=misfire_max_catch_up,json=misfireMaxCatchUp,proto3" json:"misfire_max_catch_up,omitempty"`
-	OverlapPolicy     OverlapPolicy          `protobuf:"varint,19,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=easytask.v1.OverlapPolicy" json:"overlap_policy,omitempty"`
-	MaxRetries        uint32                 `protobuf:"varint,20,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
-	RetryBackoff      *RetryBackoff          `protobuf:"bytes,21,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
-	MaxRunTimeSec     uint32                 `protobuf:"varint,22,opt,name=max_run_time_sec,json=maxRunTimeSec,proto3" json:"max_run_time_sec,omitempty"`
-	MaxRunTimes       uint32                 `protobuf:"varint,23,opt,name=max_run_times,json=maxRunTimes,proto3" json:"max_run_times,omitempty"`
-	StartAt           int64                  `protobuf:"varint,24,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
-	EndAt             int64                  `protobuf:"varint,25,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
-	RouteStrategy     RouteStrategy          `protobuf:"varint,26,opt,name=route_strategy,json=routeStrategy,proto3,enum=easytask.v1.RouteStrategy" json:"route_strategy,omitempty"`
+	NextFireAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_fire_at,json=nextFireAt,proto3" json:"next_fire_at,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	TimeZone   string                 `protobuf:"bytes,16,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// The policies in effect: a field left unset at AddTask shows its default
+	// (FIRE_ONCE, 10, ALLOW, {1, 2, 3600}, RANDOM).
+	MisfirePolicy     MisfirePolicy `protobuf:"varint,17,opt,name=misfire_policy,json=misfirePolicy,proto3,enum=easytask.v1.MisfirePolicy" json:"misfire_policy,omitempty"`
+	MisfireMaxCatchUp uint32        `protobuf:"varint,18,opt,name=misfire_max_catch_up,json=misfireMaxCatchUp,proto3" json:"misfire_max_catch_up,omitempty"`
+	OverlapPolicy     OverlapPolicy `protobuf:"varint,19,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=easytask.v1.OverlapPolicy" json:"overlap_policy,omitempty"`
+	MaxRetries        uint32        `protobuf:"varint,20,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
+	RetryBackoff      *RetryBackoff `protobuf:"bytes,21,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
+	MaxRunTimeSec     uint32        `protobuf:"varint,22,opt,name=max_run_time_sec,json=maxRunTimeSec,proto3" json:"max_run_time_sec,omitempty"`
+	MaxRunTimes       uint32        `protobuf:"varint,23,opt,name=max_run_times,json=maxRunTimes,proto3" json:"max_run_times,omitempty"`
+	StartAt           int64         `protobuf:"varint,24,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	EndAt             int64         `protobuf:"varint,25,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
+	RouteStrategy     RouteStrategy `protobuf:"varint,26,opt,name=route_strategy,json=routeStrategy,proto3,enum=easytask.v1.RouteStrategy" json:"route_strategy,omitempty"`
 	// The state of the task's latest run (ListTasks, GetTask); unspecified
 	// before the first.
 	LastRunState     RunState               `protobuf:"varint,27,opt,name=last_run_state,json=lastRunState,proto3,enum=easytask.v1.RunState" json:"last_run_state,omitempty"`
@@ -2391,7 +2393,8 @@ func (x *TaskFilter) GetQuery() string {
 type BulkTaskActionRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Action TaskAction             `protobuf:"varint,1,opt,name=action,proto3,enum=easytask.v1.TaskAction" json:"action,omitempty"`
-	// These tasks (at most 1000); or, when empty, the tasks matching filter.
+	// These tasks (at most 1000, the bound of one call); or, when empty, the
+	// tasks matching filter.
 	TaskIds []int64 `protobuf:"varint,2,rep,packed,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
 	// Required when task_ids is empty: the tasks to act on, 1000 a call in
 	// id order.
@@ -3215,49 +3218,49 @@ var File_easytask_v1_task_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x16easytask/v1/task.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"h\n" +
-	"\fRetryBackoff\x12\x1f\n" +
-	"\vinitial_sec\x18\x01 \x01(\rR\n" +
-	"initialSec\x12\x1e\n" +
+	"\x16easytask/v1/task.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x01\n" +
+	"\fRetryBackoff\x12*\n" +
+	"\vinitial_sec\x18\x01 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\n" +
+	"initialSec\x12&\n" +
 	"\n" +
-	"multiplier\x18\x02 \x01(\x01R\n" +
-	"multiplier\x12\x17\n" +
-	"\amax_sec\x18\x03 \x01(\rR\x06maxSec\"\xa6\x06\n" +
-	"\x0eAddTaskRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\bsrv_name\x18\x02 \x01(\tR\asrvName\x12#\n" +
-	"\rcallback_path\x18\x03 \x01(\tR\fcallbackPath\x125\n" +
+	"multiplier\x18\x02 \x01(\x01B\x06\x9a\xb5\x18\x02\x18dR\n" +
+	"multiplier\x12\"\n" +
+	"\amax_sec\x18\x03 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x06maxSec\"\xb3\a\n" +
+	"\x0eAddTaskRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x04name\x12\"\n" +
+	"\bsrv_name\x18\x02 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\asrvName\x12,\n" +
+	"\rcallback_path\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\x80\bR\fcallbackPath\x125\n" +
 	"\n" +
-	"sched_mode\x18\x04 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12\x1b\n" +
-	"\ttime_cron\x18\x05 \x01(\tR\btimeCron\x12*\n" +
-	"\x11time_interval_sec\x18\x06 \x01(\rR\x0ftimeIntervalSec\x12 \n" +
-	"\ftime_spec_at\x18\a \x01(\x03R\n" +
-	"timeSpecAt\x12\x10\n" +
-	"\x03arg\x18\b \x01(\tR\x03arg\x12\x15\n" +
-	"\x06biz_id\x18\t \x01(\tR\x05bizId\x12\x1b\n" +
+	"sched_mode\x18\x04 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12$\n" +
+	"\ttime_cron\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\btimeCron\x125\n" +
+	"\x11time_interval_sec\x18\x06 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x0ftimeIntervalSec\x12-\n" +
+	"\ftime_spec_at\x18\a \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\n" +
+	"timeSpecAt\x12\x1a\n" +
+	"\x03arg\x18\b \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x10R\x03arg\x12\x1e\n" +
+	"\x06biz_id\x18\t \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05bizId\x12#\n" +
 	"\ttime_zone\x18\n" +
-	" \x01(\tR\btimeZone\x12A\n" +
-	"\x0emisfire_policy\x18\v \x01(\x0e2\x1a.easytask.v1.MisfirePolicyR\rmisfirePolicy\x12/\n" +
-	"\x14misfire_max_catch_up\x18\f \x01(\rR\x11misfireMaxCatchUp\x12A\n" +
-	"\x0eoverlap_policy\x18\r \x01(\x0e2\x1a.easytask.v1.OverlapPolicyR\roverlapPolicy\x12\x1f\n" +
-	"\vmax_retries\x18\x0e \x01(\rR\n" +
+	" \x01(\tB\x06\x9a\xb5\x18\x02\b@R\btimeZone\x12A\n" +
+	"\x0emisfire_policy\x18\v \x01(\x0e2\x1a.easytask.v1.MisfirePolicyR\rmisfirePolicy\x128\n" +
+	"\x14misfire_max_catch_up\x18\f \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\x11misfireMaxCatchUp\x12A\n" +
+	"\x0eoverlap_policy\x18\r \x01(\x0e2\x1a.easytask.v1.OverlapPolicyR\roverlapPolicy\x12'\n" +
+	"\vmax_retries\x18\x0e \x01(\rB\x06\x9a\xb5\x18\x02\x18dR\n" +
 	"maxRetries\x12>\n" +
-	"\rretry_backoff\x18\x0f \x01(\v2\x19.easytask.v1.RetryBackoffR\fretryBackoff\x12'\n" +
-	"\x10max_run_time_sec\x18\x10 \x01(\rR\rmaxRunTimeSec\x12\"\n" +
-	"\rmax_run_times\x18\x11 \x01(\rR\vmaxRunTimes\x12\x19\n" +
-	"\bstart_at\x18\x12 \x01(\x03R\astartAt\x12\x15\n" +
-	"\x06end_at\x18\x13 \x01(\x03R\x05endAt\x12A\n" +
+	"\rretry_backoff\x18\x0f \x01(\v2\x19.easytask.v1.RetryBackoffR\fretryBackoff\x122\n" +
+	"\x10max_run_time_sec\x18\x10 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\rmaxRunTimeSec\x12\"\n" +
+	"\rmax_run_times\x18\x11 \x01(\rR\vmaxRunTimes\x12&\n" +
+	"\bstart_at\x18\x12 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\astartAt\x12\"\n" +
+	"\x06end_at\x18\x13 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\x05endAt\x12A\n" +
 	"\x0eroute_strategy\x18\x14 \x01(\x0e2\x1a.easytask.v1.RouteStrategyR\rrouteStrategy\"*\n" +
 	"\x0fAddTaskResponse\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"*\n" +
 	"\x0fStopTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x12\n" +
-	"\x10StopTaskResponse\"\x88\x01\n" +
+	"\x10StopTaskResponse\"\x92\x01\n" +
 	"\x12ConfirmTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1d\n" +
 	"\n" +
-	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x14\n" +
-	"\x05extra\x18\x03 \x01(\tR\x05extra\x12$\n" +
+	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x1e\n" +
+	"\x05extra\x18\x03 \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x04R\x05extra\x12$\n" +
 	"\x0etask_run_times\x18\x04 \x01(\rR\ftaskRunTimes\"\x15\n" +
 	"\x13ConfirmTaskResponse\"\xbc\t\n" +
 	"\x04Task\x12\x17\n" +
@@ -3299,14 +3302,14 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0eGetTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"8\n" +
 	"\x0fGetTaskResponse\x12%\n" +
-	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\xad\x01\n" +
-	"\x10ListTasksRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\x04task\x18\x01 \x01(\v2\x11.easytask.v1.TaskR\x04task\"\xbf\x01\n" +
+	"\x10ListTasksRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x19\n" +
 	"\bsrv_name\x18\x03 \x01(\tR\asrvName\x12,\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x14\n" +
-	"\x05query\x18\x05 \x01(\tR\x05query\"d\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x1d\n" +
+	"\x05query\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x05\n" +
@@ -3336,16 +3339,16 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\ttask_name\x18\x11 \x01(\tR\btaskName\x12\x15\n" +
 	"\x03arg\x18\x12 \x01(\tH\x00R\x03arg\x88\x01\x01\x12\x16\n" +
 	"\x06manual\x18\x13 \x01(\bR\x06manualB\x06\n" +
-	"\x04_arg\"\xc0\x02\n" +
+	"\x04_arg\"\xd2\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12+\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x15.easytask.v1.RunStateR\x05state\x12=\n" +
 	"\fstarted_from\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vstartedFrom\x12A\n" +
-	"\x0estarted_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rstartedBefore\x12%\n" +
-	"\x0eerror_contains\x18\a \x01(\tR\rerrorContains\"q\n" +
+	"\x0estarted_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rstartedBefore\x12.\n" +
+	"\x0eerror_contains\x18\a \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\rerrorContains\"q\n" +
 	"\x14ListTaskLogsResponse\x121\n" +
 	"\ttask_logs\x18\x01 \x03(\v2\x14.easytask.v1.TaskLogR\btaskLogs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
@@ -3354,10 +3357,10 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x11PauseTaskResponse\",\n" +
 	"\x11ResumeTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x14\n" +
-	"\x12ResumeTaskResponse\"L\n" +
+	"\x12ResumeTaskResponse\"V\n" +
 	"\x12TriggerTaskRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x15\n" +
-	"\x03arg\x18\x02 \x01(\tH\x00R\x03arg\x88\x01\x01B\x06\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1f\n" +
+	"\x03arg\x18\x02 \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x10H\x00R\x03arg\x88\x01\x01B\x06\n" +
 	"\x04_arg\"2\n" +
 	"\x13TriggerTaskResponse\x12\x1b\n" +
 	"\trun_times\x18\x01 \x01(\rR\brunTimes\"F\n" +
@@ -3372,12 +3375,12 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1b\n" +
 	"\trun_times\x18\x02 \x01(\rR\brunTimes\",\n" +
 	"\x10RetryRunResponse\x12\x18\n" +
-	"\aattempt\x18\x01 \x01(\rR\aattempt\"k\n" +
+	"\aattempt\x18\x01 \x01(\rR\aattempt\"}\n" +
 	"\n" +
-	"TaskFilter\x12\x19\n" +
-	"\bsrv_name\x18\x01 \x01(\tR\asrvName\x12,\n" +
-	"\x05state\x18\x02 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x14\n" +
-	"\x05query\x18\x03 \x01(\tR\x05query\"\xb3\x01\n" +
+	"TaskFilter\x12\"\n" +
+	"\bsrv_name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\asrvName\x12,\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x1d\n" +
+	"\x05query\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"\xb3\x01\n" +
 	"\x15BulkTaskActionRequest\x12/\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x17.easytask.v1.TaskActionR\x06action\x12\x19\n" +
 	"\btask_ids\x18\x02 \x03(\x03R\ataskIds\x12/\n" +
@@ -3387,12 +3390,12 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x16BulkTaskActionResponse\x12\x18\n" +
 	"\achanged\x18\x01 \x01(\rR\achanged\x12\x1c\n" +
 	"\tunchanged\x18\x02 \x01(\rR\tunchanged\x12&\n" +
-	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"i\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"|\n" +
 	"\x15GetTaskHistoryRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1d\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12'\n" +
 	"\n" +
-	"bucket_sec\x18\x02 \x01(\rR\tbucketSec\x12\x18\n" +
-	"\abuckets\x18\x03 \x01(\rR\abuckets\"\xdd\x01\n" +
+	"bucket_sec\x18\x02 \x01(\rB\b\x9a\xb5\x18\x04\x18\x80\xa3\x05R\tbucketSec\x12!\n" +
+	"\abuckets\x18\x03 \x01(\rB\a\x9a\xb5\x18\x03\x18\x90\x03R\abuckets\"\xdd\x01\n" +
 	"\rHistoryBucket\x120\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05start\x12\x1c\n" +
 	"\tsucceeded\x18\x02 \x01(\rR\tsucceeded\x12\x16\n" +
@@ -3402,19 +3405,19 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0fduration_max_ms\x18\x06 \x01(\rR\rdurationMaxMs\"l\n" +
 	"\x16GetTaskHistoryResponse\x124\n" +
 	"\abuckets\x18\x01 \x03(\v2\x1a.easytask.v1.HistoryBucketR\abuckets\x12\x1c\n" +
-	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xb8\x02\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\x83\x03\n" +
 	"\x16PreviewScheduleRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x125\n" +
 	"\n" +
-	"sched_mode\x18\x02 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12\x1b\n" +
-	"\ttime_cron\x18\x03 \x01(\tR\btimeCron\x12\x1b\n" +
-	"\ttime_zone\x18\x04 \x01(\tR\btimeZone\x12*\n" +
-	"\x11time_interval_sec\x18\x05 \x01(\rR\x0ftimeIntervalSec\x12 \n" +
-	"\ftime_spec_at\x18\x06 \x01(\x03R\n" +
-	"timeSpecAt\x12\x19\n" +
-	"\bstart_at\x18\a \x01(\x03R\astartAt\x12\x15\n" +
-	"\x06end_at\x18\b \x01(\x03R\x05endAt\x12\x14\n" +
-	"\x05count\x18\t \x01(\rR\x05count\"T\n" +
+	"sched_mode\x18\x02 \x01(\x0e2\x16.easytask.v1.SchedModeR\tschedMode\x12$\n" +
+	"\ttime_cron\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\btimeCron\x12#\n" +
+	"\ttime_zone\x18\x04 \x01(\tB\x06\x9a\xb5\x18\x02\b@R\btimeZone\x125\n" +
+	"\x11time_interval_sec\x18\x05 \x01(\rB\t\x9a\xb5\x18\x05\x18\x80\x9a\x9e\x01R\x0ftimeIntervalSec\x12-\n" +
+	"\ftime_spec_at\x18\x06 \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\n" +
+	"timeSpecAt\x12&\n" +
+	"\bstart_at\x18\a \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\astartAt\x12\"\n" +
+	"\x06end_at\x18\b \x01(\x03B\v\x9a\xb5\x18\a\x18\xff\x82\xd1\xff\xaf\aR\x05endAt\x12\x1c\n" +
+	"\x05count\x18\t \x01(\rB\x06\x9a\xb5\x18\x02\x18dR\x05count\"T\n" +
 	"\x17PreviewScheduleResponse\x129\n" +
 	"\n" +
 	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\x11\n" +

@@ -44,8 +44,9 @@ class ClusterService(Protocol):
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -179,8 +180,9 @@ class ClusterServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         return await self.execute_unary(
             request=request,
@@ -282,8 +284,9 @@ class ClusterServiceSync(Protocol):
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -415,8 +418,9 @@ class ClusterServiceClientSync(ConnectClientSync):
         use_get: bool = False,
     ) -> GetClusterResponse:
         """
-        The cluster as the answering node sees it. It answers even when etcd
-        cannot be reached, with what the node knows (ready false and the reason).
+        The cluster as the answering node sees it. It answers even when etcd or
+        Redis cannot be reached, with what the node knows (leadership_known
+        false and the reason).
         """
         return self.execute_unary(
             request=request,

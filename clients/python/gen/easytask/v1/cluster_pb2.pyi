@@ -1,5 +1,6 @@
 import datetime
 
+from easytask.v1 import options_pb2 as _options_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -46,7 +47,7 @@ class GetClusterRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetClusterResponse(_message.Message):
-    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason")
+    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason", "leadership_known", "leadership_unknown_reason")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     IS_LEADER_FIELD_NUMBER: _ClassVar[int]
     LEADER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +56,8 @@ class GetClusterResponse(_message.Message):
     CLUSTER_NAME_FIELD_NUMBER: _ClassVar[int]
     READY_FIELD_NUMBER: _ClassVar[int]
     NOT_READY_REASON_FIELD_NUMBER: _ClassVar[int]
+    LEADERSHIP_KNOWN_FIELD_NUMBER: _ClassVar[int]
+    LEADERSHIP_UNKNOWN_REASON_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     is_leader: bool
     leader_id: str
@@ -63,7 +66,9 @@ class GetClusterResponse(_message.Message):
     cluster_name: str
     ready: bool
     not_ready_reason: str
-    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ...) -> None: ...
+    leadership_known: bool
+    leadership_unknown_reason: str
+    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ..., leadership_known: _Optional[bool] = ..., leadership_unknown_reason: _Optional[str] = ...) -> None: ...
 
 class ClusterMember(_message.Message):
     __slots__ = ("node_id", "address", "started_at")

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from easytask.v1 import options_pb2 as easytask_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x65\x61sytask/v1/errors.proto\x12\x0b\x65\x61sytask.v1\"U\n\x0b\x45rrorDetail\x12\x30\n\x06reason\x18\x01 \x01(\x0e\x32\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n\x05\x66ield\x18\x02 \x01(\tR\x05\x66ield*\x83\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x02\x12&\n\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x12\x1f\n\x1b\x45RROR_REASON_SERVER_STOPPED\x10\x04\x12\x1e\n\x1a\x45RROR_REASON_RUN_NOT_FOUND\x10\x05\x12$\n ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x12\x1d\n\x19\x45RROR_REASON_RUN_NOT_OPEN\x10\x07\x12\x1b\n\x17\x45RROR_REASON_TASK_STATE\x10\x08\x12#\n\x1f\x45RROR_REASON_TASK_SERVER_IN_USE\x10\t\x12\"\n\x1e\x45RROR_REASON_RUN_NOT_RETRYABLE\x10\nBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x65\x61sytask/v1/errors.proto\x12\x0b\x65\x61sytask.v1\x1a\x19\x65\x61sytask/v1/options.proto\"U\n\x0b\x45rrorDetail\x12\x30\n\x06reason\x18\x01 \x01(\x0e\x32\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n\x05\x66ield\x18\x02 \x01(\tR\x05\x66ield*\x92\x06\n\x0b\x45rrorReason\x12.\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\x92\xb5\x18\x0c\n\x07unknown\x10\xf4\x03\x12<\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x01\x1a\x19\x92\xb5\x18\x15\n\x10invalid_argument\x10\x91N\x12\x33\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x02\x1a\x12\x92\xb5\x18\x0e\n\tnot_found\x10\x92N\x12:\n\"ERROR_REASON_TASK_SERVER_NOT_FOUND\x10\x03\x1a\x12\x92\xb5\x18\x0e\n\tnot_found\x10\x93N\x12\x35\n\x1b\x45RROR_REASON_SERVER_STOPPED\x10\x04\x1a\x14\x92\xb5\x18\x10\n\x0bunavailable\x10\x94N\x12\x32\n\x1a\x45RROR_REASON_RUN_NOT_FOUND\x10\x05\x1a\x12\x92\xb5\x18\x0e\n\tnot_found\x10\x92N\x12\x42\n ERROR_REASON_RUN_NOT_CONFIRMABLE\x10\x06\x1a\x1c\x92\xb5\x18\x18\n\x13\x66\x61iled_precondition\x10\x91N\x12;\n\x19\x45RROR_REASON_RUN_NOT_OPEN\x10\x07\x1a\x1c\x92\xb5\x18\x18\n\x13\x66\x61iled_precondition\x10\x91N\x12\x39\n\x17\x45RROR_REASON_TASK_STATE\x10\x08\x1a\x1c\x92\xb5\x18\x18\n\x13\x66\x61iled_precondition\x10\x91N\x12:\n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\t\x1a\x18\x92\xb5\x18\x14\n\x0funauthenticated\x10\x91\x03\x12\x41\n\x1f\x45RROR_REASON_TASK_SERVER_IN_USE\x10\n\x1a\x1c\x92\xb5\x18\x18\n\x13\x66\x61iled_precondition\x10\x91N\x12@\n\x1e\x45RROR_REASON_RUN_NOT_RETRYABLE\x10\x0b\x1a\x1c\x92\xb5\x18\x18\n\x13\x66\x61iled_precondition\x10\x91N\x12<\n\x1c\x45RROR_REASON_READ_ONLY_TOKEN\x10\x0c\x1a\x1a\x92\xb5\x18\x16\n\x11permission_denied\x10\x93\x03\x42\x44ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,8 +33,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'easytask.v1.errors_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1'
-  _globals['_ERRORREASON']._serialized_start=129
-  _globals['_ERRORREASON']._serialized_end=516
-  _globals['_ERRORDETAIL']._serialized_start=41
-  _globals['_ERRORDETAIL']._serialized_end=126
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_UNSPECIFIED"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_UNSPECIFIED"]._serialized_options = b'\222\265\030\014\n\007unknown\020\364\003'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_INVALID_ARGUMENT"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_INVALID_ARGUMENT"]._serialized_options = b'\222\265\030\025\n\020invalid_argument\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_NOT_FOUND"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_NOT_FOUND"]._serialized_options = b'\222\265\030\016\n\tnot_found\020\222N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_SERVER_NOT_FOUND"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_SERVER_NOT_FOUND"]._serialized_options = b'\222\265\030\016\n\tnot_found\020\223N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_SERVER_STOPPED"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_SERVER_STOPPED"]._serialized_options = b'\222\265\030\020\n\013unavailable\020\224N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_FOUND"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_FOUND"]._serialized_options = b'\222\265\030\016\n\tnot_found\020\222N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_CONFIRMABLE"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_CONFIRMABLE"]._serialized_options = b'\222\265\030\030\n\023failed_precondition\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_OPEN"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_OPEN"]._serialized_options = b'\222\265\030\030\n\023failed_precondition\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_STATE"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_STATE"]._serialized_options = b'\222\265\030\030\n\023failed_precondition\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_UNAUTHENTICATED"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_UNAUTHENTICATED"]._serialized_options = b'\222\265\030\024\n\017unauthenticated\020\221\003'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_SERVER_IN_USE"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_TASK_SERVER_IN_USE"]._serialized_options = b'\222\265\030\030\n\023failed_precondition\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_RETRYABLE"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_RUN_NOT_RETRYABLE"]._serialized_options = b'\222\265\030\030\n\023failed_precondition\020\221N'
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_READ_ONLY_TOKEN"]._loaded_options = None
+  _globals['_ERRORREASON'].values_by_name["ERROR_REASON_READ_ONLY_TOKEN"]._serialized_options = b'\222\265\030\026\n\021permission_denied\020\223\003'
+  _globals['_ERRORREASON']._serialized_start=156
+  _globals['_ERRORREASON']._serialized_end=942
+  _globals['_ERRORDETAIL']._serialized_start=68
+  _globals['_ERRORDETAIL']._serialized_end=153
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from easytask.v1 import options_pb2 as _options_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -16,8 +17,10 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_RUN_NOT_CONFIRMABLE: _ClassVar[ErrorReason]
     ERROR_REASON_RUN_NOT_OPEN: _ClassVar[ErrorReason]
     ERROR_REASON_TASK_STATE: _ClassVar[ErrorReason]
+    ERROR_REASON_UNAUTHENTICATED: _ClassVar[ErrorReason]
     ERROR_REASON_TASK_SERVER_IN_USE: _ClassVar[ErrorReason]
     ERROR_REASON_RUN_NOT_RETRYABLE: _ClassVar[ErrorReason]
+    ERROR_REASON_READ_ONLY_TOKEN: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_INVALID_ARGUMENT: ErrorReason
 ERROR_REASON_TASK_NOT_FOUND: ErrorReason
@@ -27,8 +30,10 @@ ERROR_REASON_RUN_NOT_FOUND: ErrorReason
 ERROR_REASON_RUN_NOT_CONFIRMABLE: ErrorReason
 ERROR_REASON_RUN_NOT_OPEN: ErrorReason
 ERROR_REASON_TASK_STATE: ErrorReason
+ERROR_REASON_UNAUTHENTICATED: ErrorReason
 ERROR_REASON_TASK_SERVER_IN_USE: ErrorReason
 ERROR_REASON_RUN_NOT_RETRYABLE: ErrorReason
+ERROR_REASON_READ_ONLY_TOKEN: ErrorReason
 
 class ErrorDetail(_message.Message):
     __slots__ = ("reason", "field")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/options.proto\x12\x0b\x65\x61sytask.v1\x1a google/protobuf/descriptor.proto:A\n\x0blegacy_path\x12\x1e.google.protobuf.MethodOptions\x18\xd1\x86\x03 \x01(\tR\nlegacyPathBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/options.proto\x12\x0b\x65\x61sytask.v1\x1a google/protobuf/descriptor.proto\"V\n\x0c\x45rrorMapping\x12!\n\x0c\x63onnect_code\x18\x01 \x01(\tR\x0b\x63onnectCode\x12#\n\renvelope_code\x18\x02 \x01(\x05R\x0c\x65nvelopeCode\"d\n\x0b\x46ieldLimits\x12\x1b\n\tmax_chars\x18\x01 \x01(\rR\x08maxChars\x12\x1b\n\tmax_bytes\x18\x02 \x01(\rR\x08maxBytes\x12\x1b\n\tmax_value\x18\x03 \x01(\x04R\x08maxValue:A\n\x0blegacy_path\x12\x1e.google.protobuf.MethodOptions\x18\xd1\x86\x03 \x01(\tR\nlegacyPath:T\n\x05\x65rror\x12!.google.protobuf.EnumValueOptions\x18\xd2\x86\x03 \x01(\x0b\x32\x19.easytask.v1.ErrorMappingR\x05\x65rror:Q\n\x06limits\x12\x1d.google.protobuf.FieldOptions\x18\xd3\x86\x03 \x01(\x0b\x32\x18.easytask.v1.FieldLimitsR\x06limitsBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,4 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'easytask.v1.options_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1'
+  _globals['_ERRORMAPPING']._serialized_start=76
+  _globals['_ERRORMAPPING']._serialized_end=162
+  _globals['_FIELDLIMITS']._serialized_start=164
+  _globals['_FIELDLIMITS']._serialized_end=264
 # @@protoc_insertion_point(module_scope)

@@ -48,8 +48,9 @@ const (
 
 // ClusterServiceClient is a client for the easytask.v1.ClusterService service.
 type ClusterServiceClient interface {
-	// The cluster as the answering node sees it. It answers even when etcd
-	// cannot be reached, with what the node knows (ready false and the reason).
+	// The cluster as the answering node sees it. It answers even when etcd or
+	// Redis cannot be reached, with what the node knows (leadership_known
+	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
 	// The caller as the server knows it: its API token's name and role.
 	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)
@@ -150,8 +151,9 @@ func (c *clusterServiceClient) ListAlerts(ctx context.Context, req *v1.ListAlert
 
 // ClusterServiceHandler is an implementation of the easytask.v1.ClusterService service.
 type ClusterServiceHandler interface {
-	// The cluster as the answering node sees it. It answers even when etcd
-	// cannot be reached, with what the node knows (ready false and the reason).
+	// The cluster as the answering node sees it. It answers even when etcd or
+	// Redis cannot be reached, with what the node knows (leadership_known
+	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
 	// The caller as the server knows it: its API token's name and role.
 	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_easytask_v1_options } from "./options_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCLNAQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkiYQoNQ2x1c3Rlck1lbWJlchIPCgdub2RlX2lkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSLgoKc3RhcnRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNV2hvQW1JUmVxdWVzdCJWCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5lYXN5dGFzay52MS5Sb2xlEhUKDWF1dGhfcmVxdWlyZWQYAyABKAgiuwEKCkF1ZGl0RW50cnkSEAoIYXVkaXRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIQCghwcm90b2NvbBgFIAEoCRIPCgd0YXJnZXRzGAYgAygJEg8KB3JlcXVlc3QYByABKAkSDgoGcmVzdWx0GAggASgJEhAKCHRyYWNlX2lkGAkgASgJIlsKE0xpc3RBdWRpdExvZ1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFYWN0b3IYAyABKAkSDgoGdGFyZ2V0GAQgASgJIlkKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5lYXN5dGFzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLwAQoFQWxlcnQSEAoIYWxlcnRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBGtpbmQYAyABKA4yFi5lYXN5dGFzay52MS5BbGVydEtpbmQSDAoEdGV4dBgEIAEoCRIPCgd0YXNrX2lkGAUgASgDEhMKC3Rhc2tfc2VydmVyGAYgASgJEg0KBXJvdXRlGAcgASgJEiwKCGRlbGl2ZXJ5GAggASgOMhouZWFzeXRhc2sudjEuQWxlcnREZWxpdmVyeRIWCg5kZWxpdmVyeV9lcnJvchgJIAEoCSJgCg1BbGVydFNldHRpbmdzEhoKEndlYmhvb2tfY29uZmlndXJlZBgBIAEoCBIUCgx3ZWJob29rX2hvc3QYAiABKAkSHQoVZmFpbGluZ19ydW5zX2luX2Ffcm93GAMgASgNIjoKEUxpc3RBbGVydHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpwYWdlX3Rva2VuGAIgASgJIn8KEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5lYXN5dGFzay52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLAoIc2V0dGluZ3MYAyABKAsyGi5lYXN5dGFzay52MS5BbGVydFNldHRpbmdzKj0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfQURNSU4QARIPCgtST0xFX1ZJRVdFUhACKmIKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQUxFUlRfS0lORF9UQVNLX0ZBSUxJTkcQARIcChhBTEVSVF9LSU5EX1JPVVRFX0VWSUNURUQQAiqeAQoNQWxlcnREZWxpdmVyeRIeChpBTEVSVF9ERUxJVkVSWV9VTlNQRUNJRklFRBAAEh0KGUFMRVJUX0RFTElWRVJZX05PX1dFQkhPT0sQARIaChZBTEVSVF9ERUxJVkVSWV9QRU5ESU5HEAISFwoTQUxFUlRfREVMSVZFUllfU0VOVBADEhkKFUFMRVJUX0RFTElWRVJZX0ZBSUxFRBAEMtoCCg5DbHVzdGVyU2VydmljZRJSCgpHZXRDbHVzdGVyEh4uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlcXVlc3QaHy5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVzcG9uc2UiA5ACARJGCgZXaG9BbUkSGi5lYXN5dGFzay52MS5XaG9BbUlSZXF1ZXN0GhsuZWFzeXRhc2sudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJYCgxMaXN0QXVkaXRMb2cSIC5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0GiEuZWFzeXRhc2sudjEuTGlzdEF1ZGl0TG9nUmVzcG9uc2UiA5ACARJSCgpMaXN0QWxlcnRzEh4uZWFzeXRhc2sudjEuTGlzdEFsZXJ0c1JlcXVlc3QaHy5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVzcG9uc2UiA5ACAUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKKAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJImEKDUNsdXN0ZXJNZW1iZXISDwoHbm9kZV9pZBgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIg8KDVdob0FtSVJlcXVlc3QiVgoOV2hvQW1JUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIfCgRyb2xlGAIgASgOMhEuZWFzeXRhc2sudjEuUm9sZRIVCg1hdXRoX3JlcXVpcmVkGAMgASgIIrsBCgpBdWRpdEVudHJ5EhAKCGF1ZGl0X2lkGAEgASgDEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgDIAEoCRIOCgZtZXRob2QYBCABKAkSEAoIcHJvdG9jb2wYBSABKAkSDwoHdGFyZ2V0cxgGIAMoCRIPCgdyZXF1ZXN0GAcgASgJEg4KBnJlc3VsdBgIIAEoCRIQCgh0cmFjZV9pZBgJIAEoCSJ1ChNMaXN0QXVkaXRMb2dSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAIgASgJEhUKBWFjdG9yGAMgASgJQgaatRgCCEASFwoGdGFyZ2V0GAQgASgJQgeatRgDCKwCIlkKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5lYXN5dGFzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLwAQoFQWxlcnQSEAoIYWxlcnRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBGtpbmQYAyABKA4yFi5lYXN5dGFzay52MS5BbGVydEtpbmQSDAoEdGV4dBgEIAEoCRIPCgd0YXNrX2lkGAUgASgDEhMKC3Rhc2tfc2VydmVyGAYgASgJEg0KBXJvdXRlGAcgASgJEiwKCGRlbGl2ZXJ5GAggASgOMhouZWFzeXRhc2sudjEuQWxlcnREZWxpdmVyeRIWCg5kZWxpdmVyeV9lcnJvchgJIAEoCSJgCg1BbGVydFNldHRpbmdzEhoKEndlYmhvb2tfY29uZmlndXJlZBgBIAEoCBIUCgx3ZWJob29rX2hvc3QYAiABKAkSHQoVZmFpbGluZ19ydW5zX2luX2Ffcm93GAMgASgNIkMKEUxpc3RBbGVydHNSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAIgASgJIn8KEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5lYXN5dGFzay52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLAoIc2V0dGluZ3MYAyABKAsyGi5lYXN5dGFzay52MS5BbGVydFNldHRpbmdzKj0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfQURNSU4QARIPCgtST0xFX1ZJRVdFUhACKmIKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQUxFUlRfS0lORF9UQVNLX0ZBSUxJTkcQARIcChhBTEVSVF9LSU5EX1JPVVRFX0VWSUNURUQQAiqeAQoNQWxlcnREZWxpdmVyeRIeChpBTEVSVF9ERUxJVkVSWV9VTlNQRUNJRklFRBAAEh0KGUFMRVJUX0RFTElWRVJZX05PX1dFQkhPT0sQARIaChZBTEVSVF9ERUxJVkVSWV9QRU5ESU5HEAISFwoTQUxFUlRfREVMSVZFUllfU0VOVBADEhkKFUFMRVJUX0RFTElWRVJZX0ZBSUxFRBAEMtoCCg5DbHVzdGVyU2VydmljZRJSCgpHZXRDbHVzdGVyEh4uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlcXVlc3QaHy5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVzcG9uc2UiA5ACARJGCgZXaG9BbUkSGi5lYXN5dGFzay52MS5XaG9BbUlSZXF1ZXN0GhsuZWFzeXRhc2sudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJYCgxMaXN0QXVkaXRMb2cSIC5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0GiEuZWFzeXRhc2sudjEuTGlzdEF1ZGl0TG9nUmVzcG9uc2UiA5ACARJSCgpMaXN0QWxlcnRzEh4uZWFzeXRhc2sudjEuTGlzdEFsZXJ0c1JlcXVlc3QaHy5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVzcG9uc2UiA5ACAUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -61,7 +62,7 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   members: ClusterMember[];
 
   /**
-   * "standalone" or "etcd".
+   * "standalone", "etcd" or "redis".
    *
    * @generated from field: string elect_driver = 5;
    */
@@ -73,8 +74,9 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   clusterName: string;
 
   /**
-   * What /readyz answers: the database answers and the node knows whether
-   * it may lead.
+   * What /readyz answers: the node can serve the API (its database answers
+   * and it is not shutting down). It does not depend on etcd or Redis: while
+   * no node reaches them, nobody schedules but every node serves the API.
    *
    * @generated from field: bool ready = 7;
    */
@@ -86,6 +88,21 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
    * @generated from field: string not_ready_reason = 8;
    */
   notReadyReason: string;
+
+  /**
+   * Whether the node knows if it may lead: false while it cannot reach etcd
+   * or Redis (then is_leader is false and nobody may be scheduling).
+   *
+   * @generated from field: bool leadership_known = 9;
+   */
+  leadershipKnown: boolean;
+
+  /**
+   * Why leadership is unknown; empty when it is known.
+   *
+   * @generated from field: string leadership_unknown_reason = 10;
+   */
+  leadershipUnknownReason: string;
 };
 
 /**
@@ -555,8 +572,9 @@ export const AlertDeliverySchema: GenEnum<AlertDelivery> = /*@__PURE__*/
  */
 export const ClusterService: GenService<{
   /**
-   * The cluster as the answering node sees it. It answers even when etcd
-   * cannot be reached, with what the node knows (ready false and the reason).
+   * The cluster as the answering node sees it. It answers even when etcd or
+   * Redis cannot be reached, with what the node knows (leadership_known
+   * false and the reason).
    *
    * @generated from rpc easytask.v1.ClusterService.GetCluster
    */

@@ -4,13 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_easytask_v1_options } from "./options_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file easytask/v1/errors.proto.
  */
 export const file_easytask_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChhlYXN5dGFzay92MS9lcnJvcnMucHJvdG8SC2Vhc3l0YXNrLnYxIkYKC0Vycm9yRGV0YWlsEigKBnJlYXNvbhgBIAEoDjIYLmVhc3l0YXNrLnYxLkVycm9yUmVhc29uEg0KBWZpZWxkGAIgASgJKoMDCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1FUlJPUl9SRUFTT05fSU5WQUxJRF9BUkdVTUVOVBABEh8KG0VSUk9SX1JFQVNPTl9UQVNLX05PVF9GT1VORBACEiYKIkVSUk9SX1JFQVNPTl9UQVNLX1NFUlZFUl9OT1RfRk9VTkQQAxIfChtFUlJPUl9SRUFTT05fU0VSVkVSX1NUT1BQRUQQBBIeChpFUlJPUl9SRUFTT05fUlVOX05PVF9GT1VORBAFEiQKIEVSUk9SX1JFQVNPTl9SVU5fTk9UX0NPTkZJUk1BQkxFEAYSHQoZRVJST1JfUkVBU09OX1JVTl9OT1RfT1BFThAHEhsKF0VSUk9SX1JFQVNPTl9UQVNLX1NUQVRFEAgSIwofRVJST1JfUkVBU09OX1RBU0tfU0VSVkVSX0lOX1VTRRAJEiIKHkVSUk9SX1JFQVNPTl9SVU5fTk9UX1JFVFJZQUJMRRAKQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z");
+  fileDesc("ChhlYXN5dGFzay92MS9lcnJvcnMucHJvdG8SC2Vhc3l0YXNrLnYxIkYKC0Vycm9yRGV0YWlsEigKBnJlYXNvbhgBIAEoDjIYLmVhc3l0YXNrLnYxLkVycm9yUmVhc29uEg0KBWZpZWxkGAIgASgJKpIGCgtFcnJvclJlYXNvbhIuChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABoQkrUYDAoHdW5rbm93bhD0AxI8Ch1FUlJPUl9SRUFTT05fSU5WQUxJRF9BUkdVTUVOVBABGhmStRgVChBpbnZhbGlkX2FyZ3VtZW50EJFOEjMKG0VSUk9SX1JFQVNPTl9UQVNLX05PVF9GT1VORBACGhKStRgOCglub3RfZm91bmQQkk4SOgoiRVJST1JfUkVBU09OX1RBU0tfU0VSVkVSX05PVF9GT1VORBADGhKStRgOCglub3RfZm91bmQQk04SNQobRVJST1JfUkVBU09OX1NFUlZFUl9TVE9QUEVEEAQaFJK1GBAKC3VuYXZhaWxhYmxlEJROEjIKGkVSUk9SX1JFQVNPTl9SVU5fTk9UX0ZPVU5EEAUaEpK1GA4KCW5vdF9mb3VuZBCSThJCCiBFUlJPUl9SRUFTT05fUlVOX05PVF9DT05GSVJNQUJMRRAGGhyStRgYChNmYWlsZWRfcHJlY29uZGl0aW9uEJFOEjsKGUVSUk9SX1JFQVNPTl9SVU5fTk9UX09QRU4QBxockrUYGAoTZmFpbGVkX3ByZWNvbmRpdGlvbhCRThI5ChdFUlJPUl9SRUFTT05fVEFTS19TVEFURRAIGhyStRgYChNmYWlsZWRfcHJlY29uZGl0aW9uEJFOEjoKHEVSUk9SX1JFQVNPTl9VTkFVVEhFTlRJQ0FURUQQCRoYkrUYFAoPdW5hdXRoZW50aWNhdGVkEJEDEkEKH0VSUk9SX1JFQVNPTl9UQVNLX1NFUlZFUl9JTl9VU0UQChockrUYGAoTZmFpbGVkX3ByZWNvbmRpdGlvbhCRThJACh5FUlJPUl9SRUFTT05fUlVOX05PVF9SRVRSWUFCTEUQCxockrUYGAoTZmFpbGVkX3ByZWNvbmRpdGlvbhCRThI8ChxFUlJPUl9SRUFTT05fUkVBRF9PTkxZX1RPS0VOEAwaGpK1GBYKEXBlcm1pc3Npb25fZGVuaWVkEJMDQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options]);
 
 /**
  * @generated from message easytask.v1.ErrorDetail
@@ -94,18 +95,34 @@ export enum ErrorReason {
   TASK_STATE = 8,
 
   /**
+   * No valid API token (auth.tokens); HTTP's number on the documented paths,
+   * which the original, without tokens, did not have.
+   *
+   * @generated from enum value: ERROR_REASON_UNAUTHENTICATED = 9;
+   */
+  UNAUTHENTICATED = 9,
+
+  /**
    * DeleteTaskServer of a task server that tasks still use.
    *
-   * @generated from enum value: ERROR_REASON_TASK_SERVER_IN_USE = 9;
+   * @generated from enum value: ERROR_REASON_TASK_SERVER_IN_USE = 10;
    */
-  TASK_SERVER_IN_USE = 9,
+  TASK_SERVER_IN_USE = 10,
 
   /**
    * RetryRun of a run that is open, succeeded, or was retried meanwhile.
    *
-   * @generated from enum value: ERROR_REASON_RUN_NOT_RETRYABLE = 10;
+   * @generated from enum value: ERROR_REASON_RUN_NOT_RETRYABLE = 11;
    */
-  RUN_NOT_RETRYABLE = 10,
+  RUN_NOT_RETRYABLE = 11,
+
+  /**
+   * A viewer token (auth.tokens role "viewer") called a method that changes
+   * data; HTTP's number on the documented paths.
+   *
+   * @generated from enum value: ERROR_REASON_READ_ONLY_TOKEN = 12;
+   */
+  READ_ONLY_TOKEN = 12,
 }
 
 /**

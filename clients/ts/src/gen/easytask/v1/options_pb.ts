@@ -2,16 +2,84 @@
 // @generated from file easytask/v1/options.proto (package easytask.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenExtension, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { extDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
-import type { MethodOptions } from "@bufbuild/protobuf/wkt";
+import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { EnumValueOptions, FieldOptions, MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file easytask/v1/options.proto.
  */
 export const file_easytask_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9vcHRpb25zLnByb3RvEgtlYXN5dGFzay52MTpBCgtsZWdhY3lfcGF0aBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAlSCmxlZ2FjeVBhdGhCRFpCZ2l0aHViLmNvbS9lYXN5dGFzay9lYXN5dGFzay9jbGllbnRzL2dvL2dlbi9lYXN5dGFzay92MTtlYXN5dGFza3YxYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("ChllYXN5dGFzay92MS9vcHRpb25zLnByb3RvEgtlYXN5dGFzay52MSI7CgxFcnJvck1hcHBpbmcSFAoMY29ubmVjdF9jb2RlGAEgASgJEhUKDWVudmVsb3BlX2NvZGUYAiABKAUiRgoLRmllbGRMaW1pdHMSEQoJbWF4X2NoYXJzGAEgASgNEhEKCW1heF9ieXRlcxgCIAEoDRIRCgltYXhfdmFsdWUYAyABKAQ6QQoLbGVnYWN5X3BhdGgSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgJUgpsZWdhY3lQYXRoOlQKBWVycm9yEiEuZ29vZ2xlLnByb3RvYnVmLkVudW1WYWx1ZU9wdGlvbnMY0oYDIAEoCzIZLmVhc3l0YXNrLnYxLkVycm9yTWFwcGluZ1IFZXJyb3I6UQoGbGltaXRzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxjThgMgASgLMhguZWFzeXRhc2sudjEuRmllbGRMaW1pdHNSBmxpbWl0c0JEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_google_protobuf_descriptor]);
+
+/**
+ * How a refusal reads on each surface. Every ErrorReason carries one, so the
+ * server's tables and the SDKs' docs come from the same place.
+ *
+ * @generated from message easytask.v1.ErrorMapping
+ */
+export type ErrorMapping = Message<"easytask.v1.ErrorMapping"> & {
+  /**
+   * The Connect (and gRPC) code, as Connect spells it: "not_found".
+   *
+   * @generated from field: string connect_code = 1;
+   */
+  connectCode: string;
+
+  /**
+   * The code of the documented paths' envelope {"code","msg","data","hint"}.
+   * An error without a reason (say, a body that does not decode) takes the
+   * envelope code of the first reason with its Connect code.
+   *
+   * @generated from field: int32 envelope_code = 2;
+   */
+  envelopeCode: number;
+};
+
+/**
+ * Describes the message easytask.v1.ErrorMapping.
+ * Use `create(ErrorMappingSchema)` to create a new message.
+ */
+export const ErrorMappingSchema: GenMessage<ErrorMapping> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_options, 0);
+
+/**
+ * The bounds of a request field, enforced by the server on every surface.
+ * A value past them is refused with INVALID_ARGUMENT naming the field.
+ *
+ * @generated from message easytask.v1.FieldLimits
+ */
+export type FieldLimits = Message<"easytask.v1.FieldLimits"> & {
+  /**
+   * Characters at most (strings; what a user counts).
+   *
+   * @generated from field: uint32 max_chars = 1;
+   */
+  maxChars: number;
+
+  /**
+   * UTF-8 bytes at most (strings stored or sent as they are).
+   *
+   * @generated from field: uint32 max_bytes = 2;
+   */
+  maxBytes: number;
+
+  /**
+   * The largest value (numbers).
+   *
+   * @generated from field: uint64 max_value = 3;
+   */
+  maxValue: bigint;
+};
+
+/**
+ * Describes the message easytask.v1.FieldLimits.
+ * Use `create(FieldLimitsSchema)` to create a new message.
+ */
+export const FieldLimitsSchema: GenMessage<FieldLimits> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_options, 1);
 
 /**
  * The documented plain-JSON path of the Go original (e.g. "/add_task") at
@@ -23,4 +91,16 @@ export const file_easytask_v1_options: GenFile = /*@__PURE__*/
  */
 export const legacy_path: GenExtension<MethodOptions, string> = /*@__PURE__*/
   extDesc(file_easytask_v1_options, 0);
+
+/**
+ * @generated from extension: easytask.v1.ErrorMapping error = 50002;
+ */
+export const error: GenExtension<EnumValueOptions, ErrorMapping> = /*@__PURE__*/
+  extDesc(file_easytask_v1_options, 1);
+
+/**
+ * @generated from extension: easytask.v1.FieldLimits limits = 50003;
+ */
+export const limits: GenExtension<FieldOptions, FieldLimits> = /*@__PURE__*/
+  extDesc(file_easytask_v1_options, 2);
 
