@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { AlertDelivery } from "../../gen/easytask/v1/cluster_pb.js";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients, type Clients } from "../support/api.js";
+import { clients } from "../support/api.js";
 import { launchBrowser, openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
-import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
+import { consoleSuite } from "../support/consoleSuite.js";
+import { DIALECTS, startTestNode, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -29,33 +30,21 @@ const taskIdOf = async (page: Page) => {
 
 for (const dialect of DIALECTS) {
   describe(`operator actions in the console on ${dialect}`, () => {
-    let node: TestNode;
-    let api: Clients;
-    let browser: Browser;
-    const worker = new FakeTaskServer();
     const hooks = new FakeTaskServer();
-    const widths = dialect === "sqlite" ? [1280, 375] : [1280];
-
-    before(async () => {
-      await worker.start();
-      await hooks.start();
-      node = await startTestNode(dialect, {
+    before(() => hooks.start());
+    after(() => hooks.stop());
+    const s = consoleSuite(dialect, {
+      token: ADMIN,
+      taskServer: "jobs",
+      overrides: () => ({
         auth: { tokens: [{ name: "ops", token: ADMIN, role: "admin" }, { name: "dashboards", token: VIEWER, role: "viewer" }], protectHealth: false, protectMetrics: false },
         alerts: { webhookUrl: `http://127.0.0.1:${hooks.port}${HOOK}`, failingRunsInARow: 2, webhookTimeoutSec: 5 },
-      });
-      api = clients(node.port, "connect-json", ADMIN);
-      await api.registry.addTaskServer({ name: "jobs", schema: "http", host: "127.0.0.1", port: worker.port });
-      browser = await launchBrowser();
+      }),
     });
-    after(async () => {
-      await browser?.close();
-      await node.stop();
-      await worker.stop();
-      await hooks.stop();
-    });
+    const widths = dialect === "sqlite" ? [1280, 375] : [1280];
 
     async function session(prefix: string, width: number, fn: (c: ConsolePage) => Promise<void>, opts: { token?: string; fakeClock?: boolean; hash?: string } = {}) {
-      const c = await openConsole(browser, `http://127.0.0.1:${node.port}/console/${opts.hash ?? ""}`, { prefix: `${dialect}-${prefix}-${width}`, width, token: opts.token ?? ADMIN, fakeClock: opts.fakeClock });
+      const c = await openConsole(s.browser, `http://127.0.0.1:${s.node.port}/console/${opts.hash ?? ""}`, { prefix: `${dialect}-${prefix}-${width}`, width, token: opts.token ?? ADMIN, fakeClock: opts.fakeClock });
       try {
         await fn(c);
         assert.deepEqual(unexpectedErrors(c.errors), []);
@@ -70,20 +59,20 @@ for (const dialect of DIALECTS) {
     for (const width of widths) {
       test(`at ${width} px: run a failed run again, run once with another argument while paused, clone a task`, async () => {
         const path = `/report-${width}`;
-        worker.answer(path, { status: 500, body: "down" });
-        const { taskId } = await api.tasks.addTask({ name: `report-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600, arg: '{"team":7}' });
+        s.worker.answer(path, { status: 500, body: "down" });
+        const { taskId } = await s.api.tasks.addTask({ name: `report-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600, arg: '{"team":7}' });
         await session("actions", width, async ({ page, shot }) => {
-          await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks/${taskId}`);
+          await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
           await page.getByRole("button", { name: "Trigger now" }).click();
           await status(page, "Triggered.");
-          await waitFor("the failure", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs[0]?.state, (s) => s === RunState.FAILED);
+          await waitFor("the failure", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs[0]?.state, (s) => s === RunState.FAILED);
           await page.getByRole("button", { name: "Run 1", exact: true }).click();
           const detail = page.getByRole("region", { name: "Run 1 attempt 1" });
           await detail.getByText("failed", { exact: true }).waitFor();
-          worker.answer(path, { body: { is_success: true } });
+          s.worker.answer(path, { body: { is_success: true } });
           await detail.getByRole("button", { name: "Run again" }).click();
           await detail.getByRole("status").getByText("Attempt 2 of run 1 started.").waitFor();
-          await waitFor("attempt 2 called back", () => worker.tasks(path), (r) => r.some((x) => x.body.attempt === 2 && x.body.run_times === 1));
+          await waitFor("attempt 2 called back", () => s.worker.tasks(path), (r) => r.some((x) => x.body.attempt === 2 && x.body.run_times === 1));
           await waitFor("attempt 2 listed", () => rowsOf(page, "Runs").first().innerText(), (t) => /Run 1\s+2\s+manual\s+succeeded/.test(t));
           await shot("ran-again");
 
@@ -97,9 +86,9 @@ for (const dialect of DIALECTS) {
           await shot("run-once");
           await page.getByRole("button", { name: "Run once", exact: true }).click();
           await status(page, "Run 2 started with its own argument.");
-          await waitFor("the run with its own argument", () => worker.tasks(path).filter((r) => r.body.run_times === 2), (r) => r.length === 1);
-          assert.equal(worker.tasks(path).find((r) => r.body.run_times === 2)!.body.arg, '{"team":8,"once":true}');
-          const task = (await api.tasks.getTask({ taskId })).task!;
+          await waitFor("the run with its own argument", () => s.worker.tasks(path).filter((r) => r.body.run_times === 2), (r) => r.length === 1);
+          assert.equal(s.worker.tasks(path).find((r) => r.body.run_times === 2)!.body.arg, '{"team":8,"once":true}');
+          const task = (await s.api.tasks.getTask({ taskId })).task!;
           assert.deepEqual([task.state, task.arg], [TaskState.PAUSED, '{"team":7}'], "still paused, its own argument kept");
           await page.getByRole("button", { name: "Run 2", exact: true }).click();
           const once = page.getByRole("region", { name: "Run 2 attempt 1" });
@@ -111,7 +100,7 @@ for (const dialect of DIALECTS) {
           assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), `report-${width} copy`);
           assert.equal(await page.getByLabel("Callback path").inputValue(), path);
           await page.getByRole("button", { name: "Create task" }).click();
-          const clone = (await api.tasks.getTask({ taskId: await taskIdOf(page) })).task!;
+          const clone = (await s.api.tasks.getTask({ taskId: await taskIdOf(page) })).task!;
           assert.deepEqual([clone.name, clone.srvName, clone.callbackPath, clone.timeIntervalSec, clone.arg, clone.state], [`report-${width} copy`, "jobs", path, 3600, '{"team":7}', TaskState.SCHEDULED]);
           await status(page, "Created.");
         });
@@ -120,11 +109,11 @@ for (const dialect of DIALECTS) {
       test(`at ${width} px: bulk actions on the ticked tasks and on every task matching the filter`, async () => {
         const prefix = `bulk${width}-`;
         const ids: bigint[] = [];
-        for (const n of ["a", "b", "c", "d"]) ids.push((await api.tasks.addTask({ name: prefix + n, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId);
-        const states = () => Promise.all(ids.map(async (taskId) => (await api.tasks.getTask({ taskId })).task!.state));
+        for (const n of ["a", "b", "c", "d"]) ids.push((await s.api.tasks.addTask({ name: prefix + n, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId);
+        const states = () => Promise.all(ids.map(async (taskId) => (await s.api.tasks.getTask({ taskId })).task!.state));
         const { SCHEDULED: S, PAUSED: P } = TaskState;
         await session("bulk", width, async ({ page, shot }) => {
-          await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks`);
+          await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
           await page.getByLabel("Search name or biz_id").fill(prefix);
           await waitFor("the four tasks", () => rowsOf(page, "Tasks").count(), (n) => n === 4);
           await page.getByLabel(`Select task ${prefix}a`).check();
@@ -155,23 +144,23 @@ for (const dialect of DIALECTS) {
           await bulk.getByRole("button", { name: "Delete" }).click();
           await status(page, "Deleted 4 tasks.");
           await page.getByText("No tasks match the filter.").waitFor();
-          assert.equal((await api.tasks.listTasks({ query: prefix })).tasks.length, 0);
+          assert.equal((await s.api.tasks.listTasks({ query: prefix })).tasks.length, 0);
           await shot("deleted");
         });
       });
 
       test(`at ${width} px: a task's history chart, runs found by error text, relative times, and updates that can be paused`, async () => {
         const path = `/history-${width}`;
-        worker.answer(path, { body: { is_success: true } });
-        const { taskId } = await api.tasks.addTask({ name: `history-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+        s.worker.answer(path, { body: { is_success: true } });
+        const { taskId } = await s.api.tasks.addTask({ name: `history-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
         const trigger = async (n: number) => {
-          for (let i = 0; i < n; i++) await api.tasks.triggerTask({ taskId });
+          for (let i = 0; i < n; i++) await s.api.tasks.triggerTask({ taskId });
         };
         await trigger(3);
-        await waitFor("3 runs", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === 3 && l.every((r) => r.state === RunState.SUCCEEDED));
-        worker.answer(path, { status: 502, body: "bad gateway" });
+        await waitFor("3 runs", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === 3 && l.every((r) => r.state === RunState.SUCCEEDED));
+        s.worker.answer(path, { status: 502, body: "bad gateway" });
         await trigger(1);
-        await waitFor("a failure", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs[0].state, (s) => s === RunState.FAILED);
+        await waitFor("a failure", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs[0].state, (s) => s === RunState.FAILED);
 
         await session(
           "history",
@@ -180,7 +169,7 @@ for (const dialect of DIALECTS) {
             const polls = () => requests.filter((u) => u.endsWith("/ListTaskLogs")).length;
             const requests: string[] = [];
             page.on("request", (r) => requests.push(r.url()));
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks/${taskId}`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
             const history = page.getByRole("region", { name: "History" });
             const chart = history.getByRole("group");
             await chart.waitFor();
@@ -211,7 +200,7 @@ for (const dialect of DIALECTS) {
             await waitFor("a refresh at once on resuming", polls, (n) => n > paused);
             await page.getByText("Live", { exact: true }).waitFor();
 
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/runs?task_id=${taskId}`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/runs?task_id=${taskId}`);
             await page.getByLabel("Error contains").fill("HTTP 50");
             await waitFor("the failed run only", () => rowsOf(page, "Runs").allInnerTexts(), (rows) => rows.length === 1 && rows[0].includes("task server answered HTTP 502"));
             await shot("error-search");
@@ -221,9 +210,9 @@ for (const dialect of DIALECTS) {
       });
 
       test(`at ${width} px: a viewer token's console shows no actions; the audit log shows who changed what`, async () => {
-        const { taskId } = await api.tasks.addTask({ name: `audited-${width}`, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+        const { taskId } = await s.api.tasks.addTask({ name: `audited-${width}`, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
         await session("admin-audit", width, async ({ page, shot }) => {
-          await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks/${taskId}`);
+          await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
           await page.getByRole("button", { name: "Pause", exact: true }).click();
           await status(page, "Paused.");
           await page.getByRole("link", { name: "Changes to this task" }).click();
@@ -237,19 +226,19 @@ for (const dialect of DIALECTS) {
           width,
           async ({ page, shot }) => {
             await page.getByText("Read-only: dashboards").waitFor();
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks/${taskId}`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
             await page.getByRole("heading", { name: `audited-${width}` }).waitFor();
             await page.getByRole("region", { name: "History" }).waitFor();
             assert.equal(await page.getByRole("group", { name: "Task actions" }).count(), 0);
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
             await rowsOf(page, "Tasks").first().waitFor();
             assert.equal(await page.getByRole("link", { name: "New task" }).count(), 0);
             assert.equal(await page.getByRole("checkbox").count(), 0);
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/servers`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/servers`);
             await page.getByRole("region", { name: "Task server jobs" }).waitFor();
             assert.equal(await page.getByRole("button", { name: /Delete|Remove|Add route/ }).count(), 0);
             assert.equal(await page.getByRole("form", { name: "Add a route" }).count(), 0);
-            await page.goto(`http://127.0.0.1:${node.port}/console/#/audit`);
+            await page.goto(`http://127.0.0.1:${s.node.port}/console/#/audit`);
             await rowsOf(page, "Audit log").first().waitFor();
             await shot("viewer");
           },
@@ -260,14 +249,14 @@ for (const dialect of DIALECTS) {
 
     test("a task failing runs in a row shows an alert on the overview, as posted to the webhook", async () => {
       hooks.answer(HOOK, { body: { ok: true } });
-      worker.answer("/alerting", { status: 500, body: "" });
-      const { taskId } = await api.tasks.addTask({ name: "alerting", srvName: "jobs", callbackPath: "/alerting", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+      s.worker.answer("/alerting", { status: 500, body: "" });
+      const { taskId } = await s.api.tasks.addTask({ name: "alerting", srvName: "jobs", callbackPath: "/alerting", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
       for (let i = 1; i <= 2; i++) {
-        await api.tasks.triggerTask({ taskId });
-        await waitFor(`run ${i}`, async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === i && l[0].state === RunState.FAILED);
+        await s.api.tasks.triggerTask({ taskId });
+        await waitFor(`run ${i}`, async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === i && l[0].state === RunState.FAILED);
       }
       await waitFor("the post", () => hooks.tasks(HOOK), (p) => p.length === 1);
-      await waitFor("its delivery recorded", async () => (await api.cluster.listAlerts({})).alerts[0].delivery, (d) => d === AlertDelivery.SENT);
+      await waitFor("its delivery recorded", async () => (await s.api.cluster.listAlerts({})).alerts[0].delivery, (d) => d === AlertDelivery.SENT);
       for (const width of widths) {
         await session("alerts", width, async ({ page, shot }) => {
           const alerts = page.getByRole("region", { name: "Alerts" });

@@ -3,9 +3,9 @@ import { after, before, describe, test } from "node:test";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Browser, Page } from "playwright-core";
 import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
-import { clients, type Clients } from "../support/api.js";
-import { launchBrowser, openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
-import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
+import { openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
+import { consoleSuite } from "../support/consoleSuite.js";
+import { DIALECTS, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -35,20 +35,11 @@ async function session(browser: Browser, base: string, prefix: string, width: nu
 }
 
 describe("a first visit (sqlite): an empty server says how to start", () => {
-  let node: TestNode;
-  let browser: Browser;
-  before(async () => {
-    node = await startTestNode("sqlite");
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node.stop();
-  });
+  const s = consoleSuite("sqlite");
 
   for (const width of WIDTHS) {
     test(`at ${width} px: the task list and the form lead to the task servers page; the chart says it has no runs`, async () => {
-      await session(browser, `http://127.0.0.1:${node.port}/console/`, "first-visit", width, async ({ page, shot }) => {
+      await session(s.browser, `http://127.0.0.1:${s.node.port}/console/`, "first-visit", width, async ({ page, shot }) => {
         await page.getByText("No runs in the last hour.").waitFor();
         await page.getByRole("link", { name: "Tasks", exact: true }).click();
         await page.getByText("No tasks yet.").waitFor();
@@ -58,7 +49,7 @@ describe("a first visit (sqlite): an empty server says how to start", () => {
         await page.getByRole("link", { name: "add a route on the Task servers page" }).click();
         await page.getByRole("heading", { name: "Task servers" }).waitFor();
 
-        await page.goto(`http://127.0.0.1:${node.port}/console/#/tasks/new`);
+        await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/new`);
         const select = page.getByLabel("Task server");
         await select.locator("option", { hasText: "none registered yet" }).waitFor({ state: "attached" });
         await shot("form");
@@ -70,34 +61,22 @@ describe("a first visit (sqlite): an empty server says how to start", () => {
 });
 
 describe("times, pages and messages (sqlite)", () => {
-  let node: TestNode;
-  let api: Clients;
-  let browser: Browser;
-  const worker = new FakeTaskServer();
-  const base = () => `http://127.0.0.1:${node.port}/console/`;
+  const s = consoleSuite("sqlite");
+  const base = () => `http://127.0.0.1:${s.node.port}/console/`;
   let cronTask: bigint;
   let busyTask: bigint;
 
   before(async () => {
-    await worker.start();
-    node = await startTestNode("sqlite");
-    api = clients(node.port);
-    await api.registry.addTaskServer({ name: "workers", schema: "http", host: "127.0.0.1", port: worker.port, isEnableHealthCheck: true });
-    worker.answer("/busy", { body: { is_success: false, extra: "no luck" } });
-    cronTask = (await api.tasks.addTask({ name: "six-utc", srvName: "workers", callbackPath: "/six", schedMode: SchedMode.CRON, timeCron: "0 0 6 * * *" })).taskId;
-    busyTask = (await api.tasks.addTask({ name: "busy", srvName: "workers", callbackPath: "/busy", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId;
-    for (let i = 0; i < 14; i++) await api.tasks.triggerTask({ taskId: busyTask });
-    await waitFor("14 runs done", async () => (await api.tasks.listTaskLogs({ taskId: busyTask })).taskLogs, (l) => l.length === 14 && l.every((r) => r.state === RunState.FAILED));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node.stop();
-    await worker.stop();
+    await s.api.registry.addTaskServer({ name: "workers", schema: "http", host: "127.0.0.1", port: s.worker.port, isEnableHealthCheck: true });
+    s.worker.answer("/busy", { body: { is_success: false, extra: "no luck" } });
+    cronTask = (await s.api.tasks.addTask({ name: "six-utc", srvName: "workers", callbackPath: "/six", schedMode: SchedMode.CRON, timeCron: "0 0 6 * * *" })).taskId;
+    busyTask = (await s.api.tasks.addTask({ name: "busy", srvName: "workers", callbackPath: "/busy", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId;
+    for (let i = 0; i < 14; i++) await s.api.tasks.triggerTask({ taskId: busyTask });
+    await waitFor("14 runs done", async () => (await s.api.tasks.listTaskLogs({ taskId: busyTask })).taskLogs, (l) => l.length === 14 && l.every((r) => r.state === RunState.FAILED));
   });
 
   test("every time names its zone; the zone is chosen (browser, UTC, the task's) and remembered; a cron schedule's words and its fire times agree", async () => {
-    await session(browser, base(), "zones", 1280, async ({ page, shot }) => {
+    await session(s.browser, base(), "zones", 1280, async ({ page, shot }) => {
       const times = () => page.getByRole("list", { name: "Next fire times" }).locator("li").allInnerTexts();
       await page.goto(base() + `#/tasks/${cronTask}`);
       assert.equal(await page.locator(".schedule").innerText(), "At 06:00 (UTC)");
@@ -140,7 +119,7 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px a run's details open in place, in view and with the keyboard focus; Close returns it`, async () => {
-      await session(browser, base(), "run-details", width, async ({ page, shot }) => {
+      await session(s.browser, base(), "run-details", width, async ({ page, shot }) => {
         await page.goto(base() + `#/tasks/${busyTask}`);
         const oldest = page.getByRole("button", { name: "Run 1", exact: true });
         await oldest.click();
@@ -163,7 +142,7 @@ describe("times, pages and messages (sqlite)", () => {
 
   test("messages speak of the form's fields in plain words; a bad cron is not described as itself; run errors read as words", async () => {
     await session(
-      browser,
+      s.browser,
       base(),
       "messages",
       1280,
@@ -204,7 +183,7 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px fields line up, the state sits by the name, the time zone field shows no made-up value, no table scrolls sideways`, async () => {
-      await session(browser, base(), "layout", width, async ({ page, shot }) => {
+      await session(s.browser, base(), "layout", width, async ({ page, shot }) => {
         await page.goto(base() + "#/tasks/new");
         const policies = page.getByRole("group", { name: "Policies" });
         await policies.locator("select").first().waitFor();
@@ -243,7 +222,7 @@ describe("times, pages and messages (sqlite)", () => {
   }
 
   test("the overview chart has a time axis in the chosen zone, value axes, and the values of the bar pointed at or reached by the keyboard", async () => {
-    await session(browser, base(), "chart", 1280, async ({ page, shot }) => {
+    await session(s.browser, base(), "chart", 1280, async ({ page, shot }) => {
       const chart = page.getByRole("figure");
       await chart.getByText("Runs per minute, last hour").waitFor();
       assert.match(await chart.locator("figcaption").innerText(), /from \d{4}-\d\d-\d\d \d\d:\d\d:00 to \d{4}-\d\d-\d\d \d\d:\d\d:00 GMT\+5:30$/);
@@ -258,7 +237,7 @@ describe("times, pages and messages (sqlite)", () => {
       const box = (await plot.boundingBox())!;
       await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
       const readout = chart.locator(".readout");
-      const stats = await api.tasks.getStats({});
+      const stats = await s.api.tasks.getStats({});
       const last = stats.minutes.at(-1)!;
       await waitFor("the last minute's values", () => readout.innerText(), (t) => t.startsWith(`${kolkata(timestampMs(last.minute!))} GMT+5:30: `) && /\d+ runs?, \d+ failed or timed out; lateness p99 \d+ ms$/.test(t));
       assert.match(await readout.innerText(), new RegExp(`: ${last.fires} runs?, ${last.failures} failed`));
@@ -274,7 +253,7 @@ describe("times, pages and messages (sqlite)", () => {
   });
 
   test("Create, Save and Delete say they were done; start-time filters take YYYY-MM-DD HH:MM:SS in the chosen zone", async () => {
-    await session(browser, base(), "confirmations", 1280, async ({ page, shot }) => {
+    await session(s.browser, base(), "confirmations", 1280, async ({ page, shot }) => {
       await page.goto(base() + "#/tasks/new");
       await page.getByLabel("Name", { exact: true }).fill("to-delete");
       await page.getByLabel("Task server").selectOption("workers");
@@ -290,7 +269,7 @@ describe("times, pages and messages (sqlite)", () => {
       await page.getByRole("status").getByText("Deleted task to-delete.").waitFor();
       await shot("deleted");
 
-      const runs = (await api.tasks.listTaskLogs({ taskId: busyTask })).taskLogs;
+      const runs = (await s.api.tasks.listTaskLogs({ taskId: busyTask })).taskLogs;
       const started = runs.map((r) => timestampMs(r.startedAt!));
       // The start of a run shown in Kolkata: from it, that run is in; a second later, out.
       const pivot = started[Math.floor(started.length / 2)];
@@ -312,32 +291,17 @@ describe("times, pages and messages (sqlite)", () => {
 
 for (const dialect of DIALECTS) {
   describe(`task servers page on ${dialect}`, () => {
-    let node: TestNode;
-    let api: Clients;
-    let browser: Browser;
-    const worker = new FakeTaskServer();
-
-    before(async () => {
-      await worker.start();
-      node = await startTestNode(dialect);
-      api = clients(node.port);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await node.stop();
-      await worker.stop();
-    });
+    const s = consoleSuite(dialect);
 
     test("counts routes in words, shows no empty table, dismisses an eviction as a dismissal, deletes a task server once no task uses it", async () => {
       const dying = await new FakeTaskServer().start();
-      await api.registry.addTaskServer({ name: "solo", schema: "http", host: "127.0.0.1", port: worker.port });
-      await api.registry.addTaskServer({ name: "fading", schema: "http", host: "127.0.0.1", port: dying.port, isEnableHealthCheck: true });
-      const { taskId } = await api.tasks.addTask({ name: "keeps-solo", srvName: "solo", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+      await s.api.registry.addTaskServer({ name: "solo", schema: "http", host: "127.0.0.1", port: s.worker.port });
+      await s.api.registry.addTaskServer({ name: "fading", schema: "http", host: "127.0.0.1", port: dying.port, isEnableHealthCheck: true });
+      const { taskId } = await s.api.tasks.addTask({ name: "keeps-solo", srvName: "solo", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
       await dying.stop();
-      await waitFor("the eviction", async () => (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "fading")!.evictedRoutes.length, (n) => n === 1);
+      await waitFor("the eviction", async () => (await s.api.registry.listTaskServers({})).taskServers.find((s) => s.name === "fading")!.evictedRoutes.length, (n) => n === 1);
       for (const width of WIDTHS) {
-        await session(browser, `http://127.0.0.1:${node.port}/console/#/servers`, `servers-${dialect}`, width, async ({ page, shot }) => {
+        await session(s.browser, `http://127.0.0.1:${s.node.port}/console/#/servers`, `servers-${dialect}`, width, async ({ page, shot }) => {
           const solo = page.getByRole("region", { name: "Task server solo" });
           await solo.getByRole("heading", { name: /solo 1 route$/ }).waitFor();
           const fading = page.getByRole("region", { name: "Task server fading" });
@@ -345,7 +309,7 @@ for (const dialect of DIALECTS) {
           await shot("listed");
         });
       }
-      await session(browser, `http://127.0.0.1:${node.port}/console/#/servers`, `servers-${dialect}`, 1280, async ({ page, shot }) => {
+      await session(s.browser, `http://127.0.0.1:${s.node.port}/console/#/servers`, `servers-${dialect}`, 1280, async ({ page, shot }) => {
         const fading = page.getByRole("region", { name: "Task server fading" });
         const dismiss = fading.getByRole("button", { name: `Dismiss the eviction of http://127.0.0.1:${dying.port} from fading` });
         assert.equal(await dismiss.innerText(), "Dismiss");
@@ -364,14 +328,14 @@ for (const dialect of DIALECTS) {
         await page.getByRole("region", { name: "Task server solo" }).getByRole("button", { name: "Delete task server" }).click();
         await page.getByRole("alert").getByText("Task server solo is used by 1 task: delete it first.").waitFor();
         await shot("refused");
-        assert.ok((await api.registry.listTaskServers({})).taskServers.some((s) => s.name === "solo"));
+        assert.ok((await s.api.registry.listTaskServers({})).taskServers.some((s) => s.name === "solo"));
 
-        await api.tasks.deleteTask({ taskId });
+        await s.api.tasks.deleteTask({ taskId });
         page.once("dialog", (d) => d.accept());
         await page.getByRole("region", { name: "Task server solo" }).getByRole("button", { name: "Delete task server" }).click();
         await page.getByRole("status").getByText("Deleted task server solo.").waitFor();
         await page.getByRole("region", { name: "Task server solo" }).waitFor({ state: "detached" });
-        assert.deepEqual((await api.registry.listTaskServers({})).taskServers.map((s) => s.name), ["fading"]);
+        assert.deepEqual((await s.api.registry.listTaskServers({})).taskServers.map((s) => s.name), ["fading"]);
         await shot("deleted");
       }, [400]);
     });
