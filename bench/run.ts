@@ -3,6 +3,7 @@
 // easytask process and a task server on 127.0.0.1 that answers at once;
 // prints a table, appends it to bench/RESULTS.md, and with --json prints
 // one JSON object on its last line.
+// npm run bench -- --migration: only the upgrade from easytask (Go), see migration.ts.
 import { appendFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus, totalmem } from "node:os";
@@ -15,7 +16,13 @@ import { burst1000, burst10000 } from "./cases/burst.js";
 import { hundredThousand } from "./cases/listTasks.js";
 import { million } from "./cases/million.js";
 import { sustained } from "./cases/sustained.js";
+import { runMigrationBench } from "./migration.js";
 import { fastTaskServer, postJson, progress, type BenchContext, type Measures } from "./support.js";
+
+if (process.argv.includes("--migration")) {
+  await runMigrationBench();
+  process.exit(0);
+}
 
 const RESULTS = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
 // --profile: every node process writes a V8 CPU profile here when it stops.
@@ -50,7 +57,8 @@ async function benchDialect(dialect: DialectName): Promise<Measures> {
   };
   const nodeArgs = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}/${dialect}`] : [];
   const taskServer = await fastTaskServer();
-  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url });
+  // The bench writes and stops up to a million tasks in one statement.
+  const store = await openStore(storeConfig.kind === "sqlite" ? storeConfig : { kind: "mysql", url: storeConfig.url, queryTimeoutMs: 600_000 });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const ctx: BenchContext = {
     dialect,

@@ -2,14 +2,18 @@ import { secretsOf } from "./config/config.js";
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig, parseArgs, USAGE } from "./config/loadConfig.js";
 import { createLogger } from "./log/log.js";
+import { runMigrate } from "./migrateCommand.js";
 import { startNode } from "./node.js";
 
 // `easytask [-c conf.json]`: one line and exit code 1 on a bad config; on
 // SIGTERM or SIGINT, stop taking runs, wait for callbacks in flight, exit 0.
+// `easytask migrate [--dry-run] [-c conf.json]`: see migrateCommand.ts.
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "migrate") process.exit(await runMigrate(argv.slice(1)));
   let config;
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(argv);
     if (args.help) return void process.stdout.write(USAGE);
     if (args.version) return void process.stdout.write(`easytask ${version()}\n`);
     config = loadConfig({ configPath: args.configPath, env: process.env });

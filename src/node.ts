@@ -78,7 +78,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
   const ca = config.callback.caFile === undefined ? undefined : trustedCas(config.callback.caFile);
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { log, goTimeZone: config.easytaskGo.timeZone });
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock, ca);
   const metrics = new Metrics(store, log);
@@ -103,7 +103,8 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const startedAt = clock.now();
   const leadership = opts.leadership ?? leadershipFor(config, log, clock);
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName };
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, alerts: config.alerts, callbackTargets: targets, metrics });
+  const goCron = config.cronDialect === "easytask-go" ? { timeZone: config.easytaskGo.timeZone } : undefined;
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, alerts: config.alerts, callbackTargets: targets, metrics, goCron });
   let listening;
   try {
     listening = await listen(handler, { ...config.http, log });

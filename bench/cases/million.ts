@@ -31,7 +31,7 @@ export async function million(ctx: BenchContext): Promise<Measures> {
   await sleep(20_000);
   const rss = rssMb(node.proc.pid!);
   const { lastId } = await ctx.store.kysely.selectFrom("task").select((eb) => eb.fn.max("id").as("lastId")).executeTakeFirstOrThrow();
-  const pages = await listTaskPages(node.port, Number(lastId));
+  const pages = await listTaskPages(node.port, Number(lastId), false);
   await stopAll(ctx.store);
   return {
     million_start_to_leading_ms: leading - startedAt,

@@ -1,10 +1,27 @@
+import { sql } from "kysely";
 import { SchedMode } from "../../gen/easytask/v1/task_pb.js";
 import { cpuMs, insertTasks, lateness, pct, progress, sleep, stopAll, type BenchContext, type Measures } from "../support.js";
 
-// The node's gauge of callback answers not yet written to the database.
-async function resultsQueued(port: number): Promise<number> {
+// MariaDB's count of statements run so far, by kind (SQLite: none).
+async function statements(ctx: BenchContext): Promise<Record<string, number>> {
+  if (ctx.dialect !== "mysql") return {};
+  const { rows } = await sql<{ Variable_name: string; Value: string }>`show global status where Variable_name in ('Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_begin', 'Com_commit', 'Com_rollback')`.execute(ctx.store.kysely);
+  return Object.fromEntries(rows.map((r) => [r.Variable_name.slice(4), Number(r.Value)]));
+}
+
+// "2.1 (select 0.4, update 0.5 …)": statements per run, by kind.
+function perRun(to: Record<string, number>, from: Record<string, number>, runs: number): string {
+  const per = (k: string) => (to[k] - from[k]) / Math.max(1, runs);
+  const total = Object.keys(to).reduce((sum, k) => sum + per(k), 0);
+  return `${total.toFixed(2)} (${Object.keys(to).filter((k) => per(k) >= 0.005).map((k) => `${k} ${per(k).toFixed(2)}`).join(", ")})`;
+}
+
+// The node's gauges: callback answers not yet written to the database, and
+// callbacks in flight.
+async function gauges(port: number): Promise<{ queued: number; inFlight: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^easytask_run_results_queued (\d+)/m.exec(text)?.[1] ?? NaN);
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
+  return { queued: gauge("easytask_run_results_queued"), inFlight: gauge("easytask_callbacks_in_flight") };
 }
 
 // sustained: `count` interval tasks every second, due spread over the
@@ -18,13 +35,18 @@ export async function sustained(ctx: BenchContext, count: number): Promise<Measu
   await sleep(4000);
   const from = Date.now();
   const cpuFrom = cpuMs(ctx.node.proc.pid!);
+  const statementsFrom = await statements(ctx);
   let queuedMax = 0;
+  const inFlight: number[] = [];
   while (Date.now() < from + 10_000) {
-    queuedMax = Math.max(queuedMax, await resultsQueued(ctx.node.port));
+    const g = await gauges(ctx.node.port);
+    queuedMax = Math.max(queuedMax, g.queued);
+    inFlight.push(g.inFlight);
     await sleep(250);
   }
   const to = Date.now();
   const cpu = cpuMs(ctx.node.proc.pid!) - cpuFrom;
+  const statementsTo = await statements(ctx);
   let arrived = 0;
   for (const at of ctx.taskServer.arrivals.values()) if (at >= from && at < to) arrived++;
   await sleep(1500);
@@ -36,5 +58,13 @@ export async function sustained(ctx: BenchContext, count: number): Promise<Measu
     [`sustained_${count}_p99_ms`]: pct(late, 0.99),
     [`sustained_${count}_cpu_ms_per_run`]: Math.round((cpu / Math.max(1, arrived)) * 1000) / 1000,
     [`sustained_${count}_results_queued_max`]: queuedMax,
+    // Callbacks in flight, sampled: near the pool's share for one task
+    // server (80%) means the task server is what runs hold on to.
+    [`sustained_${count}_in_flight_avg`]: Math.round(inFlight.reduce((a, b) => a + b, 0) / Math.max(1, inFlight.length)),
+    // Round trips to the database per run (MariaDB; the bench's own few
+    // statements included), and what they were.
+    ...(ctx.dialect === "mysql" && {
+      [`sustained_${count}_statements_per_run`]: perRun(statementsTo, statementsFrom, arrived),
+    }),
   };
 }

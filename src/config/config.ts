@@ -1,4 +1,6 @@
 import { checkAllowedHost } from "../callback/targets.js";
+import { checkTimeZone } from "../calendar/cron.js";
+import { localTimeZone } from "../calendar/goCron.js";
 import { DEFAULT_QUERY_TIMEOUT_SEC } from "../store/availability.js";
 import { expected, fail, show, ConfigError } from "./errors.js";
 import { parseMysqlDsn } from "./parseMysqlDsn.js";
@@ -52,6 +54,10 @@ export interface Config {
   /** EASYTASK_* variables of the environment that the server does not read (see loadConfig.ts). */
   env: { forClients: string[]; unknown: string[] };
   callbackCmdNumbering: "documented" | "easytask-go";
+  /** How /add_task reads time_cron: "easytask-go" as the Go original (6 fields are minute … year). */
+  cronDialect: "easytask" | "easytask-go";
+  /** The zone the Go original ran in: its migrated crons, and /add_task crons in its dialect, are read in it. */
+  easytaskGo: { timeZone: string };
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
   logRetentionDays: number;
@@ -86,6 +92,16 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown, key: st
 
 const oneOf = <T extends string>(...allowed: T[]) => (v: unknown, key: string): T =>
   allowed.includes(v as T) ? (v as T) : expected(key, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+
+const timeZone = (v: unknown, key: string): string => {
+  const zone = nonEmpty(v, key);
+  try {
+    checkTimeZone(zone);
+  } catch {
+    return expected(key, 'an IANA time zone such as "Asia/Shanghai" or "UTC"', v);
+  }
+  return zone;
+};
 
 const bool = (v: unknown, key: string): boolean => (typeof v === "boolean" ? v : expected(key, "true or false", v));
 
@@ -203,6 +219,10 @@ export const SCHEMA = {
   "api_server.tls.cert_file": { env: "string", parse: nonEmpty },
   "api_server.tls.key_file": { env: "string", parse: nonEmpty },
   callback_cmd_numbering: { env: "string", default: "documented", parse: oneOf("documented", "easytask-go") },
+  // Default: "easytask-go" when callback_cmd_numbering is.
+  cron_dialect: { env: "string", parse: oneOf("easytask", "easytask-go") },
+  // Default: this machine's local time zone.
+  "easytask_go.time_zone": { env: "string", parse: timeZone },
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
   // Up to 100 years; 0 keeps run history forever.
   log_retention_days: { env: "number", default: 30, parse: int(0, 36_500) },
@@ -276,6 +296,8 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     ...(v["api_server.http.pprof_port"] !== undefined && { pprofPort: v["api_server.http.pprof_port"] }),
     ...(mysql && raw.has("sqlite.path") && { sqlitePathIgnored: v["sqlite.path"]! }),
     callbackCmdNumbering: v.callback_cmd_numbering!,
+    cronDialect: v.cron_dialect ?? (v.callback_cmd_numbering === "easytask-go" ? "easytask-go" : "easytask"),
+    easytaskGo: { timeZone: v["easytask_go.time_zone"] ?? localTimeZone() },
     maxBodyBytes: v.max_body_bytes!,
     logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },

@@ -7,6 +7,7 @@ import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
 import { listRoutesOf, type CallbackRoute } from "../store/taskServers.js";
 import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
 import { callTimeoutMs, type Run } from "./dispatcher.js";
+import { Fifo } from "./fifo.js";
 import { MinHeap } from "./minHeap.js";
 import { planSlot } from "../policy/planSlot.js";
 
@@ -50,6 +51,7 @@ export const DEADLINE_GRACE_MS = 5000;
 const CHANGE_SKEW_MS = 1000;
 const WINDOW_LIMIT = 50_000;
 const MAX_CLAIM_BATCH = 500;
+const WOKEN = Symbol("woken");
 
 type Timer = { at: number; task: TaskRow } | { at: number; attempt: PendingAttempt };
 
@@ -72,7 +74,7 @@ export class Scheduler {
   private readonly changed = new Set<number>();
   // Due timers waiting for a callback slot, per task server, oldest first:
   // each due timer leaves the heap once, however long it waits.
-  private readonly ready = new Map<number, ReadyQueue>();
+  private readonly ready = new Map<number, Fifo<Timer>>();
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -84,6 +86,8 @@ export class Scheduler {
 
   async run(signal: AbortSignal): Promise<void> {
     const { clock, log, timing } = this.deps;
+    // Leadership ending wakes the loop like any other reason to look again.
+    signal.addEventListener("abort", () => this.wakeUp?.(), { once: true });
     while (!signal.aborted) {
       try {
         if (clock.now() >= this.nextPollAt) await this.refresh();
@@ -160,7 +164,7 @@ export class Scheduler {
       if (!this.isCurrent(timer)) continue;
       const serverId = ("task" in timer ? timer.task : timer.attempt.task).task_server_id;
       let queue = this.ready.get(serverId);
-      if (!queue) this.ready.set(serverId, (queue = new ReadyQueue()));
+      if (!queue) this.ready.set(serverId, (queue = new Fifo()));
       queue.push(timer);
     }
     const dueSlots: TaskRow[] = [];
@@ -212,14 +216,14 @@ export class Scheduler {
       this.track(c.task);
       if (c.canceled) sink.abortTask(c.task.id);
       if (c.runTimes === undefined) continue;
-      sink.dispatch({ task: c.task, runTimes: c.runTimes, attempt: 1, dueAt: c.dueAt }, routesOf(c.task));
+      sink.dispatch({ task: c.task, runTimes: c.runTimes, attempt: 1, dueAt: c.dueAt, claimedAt: now }, routesOf(c.task));
       fired++;
     }
     if (dueAttempts.length > 0) {
       const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), now);
       for (const a of dueAttempts) {
         if (!got.has(a.logId)) continue;
-        sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt }, routesOf(a.task));
+        sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt, claimedAt: now }, routesOf(a.task));
         fired++;
       }
     }
@@ -250,31 +254,11 @@ export class Scheduler {
     const wait = Math.min(this.nextPollAt, this.heap.peek()?.at ?? Infinity) - now;
     if (wait <= 0) return;
     const woken = new AbortController();
-    this.wakeUp = () => woken.abort();
-    await clock.sleep(wait, AbortSignal.any([signal, woken.signal]));
+    // A constant reason: an abort without one builds an exception each time,
+    // and the loop is woken once per batch of ended callbacks.
+    this.wakeUp = () => woken.abort(WOKEN);
+    if (!signal.aborted) await clock.sleep(wait, woken.signal);
     this.wakeUp = undefined;
   }
 }
 
-// A FIFO that takes and gives in O(1) however long it grows.
-class ReadyQueue {
-  private items: Timer[] = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  push(timer: Timer): void {
-    this.items.push(timer);
-  }
-
-  shift(): Timer | undefined {
-    const timer = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return timer;
-  }
-}

@@ -18,7 +18,13 @@ interface LegacyRoute {
   service: DescService;
   method: DescMethodUnary;
   handler: Handler;
+  // Reads a request the way the original's clients mean it, where that
+  // differs from the RPC (cron_dialect "easytask-go" on /add_task).
+  read?: RequestReader;
 }
+
+// Throws a DomainError to refuse the request.
+export type RequestReader = (req: never) => unknown;
 
 export interface ImplementedService {
   service: DescService;
@@ -28,14 +34,14 @@ export interface ImplementedService {
 // Mounts every method that carries the (legacy_path) option at that path,
 // calling the same implementation the Connect routes call: the adapter only
 // translates JSON in and the envelope out.
-export function legacyRoutes(services: ImplementedService[]): Map<string, LegacyRoute> {
+export function legacyRoutes(services: ImplementedService[], readers: Record<string, RequestReader> = {}): Map<string, LegacyRoute> {
   const routes = new Map<string, LegacyRoute>();
   for (const { service, impl } of services) {
     for (const method of service.methods) {
       const path = getOption(method, legacy_path);
       if (path === "" || method.methodKind !== "unary") continue;
       const fn = (impl as Record<string, Handler>)[method.localName];
-      routes.set(path, { service, method: method as DescMethodUnary, handler: fn.bind(impl) });
+      routes.set(path, { service, method: method as DescMethodUnary, handler: fn.bind(impl), read: readers[path] });
     }
   }
   return routes;
@@ -78,7 +84,8 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, princip
     contextValues: callerValues(principal),
   });
   try {
-    const output = create(route.method.output, (await route.handler(message, ctx)) as Record<string, unknown>);
+    const input = route.read ? route.read(message as never) : message;
+    const output = create(route.method.output, (await route.handler(input, ctx)) as Record<string, unknown>);
     return { envelope: success(toJson(route.method.output, output, { useProtoFieldName: true }), traceId), code: "ok" };
   } catch (err) {
     const connectError = toConnectError(err, log);

@@ -6,6 +6,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { ClusterServiceImpl, type NodeInfo } from "../service/clusterService.js";
 import { RegistryServiceImpl } from "../service/registryService.js";
 import { TaskServiceImpl } from "../service/taskService.js";
+import { goCronRequest } from "../service/goCronRequest.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
@@ -43,6 +44,9 @@ export interface ServerDeps {
   callbackTargets: CallbackTargets;
   // The built web console; dist/console by default.
   consoleDir?: string;
+  // Set for cron_dialect "easytask-go": /add_task reads time_cron as the
+  // original did, in this time zone unless the request names one.
+  goCron?: { timeZone: string };
 }
 
 function refuseUnauthenticated(res: HttpResponse): void {
@@ -89,7 +93,7 @@ export function build(deps: ServerDeps): RequestHandler {
     registry: audited(RegistryService, new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets), audit),
     cluster: audited(ClusterService, cluster, audit),
   };
-  const legacy = legacyRoutes(implementedServices(services));
+  const legacy = legacyRoutes(implementedServices(services), deps.goCron ? { "/add_task": goCronRequest(deps.goCron.timeZone, deps.clock) } : {});
   const requests = new ApiRequests(deps.metrics, deps.log, deps.clock);
   const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, requests };
   const consoleAssets = loadConsoleAssets(deps.consoleDir);

@@ -42,6 +42,7 @@ export function toTask(row: TaskWithServer, lastRun?: TaskLogRow) {
     routeStrategy: row.route_strategy || DEFAULT_POLICIES.routeStrategy,
     lastRunState: lastRun?.state,
     lastRunStartedAt: lastRun && timestampFromMs(lastRun.started_at),
+    pausedReason: row.paused_reason,
   });
 }
 

@@ -105,6 +105,7 @@ export class TaskServiceImpl implements ServiceImpl<typeof TaskService> {
   async resumeTask(req: ResumeTaskRequest) {
     const task = await this.existing(req.taskId);
     const result = await resume(this.states, task);
+    if (result === "needs_schedule") throw wrongState(task.id, `cannot be resumed: ${task.paused_reason}`);
     if (result === "finished") throw wrongState(task.id, "has finished: add it again with AddTask to schedule it anew");
     if (result === "changed") throw wrongState(task.id, "changed while resuming; try again");
     return {};

@@ -23,12 +23,14 @@ export function pause(deps: StateDeps, taskId: number): Promise<boolean> {
   return setTaskState(deps.db, taskId, [TaskState.SCHEDULED], TaskState.PAUSED, null, deps.clock.now());
 }
 
-// "changed": the task changed state meanwhile.
-export type Resumed = "resumed" | "already_scheduled" | "finished" | "changed";
+// "needs_schedule": paused for want of a schedule (paused_reason): AddTask
+// gives it one. "changed": the task changed state meanwhile.
+export type Resumed = "resumed" | "already_scheduled" | "needs_schedule" | "finished" | "changed";
 
 // Schedules a paused or stopped task again from now.
 export async function resume(deps: StateDeps, task: TaskWithServer): Promise<Resumed> {
   if (task.state === TaskState.SCHEDULED) return "already_scheduled";
+  if (task.paused_reason) return "needs_schedule";
   if (task.state === TaskState.FINISHED) return "finished";
   const now = deps.clock.now();
   const next = firstFire(scheduleOfTask(task), task, now);

@@ -78,6 +78,9 @@ export interface TaskTable {
   // OVERLAP_POLICY_QUEUE_ONE: a slot came while a run was open, so run
   // again when it finishes.
   queued: Generated<number>;
+  // Why the task cannot be resumed as it is (its schedule from easytask
+  // (Go) has no equivalent here); empty otherwise. AddTask clears it.
+  paused_reason: Generated<string>;
 }
 
 export interface TaskLogTable {

@@ -126,7 +126,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("task_server").addColumn("secret", "varchar(256)").execute();
       },
     },
-    "0006_operations": {
+    "0006_paused_reason": {
+      async up(db) {
+        await db.schema.alterTable("task").addColumn("paused_reason", "varchar(1024)", (c) => c.notNull().defaultTo("")).execute();
+      },
+    },
+    "0007_operations": {
       async up(db) {
         // Nullable or defaulted: an instant change on MariaDB however large task_log is.
         await db.schema.alterTable("task_log").addColumn("arg", longText).execute();

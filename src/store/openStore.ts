@@ -3,9 +3,13 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { createPool } from "mysql2";
 import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from "kysely";
+import { localTimeZone } from "../calendar/goCron.js";
+import { silentLogger, type Logger } from "../log/log.js";
 import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
 import { boundedPool } from "./boundedPool.js";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
+import { ensureDatabase } from "./ensureDatabase.js";
+import { upgradeFromEasytaskGo } from "./legacyImport/upgrade.js";
 import { migrationProvider } from "./migrations.js";
 
 // queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
@@ -77,7 +81,7 @@ interface Connected {
   close(): Promise<void>;
 }
 
-function connect(config: StoreConfig): Connected {
+export function connect(config: StoreConfig): Connected {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
     const database = new SqliteDatabase(config.path);
@@ -119,19 +123,33 @@ export async function migrateToLatest({ kysely, dialect }: Pick<Db, "kysely" | "
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const name = failed ? ` ${failed.migrationName}` : "";
+    throw new Error(`database migration${name} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-// Opens the configured database and brings its schema up to date.
-export async function openStore(config: StoreConfig): Promise<Store> {
+export interface OpenOptions {
+  log?: Logger;
+  // The zone the Go original read its crons in, should the database be its.
+  goTimeZone?: string;
+}
+
+// Opens the configured database (MySQL: creating it if it is missing),
+// takes over the Go original's tables if it holds them, and brings the
+// schema up to date.
+export async function openStore(config: StoreConfig, opts: OpenOptions = {}): Promise<Store> {
+  const log = opts.log ?? silentLogger;
+  if (config.kind === "mysql") await ensureDatabase(config.url, log);
   const { kysely, migrated, close } = connect(config);
+  const store: Store = { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
   try {
-    await migrateToLatest({ kysely, dialect: config.kind });
+    // The Go original ran on MySQL only.
+    if (config.kind === "mysql") await upgradeFromEasytaskGo(store, { log, timeZone: opts.goTimeZone ?? localTimeZone(), migrate: () => migrateToLatest(store) });
+    await migrateToLatest(store);
   } catch (err) {
     await close();
     throw err;
   }
   migrated();
-  return { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
+  return store;
 }

@@ -23,10 +23,11 @@ export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % $
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
 
 // Creates the task, or updates the one with the same name and biz_id and
-// schedules it again (reviving a stopped or finished task). Returns its id,
-// in one statement either way.
+// schedules it again (reviving a stopped or finished task, and one paused
+// for want of a schedule: it has a new one now). Returns its id, in one
+// statement either way.
 export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<number> {
-  const fields = { ...t, state: TaskState.SCHEDULED, updated_at: now };
+  const fields = { ...t, state: TaskState.SCHEDULED, paused_reason: "", updated_at: now };
   const { name: _name, biz_id: _bizId, ...changed } = fields;
   const insert = db.kysely.insertInto("task").values({ ...fields, created_at: now });
   return upsertReturningId(db, insert, ["name", "biz_id"], { ...changed, version: sql<number>`version + 1` });
@@ -35,7 +36,7 @@ export async function upsertTask(db: Db, t: TaskFields, now: number): Promise<nu
 // upsertTask for many tasks in three statements, whatever their number (for
 // group commits of concurrent AddTask calls). Returns their ids, in order.
 export async function upsertTasks(db: Db, tasks: TaskFields[], now: number): Promise<number[]> {
-  const rows = tasks.map((t) => ({ ...t, state: TaskState.SCHEDULED, updated_at: now, created_at: now }));
+  const rows = tasks.map((t) => ({ ...t, state: TaskState.SCHEDULED, paused_reason: "", updated_at: now, created_at: now }));
   const changed = Object.keys(rows[0]).filter((c) => c !== "name" && c !== "biz_id" && c !== "created_at") as (keyof TaskTable & string)[];
   await orUpdateFromInserted(db, db.kysely.insertInto("task").values(rows), ["name", "biz_id"], changed, { version: sql<number>`version + 1` }).execute();
   // The ids, matched by the database's own comparison of names (MySQL's

@@ -52,6 +52,8 @@ test("no file and no env gives the documented defaults", () => {
     log: { level: "info" },
     http: { host: "0.0.0.0", port: 8801 },
     callbackCmdNumbering: "documented",
+    cronDialect: "easytask",
+    easytaskGo: { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone },
     maxBodyBytes: 1048576,
     logRetentionDays: 30,
     auth: { tokens: [], protectHealth: false, protectMetrics: false },
@@ -149,6 +151,17 @@ test("log_retention_days: 30 by default, 0 keeps forever, whole days up to 100 y
   throwsConfig(() => load({ log_retention_days: -1 }), /^config: log_retention_days: expected an integer 0\.\.36500, got -1$/);
   throwsConfig(() => load({ log_retention_days: 1.5 }), /^config: log_retention_days: expected an integer 0\.\.36500, got 1\.5$/);
   throwsConfig(() => load({ log_retention_days: "30" }), /^config: log_retention_days: expected an integer 0\.\.36500, got "30"$/);
+});
+
+test("cron_dialect follows callback_cmd_numbering unless set; easytask_go.time_zone is an IANA zone", () => {
+  assert.equal(load({}).cronDialect, "easytask");
+  assert.equal(load({ callback_cmd_numbering: "easytask-go" }).cronDialect, "easytask-go");
+  assert.equal(load({ callback_cmd_numbering: "easytask-go", cron_dialect: "easytask" }).cronDialect, "easytask");
+  assert.equal(load({ cron_dialect: "easytask-go" }).cronDialect, "easytask-go");
+  throwsConfig(() => load({ cron_dialect: "go" }), /^config: cron_dialect: expected one of "easytask", "easytask-go", got "go"$/);
+  assert.equal(load({ easytask_go: { time_zone: "Asia/Shanghai" } }).easytaskGo.timeZone, "Asia/Shanghai");
+  assert.equal(loadConfig({ env: { EASYTASK_EASYTASK_GO__TIME_ZONE: "Europe/Paris" } }).easytaskGo.timeZone, "Europe/Paris");
+  throwsConfig(() => load({ easytask_go: { time_zone: "Mars/Olympus" } }), /^config: easytask_go\.time_zone: expected an IANA time zone/);
 });
 
 test("secretsOf lists the MySQL and Redis passwords (also as the URL carries them) and the API tokens", () => {

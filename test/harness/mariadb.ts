@@ -88,7 +88,7 @@ async function useExternal(externalUrl: string, requested: string | undefined): 
   return { url: url.toString(), port: Number(url.port || 3306), stop: async () => {}, kill: notOurs, restart: notOurs, freeze: notOursNow, thaw: notOursNow };
 }
 
-function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number): Promise<ManagedProcess> {
+function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number, settings: string[]): Promise<ManagedProcess> {
   return startProcess(
     {
       name: 'mariadbd',
@@ -103,7 +103,7 @@ function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number)
         `--pid-file=${dataDir}/mariadbd.pid`,
         `--tmpdir=${tmpDir}`,
         '--skip-log-bin',
-        ...LIGHT_SETTINGS,
+        ...settings,
       ],
     },
     { probe: () => canConnect(port), timeoutMs: STARTUP_TIMEOUT_MS },
@@ -112,17 +112,20 @@ function launch(mariadbd: string, dataDir: string, tmpDir: string, port: number)
 
 /**
  * Start a private MariaDB on a free port of 127.0.0.1 (root, no password) and
- * create `database` (default "easytask", utf8mb4).
+ * create `database` (default "easytask", utf8mb4). `settings` are server
+ * options added after the light ones tests use (which they override).
  *
  * If EASYTASK_TEST_MYSQL_URL is set, no server is started: the database is
  * created on that server (`opts.database`, else the URL's path, else
  * "easytask") and its URL is returned with a no-op stop().
  */
-export async function startMariaDb(opts?: { database?: string }): Promise<PrivateMariaDb> {
+export async function startMariaDb(opts?: { database?: string; settings?: string[] }): Promise<PrivateMariaDb> {
   const external = process.env.EASYTASK_TEST_MYSQL_URL;
   if (external) return useExternal(external, opts?.database);
 
   const database = opts?.database ?? 'easytask';
+  // Later options win, so a bench can ask for a server sized like a real one.
+  const settings = [...LIGHT_SETTINGS, ...(opts?.settings ?? [])];
   const installDb = findExecutable(['mariadb-install-db', 'mysql_install_db'], INSTALL_HINT);
   const mariadbd = findExecutable(['mariadbd', 'mysqld'], INSTALL_HINT);
 
@@ -145,7 +148,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
           '--user=root',
           '--auth-root-authentication-method=normal',
           `--tmpdir=${tmpDir}`,
-          ...LIGHT_SETTINGS,
+          ...settings,
         ],
       },
       INSTALL_TIMEOUT_MS,
@@ -153,7 +156,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
 
     const started = await retryIfAddressInUse(async () => {
       const port = await freePort();
-      return { proc: await launch(mariadbd, dataDir, tmpDir, port), port };
+      return { proc: await launch(mariadbd, dataDir, tmpDir, port, settings), port };
     });
     server = started.proc;
     const { port } = started;
@@ -178,7 +181,7 @@ export async function startMariaDb(opts?: { database?: string }): Promise<Privat
         if (stopping) return Promise.reject(new Error('mariadb harness: restart() after stop()'));
         restarting = (async () => {
           await kill('SIGTERM');
-          proc = await launch(mariadbd, dataDir, tmpDir, port);
+          proc = await launch(mariadbd, dataDir, tmpDir, port, settings);
         })();
         return restarting;
       },

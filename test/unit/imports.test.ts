@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 // never another folder of its own layer: what both need goes lower.
 const LAYERS: string[][] = [
   ["main.ts"],
-  ["node.ts"],
+  ["node.ts", "migrateCommand.ts"],
   ["server"],
   ["service"],
   ["engine"],

@@ -38,6 +38,7 @@ const task = (extra: Partial<TaskRow> = {}): TaskRow => ({
   end_at: 0,
   route_strategy: 0,
   queued: 0,
+  paused_reason: "",
   ...extra,
 });
 

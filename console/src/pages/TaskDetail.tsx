@@ -61,7 +61,8 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
     );
   };
   const stopped = t.state === TaskState.STOPPED;
-  const resumable = t.state === TaskState.PAUSED || stopped;
+  // A task paused for want of a schedule is resumed by editing it (AddTask).
+  const resumable = (t.state === TaskState.PAUSED || stopped) && !t.pausedReason;
   return (
     <>
       <div class="actions" role="group" aria-label="Task actions">
@@ -169,10 +170,10 @@ function History(props: { taskId: bigint }) {
 }
 
 // Why a task has no next fire times, and what would change that.
-function noFireTimes(state: TaskState): string {
-  switch (state) {
+function noFireTimes(t: Task): string {
+  switch (t.state) {
     case TaskState.PAUSED:
-      return "Paused: it fires again after Resume.";
+      return t.pausedReason ? "Paused until it has a new schedule: edit it." : "Paused: it fires again after Resume.";
     case TaskState.STOPPED:
       return "Stopped: it fires again after Resume (or when added again).";
     default:
@@ -234,6 +235,11 @@ export function TaskDetail(props: { id: string }) {
           <h1>{t.name}</h1>
           <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
         </div>
+        {t.pausedReason && (
+          <p class="problem" role="alert" aria-label="Why the task is paused">
+            Needs a new schedule: {t.pausedReason}. Edit it to give it one.
+          </p>
+        )}
         {mayChange && (
           <Actions
             task={t}
@@ -258,7 +264,7 @@ export function TaskDetail(props: { id: string }) {
             <p class="schedule">{scheduleInWords(t, zone)}</p>
             <h3>Next fire times</h3>
             {preview.data && <FireTimes task={t} times={preview.data.fireTimes} />}
-            {preview.data?.fireTimes.length === 0 && <p class="muted">{noFireTimes(t.state)}</p>}
+            {preview.data?.fireTimes.length === 0 && <p class="muted">{noFireTimes(t)}</p>}
           </div>
           <div>
             <h2>Details</h2>

@@ -31,6 +31,7 @@ function TaskRow(props: { task: Task; selected?: boolean; onSelect(selected: boo
       <td data-label="Schedule">{scheduleInWords(t, zone)}</td>
       <td data-label="State">
         <Badge tone={taskTone(t.state)}>{taskStateName(t.state)}</Badge>
+        {t.pausedReason && <small title={t.pausedReason}> needs a new schedule</small>}
       </td>
       <td data-label="Next fire">
         <Time at={t.nextFireAt} taskZone={t.timeZone || "UTC"} ago />

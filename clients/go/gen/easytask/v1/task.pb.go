@@ -1004,8 +1004,14 @@ type Task struct {
 	// before the first.
 	LastRunState     RunState               `protobuf:"varint,27,opt,name=last_run_state,json=lastRunState,proto3,enum=easytask.v1.RunState" json:"last_run_state,omitempty"`
 	LastRunStartedAt *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=last_run_started_at,json=lastRunStartedAt,proto3" json:"last_run_started_at,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Why the task is paused and cannot be resumed as it is: set when the
+	// upgrade from easytask (Go) found a schedule with no equivalent here (a
+	// cron it cannot convert, a task server missing). ResumeTask refuses the
+	// task while it is set; AddTask with the same name and biz_id gives it a
+	// new schedule and clears it. Empty otherwise.
+	PausedReason  string `protobuf:"bytes,29,opt,name=paused_reason,json=pausedReason,proto3" json:"paused_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1232,6 +1238,13 @@ func (x *Task) GetLastRunStartedAt() *timestamppb.Timestamp {
 		return x.LastRunStartedAt
 	}
 	return nil
+}
+
+func (x *Task) GetPausedReason() string {
+	if x != nil {
+		return x.PausedReason
+	}
+	return ""
 }
 
 type GetTaskRequest struct {
@@ -3262,7 +3275,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"is_success\x18\x02 \x01(\bR\tisSuccess\x12\x1e\n" +
 	"\x05extra\x18\x03 \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x04R\x05extra\x12$\n" +
 	"\x0etask_run_times\x18\x04 \x01(\rR\ftaskRunTimes\"\x15\n" +
-	"\x13ConfirmTaskResponse\"\xbc\t\n" +
+	"\x13ConfirmTaskResponse\"\xe1\t\n" +
 	"\x04Task\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +
@@ -3298,7 +3311,8 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x06end_at\x18\x19 \x01(\x03R\x05endAt\x12A\n" +
 	"\x0eroute_strategy\x18\x1a \x01(\x0e2\x1a.easytask.v1.RouteStrategyR\rrouteStrategy\x12;\n" +
 	"\x0elast_run_state\x18\x1b \x01(\x0e2\x15.easytask.v1.RunStateR\flastRunState\x12I\n" +
-	"\x13last_run_started_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\x10lastRunStartedAt\")\n" +
+	"\x13last_run_started_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\x10lastRunStartedAt\x12#\n" +
+	"\rpaused_reason\x18\x1d \x01(\tR\fpausedReason\")\n" +
 	"\x0eGetTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"8\n" +
 	"\x0fGetTaskResponse\x12%\n" +

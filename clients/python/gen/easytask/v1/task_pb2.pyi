@@ -199,7 +199,7 @@ class ConfirmTaskResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("task_id", "name", "srv_name", "callback_path", "sched_mode", "time_cron", "time_interval_sec", "time_spec_at", "arg", "biz_id", "state", "run_times", "next_fire_at", "created_at", "updated_at", "time_zone", "misfire_policy", "misfire_max_catch_up", "overlap_policy", "max_retries", "retry_backoff", "max_run_time_sec", "max_run_times", "start_at", "end_at", "route_strategy", "last_run_state", "last_run_started_at")
+    __slots__ = ("task_id", "name", "srv_name", "callback_path", "sched_mode", "time_cron", "time_interval_sec", "time_spec_at", "arg", "biz_id", "state", "run_times", "next_fire_at", "created_at", "updated_at", "time_zone", "misfire_policy", "misfire_max_catch_up", "overlap_policy", "max_retries", "retry_backoff", "max_run_time_sec", "max_run_times", "start_at", "end_at", "route_strategy", "last_run_state", "last_run_started_at", "paused_reason")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SRV_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +228,7 @@ class Task(_message.Message):
     ROUTE_STRATEGY_FIELD_NUMBER: _ClassVar[int]
     LAST_RUN_STATE_FIELD_NUMBER: _ClassVar[int]
     LAST_RUN_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_REASON_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     name: str
     srv_name: str
@@ -256,7 +257,8 @@ class Task(_message.Message):
     route_strategy: RouteStrategy
     last_run_state: RunState
     last_run_started_at: _timestamp_pb2.Timestamp
-    def __init__(self, task_id: _Optional[int] = ..., name: _Optional[str] = ..., srv_name: _Optional[str] = ..., callback_path: _Optional[str] = ..., sched_mode: _Optional[_Union[SchedMode, str]] = ..., time_cron: _Optional[str] = ..., time_interval_sec: _Optional[int] = ..., time_spec_at: _Optional[int] = ..., arg: _Optional[str] = ..., biz_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., run_times: _Optional[int] = ..., next_fire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_max_catch_up: _Optional[int] = ..., overlap_policy: _Optional[_Union[OverlapPolicy, str]] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_run_time_sec: _Optional[int] = ..., max_run_times: _Optional[int] = ..., start_at: _Optional[int] = ..., end_at: _Optional[int] = ..., route_strategy: _Optional[_Union[RouteStrategy, str]] = ..., last_run_state: _Optional[_Union[RunState, str]] = ..., last_run_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    paused_reason: str
+    def __init__(self, task_id: _Optional[int] = ..., name: _Optional[str] = ..., srv_name: _Optional[str] = ..., callback_path: _Optional[str] = ..., sched_mode: _Optional[_Union[SchedMode, str]] = ..., time_cron: _Optional[str] = ..., time_interval_sec: _Optional[int] = ..., time_spec_at: _Optional[int] = ..., arg: _Optional[str] = ..., biz_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., run_times: _Optional[int] = ..., next_fire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_max_catch_up: _Optional[int] = ..., overlap_policy: _Optional[_Union[OverlapPolicy, str]] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_run_time_sec: _Optional[int] = ..., max_run_times: _Optional[int] = ..., start_at: _Optional[int] = ..., end_at: _Optional[int] = ..., route_strategy: _Optional[_Union[RouteStrategy, str]] = ..., last_run_state: _Optional[_Union[RunState, str]] = ..., last_run_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused_reason: _Optional[str] = ...) -> None: ...
 
 class GetTaskRequest(_message.Message):
     __slots__ = ("task_id",)
