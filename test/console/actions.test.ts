@@ -149,7 +149,7 @@ for (const dialect of DIALECTS) {
         });
       });
 
-      test(`at ${width} px: a task's history chart, runs found by error text, relative times, and updates that can be paused`, async () => {
+      test(`at ${width} px: a task's history chart, runs found by error text, relative times, updates that can be paused, Reconnecting when out of reach`, async () => {
         const path = `/history-${width}`;
         s.worker.answer(path, { body: { is_success: true } });
         const { taskId } = await s.api.tasks.addTask({ name: `history-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
@@ -165,7 +165,7 @@ for (const dialect of DIALECTS) {
         await session(
           "history",
           width,
-          async ({ page, shot }) => {
+          async ({ page, shot, errors }) => {
             const polls = () => requests.filter((u) => u.endsWith("/ListTaskLogs")).length;
             const requests: string[] = [];
             page.on("request", (r) => requests.push(r.url()));
@@ -199,6 +199,16 @@ for (const dialect of DIALECTS) {
             await page.getByRole("button", { name: "Resume updates" }).click();
             await waitFor("a refresh at once on resuming", polls, (n) => n > paused);
             await page.getByText("Live", { exact: true }).waitFor();
+
+            // The server out of reach: the header says so, and Live again once it answers.
+            await page.route("**/easytask.v1.**", (route) => route.abort());
+            await page.clock.runFor(2_100);
+            await page.getByText("Reconnecting", { exact: true }).waitFor();
+            await page.unroute("**/easytask.v1.**");
+            await page.clock.runFor(2_100);
+            await page.getByText("Live", { exact: true }).waitFor();
+            // The browser's own lines for the requests cut on purpose.
+            errors.splice(0, errors.length, ...errors.filter((e) => !e.includes("net::ERR_FAILED")));
 
             await page.goto(`http://127.0.0.1:${s.node.port}/console/#/runs?task_id=${taskId}`);
             await page.getByLabel("Error contains").fill("HTTP 50");
