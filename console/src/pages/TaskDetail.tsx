@@ -61,8 +61,10 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
     );
   };
   const stopped = t.state === TaskState.STOPPED;
-  // A task paused for want of a schedule is resumed by editing it (AddTask).
+  // A task paused for want of a schedule is resumed by editing it (AddTask),
+  // and not run until it has one.
   const resumable = (t.state === TaskState.PAUSED || stopped) && !t.pausedReason;
+  const runnable = !stopped && !t.pausedReason;
   return (
     <>
       <div class="actions" role="group" aria-label="Task actions">
@@ -76,12 +78,12 @@ function Actions(props: { task: Task; onDone(message: string): void; onProblem(p
             Resume
           </button>
         )}
-        {!stopped && (
+        {runnable && (
           <button type="button" onClick={act("Triggered.", () => api.tasks.triggerTask({ taskId }))}>
             Trigger now
           </button>
         )}
-        {!stopped && (
+        {runnable && (
           <button type="button" aria-expanded={runOnce} onClick={() => setRunOnce(!runOnce)}>
             Run once with…
           </button>
