@@ -1,8 +1,9 @@
-// npm run bench [-- --only case,case] [--dialects sqlite|mysql] [--million] [--profile] [--json]: the scheduler's
-// numbers on this machine, on SQLite and on a private MariaDB. A real
-// easytask process and a task server on 127.0.0.1 that answers at once;
+// npm run bench [-- --only case,case] [--dialects sqlite|mysql] [--million] [--profile] [--cluster] [--json]:
+// the scheduler's numbers on this machine, on SQLite and on a private MariaDB. A
+// real easytask process and a task server on 127.0.0.1 that answers at once;
 // prints a table, appends it to bench/RESULTS.md, and with --json prints
-// one JSON object on its last line.
+// one JSON object on its last line. --cluster (or --only cluster) runs only
+// the cluster case: 1 node, then 3 nodes sharing the shards, on MariaDB.
 // npm run bench -- --migration: only the upgrade from easytask (Go), see migration.ts.
 import { appendFileSync } from "node:fs";
 import { Agent } from "node:http";
@@ -13,6 +14,7 @@ import { freshStore, stopSharedMariaDb, type DialectName } from "../test/support
 import { startNodeProcess } from "../test/support/processNode.js";
 import { addTask } from "./cases/addTask.js";
 import { burst1000, burst10000 } from "./cases/burst.js";
+import { cluster } from "./cases/cluster.js";
 import { hundredThousand } from "./cases/listTasks.js";
 import { million } from "./cases/million.js";
 import { sustained } from "./cases/sustained.js";
@@ -45,7 +47,8 @@ const CASES: Record<string, { env?: Record<string, string>; run: (ctx: BenchCont
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const chosen = (process.argv.includes("--only") ? arg("--only")?.split(",") : undefined) ?? Object.keys(CASES).filter((c) => c !== "million" || process.argv.includes("--million"));
-for (const c of chosen) if (!CASES[c]) throw new Error(`no bench case ${c}; cases: ${Object.keys(CASES).join(", ")}`);
+const clusterOnly = process.argv.includes("--cluster") || (chosen.length === 1 && chosen[0] === "cluster");
+for (const c of clusterOnly ? [] : chosen) if (!CASES[c]) throw new Error(`no bench case ${c}; cases: ${[...Object.keys(CASES), "cluster"].join(", ")}`);
 
 async function benchDialect(dialect: DialectName): Promise<Measures> {
   progress(`${dialect}: starting`);
@@ -89,15 +92,38 @@ async function benchDialect(dialect: DialectName): Promise<Measures> {
   }
 }
 
+// The cluster case needs etcd and MySQL: it runs alone, on MariaDB.
+async function benchCluster(): Promise<Measures> {
+  const { store: storeConfig } = await freshStore("mysql");
+  if (storeConfig.kind !== "mysql") throw new Error("unreachable");
+  const taskServer = await fastTaskServer();
+  const store = await openStore({ kind: "mysql", url: storeConfig.url });
+  const agent = new Agent({ keepAlive: true });
+  try {
+    // The task server every node calls, registered once.
+    const first = await startNodeProcess([], { EASYTASK_API_SERVER__HTTP__PORT: "0", EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1", EASYTASK_MYSQL__DSN: storeConfig.url });
+    await postJson(agent, first.port, "/add_task_server", { name: "bench", schema: "http", host: "127.0.0.1", port: taskServer.port });
+    await first.stop();
+    return await cluster(storeConfig.url, store, taskServer);
+  } finally {
+    agent.destroy();
+    await store.close();
+    await taskServer.close();
+  }
+}
+
 // --dialects sqlite or mysql runs one of them only.
 const dialects = (process.argv.includes("--dialects") ? arg("--dialects")!.split(",") : ["sqlite", "mysql"]) as DialectName[];
 const results: Partial<Record<DialectName, Measures>> = {};
-for (const dialect of dialects) results[dialect] = await benchDialect(dialect);
+if (clusterOnly) results.mysql = await benchCluster();
+else for (const dialect of dialects) results[dialect] = await benchDialect(dialect);
 await stopSharedMariaDb();
 
 const rows = [...new Set(Object.values(results).flatMap((r) => Object.keys(r)))];
 const cell = (dialect: DialectName, k: string) => results[dialect]?.[k] ?? "";
-const table = ["| measure | SQLite | MariaDB |", "|---|---|---|", ...rows.map((k) => `| ${k} | ${cell("sqlite", k)} | ${cell("mysql", k)} |`)].join("\n");
+const table = clusterOnly
+  ? ["| measure | MariaDB, etcd ×3 |", "|---|---|", ...rows.map((k) => `| ${k} | ${cell("mysql", k)} |`)].join("\n")
+  : ["| measure | SQLite | MariaDB |", "|---|---|---|", ...rows.map((k) => `| ${k} | ${cell("sqlite", k)} | ${cell("mysql", k)} |`)].join("\n");
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const section = `\n## ${new Date().toISOString().slice(0, 10)} — ${machine}\n\n${table}\n`;
 appendFileSync(RESULTS, section);

@@ -2,10 +2,11 @@
 # Installs what `buf generate` and the Go/Python SDK tests need beyond
 # node_modules into .tools/ (gitignored), so a fresh clone needs only Go,
 # python3 and `npm ci`: protoc-gen-go and protoc-gen-connect-go (.tools/bin),
-# a venv with grpcio-tools' protoc, protoc-gen-connectrpc, pytest and the
-# Python SDK itself (.tools/venv), and .tools/bin/protoc, a wrapper around
-# grpcio-tools' protoc for buf's builtin python/pyi generators (Debian's
-# protoc is too old for the protobuf runtime the SDK uses).
+# a venv with grpcio-tools' protoc, protoc-gen-connectrpc, pytest,
+# kubernetes-validate and the Python SDK itself (.tools/venv), and
+# .tools/bin/protoc, a wrapper around grpcio-tools' protoc for buf's builtin
+# python/pyi generators (Debian's protoc is too old for the protobuf runtime
+# the SDK uses).
 # Idempotent: a stamp of the pinned versions makes a second run a no-op.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +37,7 @@ python3 -m venv "$tools/venv"
 "$tools/venv/bin/pip" install --quiet --disable-pip-version-check -c "$root/scripts/tools-requirements.txt" -e "$root/clients/python"
 ln -s ../venv/bin/protoc-gen-connectrpc "$tools/bin/protoc-gen-connectrpc"
 ln -s ../venv/bin/pytest "$tools/bin/pytest"
+ln -s ../venv/bin/kubernetes-validate "$tools/bin/kubernetes-validate"
 
 cat > "$tools/bin/protoc" <<WRAPPER
 #!/bin/sh

@@ -9,6 +9,10 @@ import { startNode } from "./node.js";
 // SIGTERM or SIGINT, stop taking runs, wait for callbacks in flight, exit 0.
 // `easytask migrate [--dry-run] [-c conf.json]`: see migrateCommand.ts.
 async function main(): Promise<void> {
+  // A closed stdout or stderr (the reader went away: a process manager
+  // rotating its pipe, `| head`) must not stop the node; what it logs
+  // meanwhile is lost. Unhandled, the stream's EPIPE error would end it.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   const argv = process.argv.slice(2);
   if (argv[0] === "migrate") process.exit(await runMigrate(argv.slice(1)));
   let config;

@@ -73,3 +73,15 @@ export function scheduleInWords(t: Pick<Task, "schedMode" | "timeCron" | "timeZo
       return "—";
   }
 }
+
+// Shard numbers as ranges: [0, 1, 2, 5, 7, 8] → "0–2, 5, 7–8".
+export function shardRanges(shards: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < shards.length; ) {
+    let j = i;
+    while (j + 1 < shards.length && shards[j + 1] === shards[j]! + 1) j++;
+    parts.push(i === j ? `${shards[i]}` : `${shards[i]}–${shards[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ") || "none";
+}

@@ -73,6 +73,8 @@ function RunDetail(props: { run: TaskLog; latest: boolean; onClose(): void; onCh
         </dd>
         <dt>Route</dt>
         <dd>{r.route || "—"}</dd>
+        <dt>Fired by node</dt>
+        <dd>{r.nodeId || "—"}</dd>
         <dt>HTTP status</dt>
         <dd>{r.httpStatus || "—"}</dd>
         <dt>Confirmed</dt>

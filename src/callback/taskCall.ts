@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { CallbackTimeout, type CallbackClient } from "./client.js";
 import { parseTaskAnswer, taskCallbackBody, type CmdNumbering, type TaskCall } from "./protocol.js";
 import { signatureHeaders } from "./signing.js";
-import { TRACE_ID } from "./traceId.js";
+import { traceHeaders } from "./traceId.js";
 
 // What one route answered to a task callback.
 export type Call =
@@ -40,7 +40,7 @@ export async function callTask(
     const answer = await client.postJson(base + (target.path || "/"), body, {
       timeoutMs,
       signal,
-      headers: { [TRACE_ID]: ids.traceId, "x-easytask-run-id": ids.runId, ...signatureHeaders(target.secret, body, clock.now()) },
+      headers: { ...traceHeaders(ids.traceId), "x-easytask-run-id": ids.runId, ...signatureHeaders(target.secret, body, clock.now()) },
     });
     if (answer.status < 200 || answer.status > 299) {
       return { kind: "failed", route: base, status: answer.status, body: answer.body, error: `task server answered HTTP ${answer.status}`, timeout: false };

@@ -38,6 +38,8 @@ export interface Config {
   healthCheckWorkerPoolSize: number;
   healthCheckIntervalSec: number;
   electDriver: "standalone" | "etcd" | "redis";
+  /** Shards the task space is cut into; the same on every node of a cluster. */
+  shards: number;
   store:
     | { kind: "sqlite"; path: string }
     | { kind: "mysql"; url: string; host: string; port: number; user: string; password: string; database: string; queryTimeoutMs: number };
@@ -202,6 +204,8 @@ export const SCHEMA = {
   health_check_worker_pool_size: { env: "number", default: 100, parse: int(1, 10_000) },
   health_check_interval_sec: { env: "number", default: 5, parse: interval },
   elect_driver: { env: "string", default: "standalone", parse: oneOf("standalone", "etcd", "redis") },
+  // At most one per slot of the task space (policy/shards.ts).
+  shards: { env: "number", default: 64, parse: int(1, 4096) },
   "mysql.dsn": { env: "string", parse: (v, key) => parseMysqlDsn(nonEmpty(v, key), key) },
   // Seconds; fractions allowed. Bounds every query and the wait for a connection.
   "mysql.query_timeout_sec": { env: "number", default: DEFAULT_QUERY_TIMEOUT_SEC, parse: positiveUpTo(3600) },
@@ -284,6 +288,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     healthCheckWorkerPoolSize: v.health_check_worker_pool_size!,
     healthCheckIntervalSec: v.health_check_interval_sec!,
     electDriver: v.elect_driver!,
+    shards: v.shards!,
     store: mysql ? { kind: "mysql", ...mysql, queryTimeoutMs: v["mysql.query_timeout_sec"]! * 1000 } : { kind: "sqlite", path: v["sqlite.path"]! },
     etcd: { endpoints: v["etcd.endpoints"]!, leaseTtlSec: v["etcd.lease_ttl_sec"]! },
     redis: { nodes: v["redis.nodes"]! },

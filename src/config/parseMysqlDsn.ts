@@ -1,12 +1,18 @@
 import { ConfigError } from "./errors.js";
 
-export interface MysqlDsn {
+export interface MysqlHost {
   host: string;
   port: number;
+}
+
+export interface MysqlDsn extends MysqlHost {
+  // Every host listed, in order (host and port are the first): members of
+  // one Galera cluster, or a primary and its failover replicas.
+  hosts: MysqlHost[];
   user: string;
   password: string;
   database: string;
-  /** mysql://user:password@host:port/database, credentials percent-encoded. */
+  /** mysql://user:password@host:port[,host:port…]/database, credentials percent-encoded. */
   url: string;
 }
 
@@ -19,18 +25,30 @@ function bad(key: string, problem: string): never {
 
 /**
  * Accepts the go-sql-driver form `user:password@tcp(host:port)/db?params` used by the
- * Go original's conf.json, and `mysql://user:pass@host:port/db?params` URLs.
+ * Go original's conf.json, and `mysql://user:pass@host:port/db?params` URLs. Either may
+ * list several hosts separated by commas (`tcp(h1:3306,h2:3306)`, `@h1:3306,h2:3306/`).
  */
 export function parseMysqlDsn(dsn: string, key = "mysql.dsn"): MysqlDsn {
   const parsed = /^mysql:\/\//i.test(dsn) ? fromUrl(dsn, key) : fromGoDsn(dsn, key);
   if (parsed.database === "") bad(key, "missing database name (expected .../dbname)");
   const { query, ...fields } = parsed;
-  return { ...fields, url: buildUrl(fields, query) };
+  return { ...fields, host: fields.hosts[0]!.host, port: fields.hosts[0]!.port, url: buildUrl(fields, query) };
 }
 
-type Parts = Omit<MysqlDsn, "url"> & { query: string };
+type Parts = Omit<MysqlDsn, "url" | "host" | "port"> & { query: string };
 
+// The URL parser takes one host: the others are read one at a time in the
+// place of the first.
 function fromUrl(dsn: string, key: string): Parts {
+  const authority = /^mysql:\/\/([^/?#]*)/i.exec(dsn)![1]!;
+  const at = authority.lastIndexOf("@");
+  const [first, ...others] = authority.slice(at + 1).split(",");
+  const parts = fromOneUrl(dsn.replace(authority, authority.slice(0, at + 1) + first), key);
+  for (const other of others) parts.hosts.push(fromOneUrl(dsn.replace(authority, other), key).hosts[0]!);
+  return parts;
+}
+
+function fromOneUrl(dsn: string, key: string): Parts {
   let u: URL;
   try {
     u = new URL(dsn);
@@ -48,8 +66,7 @@ function fromUrl(dsn: string, key: string): Parts {
   if (host === "") bad(key, "missing host in the mysql:// URL");
   // Query parameters are kept: a mysql:// URL is written for a JS client and may carry its options.
   return {
-    host,
-    port: u.port === "" ? DEFAULT_PORT : checkPort(u.port, key),
+    hosts: [{ host, port: u.port === "" ? DEFAULT_PORT : checkPort(u.port, key) }],
     user: decode(u.username, "user name"),
     password: decode(u.password, "password"),
     database: decode(u.pathname.replace(/^\//, ""), "database name"),
@@ -77,12 +94,13 @@ function fromGoDsn(dsn: string, key: string): Parts {
   if (protocol !== "tcp" && protocol !== "") bad(key, `unsupported network "${protocol}"; use tcp(host:port)`);
 
   // Like the Go driver, an omitted address means the local default server.
-  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(addr)!;
-  const host = hostPort[1]!.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
-  const port = hostPort[2] === undefined ? DEFAULT_PORT : checkPort(hostPort[2], key);
+  const hosts = addr.split(",").map((one) => {
+    const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(one.trim())!;
+    const host = hostPort[1]!.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
+    return { host, port: hostPort[2] === undefined ? DEFAULT_PORT : checkPort(hostPort[2], key) };
+  });
   return {
-    host,
-    port,
+    hosts,
     user: colon < 0 ? creds : creds.slice(0, colon),
     password: colon < 0 ? "" : creds.slice(colon + 1),
     database,
@@ -96,9 +114,9 @@ function checkPort(text: string, key: string): number {
   return port;
 }
 
-function buildUrl(p: Omit<MysqlDsn, "url">, query: string): string {
+function buildUrl(p: Omit<Parts, "query">, query: string): string {
   const enc = encodeURIComponent;
   const creds = p.user === "" && p.password === "" ? "" : `${enc(p.user)}${p.password === "" ? "" : `:${enc(p.password)}`}@`;
-  const host = p.host.includes(":") ? `[${p.host}]` : p.host;
-  return `mysql://${creds}${host}:${p.port}/${enc(p.database)}${query}`;
+  const hosts = p.hosts.map((h) => `${h.host.includes(":") ? `[${h.host}]` : h.host}:${h.port}`).join(",");
+  return `mysql://${creds}${hosts}/${enc(p.database)}${query}`;
 }

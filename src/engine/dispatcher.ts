@@ -125,7 +125,7 @@ export class Dispatcher {
     const serverId = run.task.task_server_id;
     this.perServer.set(serverId, (this.perServer.get(serverId) ?? 0) + 1);
     const startedAt = this.deps.clock.now();
-    this.deps.metrics.runFired(serverId, startedAt - run.dueAt);
+    this.deps.metrics.runFired(serverId, startedAt - run.dueAt, run.task.id);
     // One trace id per run, sent to the task server and on every line
     // logged about the run.
     const traceId = newTraceId();

@@ -4,9 +4,11 @@ import type { CallbackClient } from "../callback/client.js";
 import { heartbeatBody, isPong, type CmdNumbering } from "../callback/protocol.js";
 import type { Clock } from "../clock.js";
 import { signatureHeaders } from "../callback/signing.js";
+import { newTraceId, traceHeaders } from "../callback/traceId.js";
 import type { Db } from "../store/database.js";
 import { listHealthCheckedRoutes, recordHeartbeat, type CallbackRoute } from "../store/taskServers.js";
 import { routeUrl } from "../callback/routeUrl.js";
+import type { ShardSet } from "./shardSet.js";
 
 // Failures in a row that evict a route (the original evicted on the first).
 export const EVICT_AFTER_FAILURES = 3;
@@ -20,6 +22,8 @@ export interface HealthCheckDeps {
   poolSize: number;
   log: Logger;
   metrics: Metrics;
+  // Routes are checked by the leader of their task server's shard.
+  shards: Pick<ShardSet, "ownsTaskServer">;
   // Told of every route evicted (alerts).
   onEvicted?: (eviction: { taskServerId: number; route: string; failures: number }) => void;
 }
@@ -32,7 +36,7 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
     const body = heartbeatBody(deps.numbering);
     const answer = await deps.client.postJson(url, body, {
       timeoutMs: Math.max(1000, deps.intervalMs),
-      headers: signatureHeaders(route.secret, body, deps.clock.now()),
+      headers: { ...traceHeaders(newTraceId()), ...signatureHeaders(route.secret, body, deps.clock.now()) },
     });
     ok = answer.status >= 200 && answer.status < 300 && isPong(answer.body);
   } catch {
@@ -46,9 +50,10 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
   }
 }
 
-// One round: every route with health checks on, poolSize at a time.
+// One round: every route with health checks on of the shards led, poolSize
+// at a time.
 export async function checkRoutesOnce(deps: HealthCheckDeps): Promise<void> {
-  const queue = await listHealthCheckedRoutes(deps.db);
+  const queue = (await listHealthCheckedRoutes(deps.db)).filter((r) => deps.shards.ownsTaskServer(r.task_server_id));
   const worker = async () => {
     for (let route = queue.shift(); route; route = queue.shift()) await heartbeat(deps, route);
   };

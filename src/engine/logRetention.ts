@@ -3,6 +3,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { Db } from "../store/database.js";
 import { deleteFinishedRunsBefore, deleteRecordsBefore } from "../store/retention.js";
 import type { Clock } from "../clock.js";
+import type { ShardSet } from "./shardSet.js";
 
 export interface RetentionDeps {
   db: Db;
@@ -10,6 +11,8 @@ export interface RetentionDeps {
   log: Logger;
   metrics: Metrics;
   retentionDays: number;
+  // Runs are deleted by the leader of their task's shard.
+  shards: Pick<ShardSet, "filter">;
 }
 
 export interface RetentionTiming {
@@ -41,13 +44,14 @@ async function inBatches(batch: (limit: number) => Promise<number>, deps: Retent
 }
 
 // One round: deletes every finished run older than the retention, a batch
-// at a time with a pause between batches, then the audit log entries and
-// alerts as old. Returns the runs' rows and batches.
+// at a time with a pause between batches; and, on the leader of shard 0,
+// the audit log entries and alerts as old (they belong to no shard).
+// Returns the runs' rows and batches.
 export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, signal: AbortSignal): Promise<{ deleted: number; batches: number }> {
   const cutoff = deps.clock.now() - deps.retentionDays * DAY_MS;
   const runs = await inBatches(
     async (limit) => {
-      const n = await deleteFinishedRunsBefore(deps.db, cutoff, limit);
+      const n = await deleteFinishedRunsBefore(deps.db, cutoff, limit, deps.shards.filter());
       deps.metrics.runLogRowsDeleted(n);
       return n;
     },
@@ -55,6 +59,7 @@ export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, si
     timing,
     signal,
   );
+  if (!deps.shards.filter().led.includes(0)) return runs;
   for (const table of ["audit_log", "alert"] as const) {
     const { deleted } = await inBatches((limit) => deleteRecordsBefore(deps.db, table, cutoff, limit), deps, timing, signal);
     if (deleted > 0) deps.log.info(`deleted old ${table === "alert" ? "alerts" : "audit log entries"}`, { rows: deleted, log_retention_days: deps.retentionDays });
@@ -62,7 +67,7 @@ export async function pruneOnce(deps: RetentionDeps, timing: RetentionTiming, si
   return runs;
 }
 
-// Keeps task_log within log_retention_days while this node leads.
+// Keeps task_log within log_retention_days while this node leads shards.
 export async function runLogRetention(deps: RetentionDeps, timing: RetentionTiming, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {

@@ -5,11 +5,12 @@ import type { Db } from "../store/database.js";
 import { claimAttempts, claimSlots } from "../store/claims.js";
 import { listPendingAttempts, type PendingAttempt } from "../store/taskLogs.js";
 import { listRoutesOf, type CallbackRoute } from "../store/taskServers.js";
-import { getTasks, loadChangedTasks, loadDueWindow, type Shard, type TaskRow } from "../store/tasks.js";
+import { getTasks, loadChangedTasks, loadDueWindow, type TaskRow } from "../store/tasks.js";
 import { callTimeoutMs, type Run } from "./dispatcher.js";
 import { Fifo } from "./fifo.js";
 import { MinHeap } from "./minHeap.js";
 import { planSlot } from "../policy/planSlot.js";
+import type { ShardSet } from "./shardSet.js";
 
 export interface RunSink {
   readonly free: number;
@@ -39,7 +40,8 @@ export interface SchedulerDeps {
   db: Db;
   clock: Clock;
   sink: RunSink;
-  shard: Shard;
+  // The shards this node leads; the scheduler claims for no other.
+  shards: ShardSet;
   timing: SchedulerTiming;
   log: Logger;
 }
@@ -78,10 +80,24 @@ export class Scheduler {
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
+    deps.shards.watch((lost) => this.shardsChanged(lost.length > 0));
     // A freed slot may be taken by a run waiting for it.
     deps.sink.onSlotFreed(() => {
       if (this.ready.size > 0) this.wakeUp?.();
     });
+  }
+
+  // A lost shard's timers (and runs waiting for a slot) go at once, so
+  // nothing is claimed for it; a gained one is read whole at the next pass.
+  private shardsChanged(lost: boolean): void {
+    const { shards } = this.deps;
+    if (lost) {
+      for (const id of this.slots.keys()) if (!shards.ownsTask(id)) this.slots.delete(id);
+      for (const [logId, a] of this.attempts) if (!shards.ownsTask(a.task.id)) this.attempts.delete(logId);
+    }
+    this.lastRescan = Number.NEGATIVE_INFINITY;
+    this.nextPollAt = 0;
+    this.wakeUp?.();
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -121,23 +137,24 @@ export class Scheduler {
 
   // Reads what changed in the database into the timers.
   async refresh(): Promise<void> {
-    const { db, clock, shard, timing } = this.deps;
+    const { db, clock, shards, timing } = this.deps;
+    const filter = shards.filter();
     const now = clock.now();
     if (now - this.lastRescan >= timing.rescanMs) {
       this.loadedUntil = 0;
       this.lastRescan = now;
     }
     const until = now + timing.lookaheadMs;
-    const window = await loadDueWindow(db, this.loadedUntil, until, shard, WINDOW_LIMIT);
+    const window = await loadDueWindow(db, this.loadedUntil, until, filter, WINDOW_LIMIT);
     // A full page may cut through runs due at the same millisecond: read
     // from that millisecond again next time (duplicates are ignored).
     this.loadedUntil = window.length === WINDOW_LIMIT ? window[window.length - 1].next_fire_at! - 1 : until;
-    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, shard);
+    const changed = await loadChangedTasks(db, this.lastChangeScan - CHANGE_SKEW_MS, this.loadedUntil, filter);
     this.lastChangeScan = now;
     for (const row of [...window, ...changed]) this.track(row);
     await this.readChanged();
     this.attempts.clear();
-    for (const attempt of await listPendingAttempts(db, until, shard, WINDOW_LIMIT)) {
+    for (const attempt of await listPendingAttempts(db, until, filter, WINDOW_LIMIT)) {
       this.attempts.set(attempt.logId, attempt);
       this.heap.push({ at: attempt.dueAt, attempt });
     }
@@ -193,7 +210,7 @@ export class Scheduler {
   // Claims and dispatches every run due by now, as many as the sink takes.
   // Claims nothing once the signal aborts: this node may no longer lead.
   async fireDue(signal?: AbortSignal): Promise<number> {
-    const { db, clock, sink, shard } = this.deps;
+    const { db, clock, sink, shards } = this.deps;
     const now = clock.now();
     if (signal?.aborted) return 0;
     const { dueSlots, dueAttempts } = this.takeDue(now);
@@ -206,7 +223,7 @@ export class Scheduler {
     // A batch is one transaction of a few statements; past this many rows
     // its statements grow long enough to split.
     for (let i = 0; i < dueSlots.length; i += MAX_CLAIM_BATCH) {
-      claimed.push(...(await claimSlots(db, dueSlots.slice(i, i + MAX_CLAIM_BATCH), (t, open) => planSlot(t, now, open), deadlineFor, shard, now)));
+      claimed.push(...(await claimSlots(db, dueSlots.slice(i, i + MAX_CLAIM_BATCH), (t, open) => planSlot(t, now, open), deadlineFor, shards.filter(), now)));
     }
     const won = new Set(claimed.map((c) => c.task.id));
     // Lost claims mean the row changed elsewhere: read it again.
@@ -220,7 +237,7 @@ export class Scheduler {
       fired++;
     }
     if (dueAttempts.length > 0) {
-      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), now);
+      const got = await claimAttempts(db, dueAttempts.map((a) => ({ logId: a.logId, deadlineAt: deadlineFor(a.task) })), shards.filter(), now);
       for (const a of dueAttempts) {
         if (!got.has(a.logId)) continue;
         sink.dispatch({ task: a.task, runTimes: a.runTimes, attempt: a.attempt, dueAt: a.dueAt, claimedAt: now }, routesOf(a.task));
@@ -235,6 +252,7 @@ export class Scheduler {
   private track(row: TaskRow): void {
     const known = this.slots.get(row.id);
     if (known && known.version > row.version) return;
+    if (!this.deps.shards.ownsTask(row.id)) return void this.slots.delete(row.id);
     if (row.state === TaskState.SCHEDULED && row.next_fire_at !== null && row.next_fire_at <= this.loadedUntil) {
       if (known?.version === row.version && known.next_fire_at === row.next_fire_at) return;
       this.slots.set(row.id, row);

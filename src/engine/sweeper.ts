@@ -2,15 +2,15 @@ import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log/log.js";
 import type { Db } from "../store/database.js";
 import { finishAttempt, listExpiredRuns } from "../store/taskLogs.js";
-import type { Shard } from "../store/tasks.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { Clock } from "../clock.js";
+import type { ShardSet } from "./shardSet.js";
 
 export interface SweeperDeps {
   db: Db;
   clock: Clock;
   dispatcher: Pick<Dispatcher, "isInFlight" | "reconcile">;
-  shard: Shard;
+  shards: Pick<ShardSet, "filter">;
   log: Logger;
 }
 
@@ -21,11 +21,11 @@ const BATCH = 500;
 // leader calling it died). Each becomes TIMEOUT, which retries per the task's
 // policy. Also cuts local callbacks of runs closed through other nodes.
 export async function sweepOnce(deps: SweeperDeps): Promise<number> {
-  const { db, clock, dispatcher, shard } = deps;
+  const { db, clock, dispatcher, shards } = deps;
   await dispatcher.reconcile();
   const now = clock.now();
   let closed = 0;
-  for (const run of await listExpiredRuns(db, now, shard, BATCH)) {
+  for (const run of await listExpiredRuns(db, now, shards.filter(), BATCH)) {
     const ref = { taskId: run.task_id, runTimes: run.run_times, attempt: run.attempt };
     if (dispatcher.isInFlight(ref)) continue;
     const error =

@@ -3,13 +3,15 @@ import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Logger } from "../log/log.js";
 import type { Db, RunEnd } from "../store/database.js";
 import { listTaskServers, taskServerName } from "../store/taskServers.js";
+import { shardOfTask } from "../policy/shards.js";
 
 // What only the running node knows, read at each scrape.
 export interface NodeState {
   callbacksInFlight(): number;
   // Callback answers not yet written to the database.
   resultsQueued(): number;
-  leading(): boolean;
+  // How many shards this node leads (0: it schedules nothing).
+  shardsLed(): number;
 }
 
 // Seconds. Lateness is milliseconds when all is well and minutes after an
@@ -22,12 +24,17 @@ const resultLabel = (state: RunState) => RunState[state].toLowerCase();
 // One node's metrics, in a registry of its own (several nodes may share a
 // process). Runs are labelled with their task server's name: names are
 // bounded by registrations, and a task server's id never changes its name,
-// so names are cached for good. Task ids and routes are never labels.
+// so names are cached for good. Task ids and routes are never labels; a
+// run's shard is (bounded by the config `shards`).
 export class Metrics {
   readonly registry = new Registry();
-  private node: NodeState = { callbacksInFlight: () => 0, resultsQueued: () => 0, leading: () => false };
+  private node: NodeState = { callbacksInFlight: () => 0, resultsQueued: () => 0, shardsLed: () => 0 };
   private readonly names = new Map<number, Promise<string>>();
   private readonly fired: Counter<"task_server">;
+  private readonly firedByShard: Counter<"shard">;
+  // The counter's child per shard, looked up once: a run should not pay for
+  // hashing its labels.
+  private readonly shardChildren: { inc(): void }[] = [];
   private readonly finished: Counter<"task_server" | "result">;
   private readonly lateness: Histogram;
   private readonly duration: Histogram<"task_server">;
@@ -38,10 +45,12 @@ export class Metrics {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly shardCount: number,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.fired = new Counter({ name: "easytask_runs_fired_total", help: "Callbacks started (one per attempt), by task server", labelNames: ["task_server"], registers });
+    this.firedByShard = new Counter({ name: "easytask_runs_fired_by_shard_total", help: "Callbacks started (one per attempt) on this node, by shard of the task", labelNames: ["shard"], registers });
     this.finished = new Counter({
       name: "easytask_runs_total",
       help: "Attempts that ended, by task server and result (succeeded, failed, timeout, aborted, killed)",
@@ -71,7 +80,8 @@ export class Metrics {
       registers,
       collect: () => queued.set(this.node.resultsQueued()),
     });
-    const leader: Gauge = new Gauge({ name: "easytask_leader", help: "1 while this node leads (schedules), else 0", registers, collect: () => leader.set(this.node.leading() ? 1 : 0) });
+    const leader: Gauge = new Gauge({ name: "easytask_leader", help: "1 while this node leads at least one shard (schedules), else 0", registers, collect: () => leader.set(this.node.shardsLed() > 0 ? 1 : 0) });
+    const shardsLed: Gauge = new Gauge({ name: "easytask_shards_led", help: "Shards this node leads", registers, collect: () => shardsLed.set(this.node.shardsLed()) });
     const routes: Gauge<"task_server" | "health"> = new Gauge({
       name: "easytask_routes",
       help: "Registered routes by task server and health (healthy: passed its last heartbeat or not checked; failing: failed the last ones, not yet evicted; evicted: removed after failed heartbeats and not registered again)",
@@ -85,8 +95,10 @@ export class Metrics {
     this.node = node;
   }
 
-  runFired(taskServerId: number, latenessMs: number): void {
+  runFired(taskServerId: number, latenessMs: number, taskId: number): void {
     this.lateness.observe(Math.max(0, latenessMs) / 1000);
+    const shard = shardOfTask(taskId, this.shardCount);
+    (this.shardChildren[shard] ??= this.firedByShard.labels({ shard: String(shard) })).inc();
     this.labelled(taskServerId, (task_server) => this.fired.inc({ task_server }));
   }
 
@@ -120,7 +132,7 @@ export class Metrics {
         (n) => n ?? `#${taskServerId}`,
         (err) => {
           this.names.delete(taskServerId);
-          this.log.warn("metrics: looking up a task server's name failed", { err: (err as Error).message, task_server_id: taskServerId });
+          this.log.warn("metrics: looking up a task server's name failed", { err, task_server_id: taskServerId });
           return `#${taskServerId}`;
         },
       );
@@ -142,7 +154,7 @@ export class Metrics {
         gauge.set({ task_server: server.name, health: "evicted" }, server.evicted.length);
       }
     } catch (err) {
-      this.log.warn("metrics: counting routes failed", { err: (err as Error).message });
+      this.log.warn("metrics: counting routes failed", { err });
     }
   }
 }

@@ -25,7 +25,7 @@ export function selectRandomRoute<R extends RouteLike>(routes: readonly R[], ran
 }
 
 // FNV-1a: a small, well-spread string hash for rendezvous hashing.
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -4,20 +4,15 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log/log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { rpcProtocolOf, type RpcProtocol } from "./protocolErrors.js";
 
-export type ApiProtocol = "connect" | "grpc" | "grpc_web" | "documented";
+export type ApiProtocol = RpcProtocol | "documented";
 
 // The label of an outcome: "ok", or the Connect code (invalid_argument …),
 // the same words over every protocol.
 export const codeOf = (err: unknown): string => (err instanceof ConnectError ? codeToString(err.code) : "unknown");
 
 export const rpcName = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
-
-function protocolOf(contentType: string | null): ApiProtocol {
-  if (contentType?.startsWith("application/grpc-web")) return "grpc_web";
-  if (contentType?.startsWith("application/grpc")) return "grpc";
-  return "connect";
-}
 
 // Counts API requests and logs each at debug level, with its duration.
 export class ApiRequests {
@@ -43,7 +38,7 @@ export class ApiRequests {
 export function apiMetricsInterceptor(requests: ApiRequests): Interceptor {
   return (next) => async (req) => {
     const startedAt = requests.started();
-    const protocol = protocolOf(req.header.get("content-type"));
+    const protocol = rpcProtocolOf(req.header.get("content-type"));
     try {
       const res = await next(req);
       requests.record(rpcName(req.method), protocol, "ok", startedAt);

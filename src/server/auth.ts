@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { create, type DescMethod } from "@bufbuild/protobuf";
 import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import type { ApiToken } from "../config/config.js";
-import { ANONYMOUS, callerOf, type Principal } from "../service/caller.js";
+import { ANONYMOUS, type Principal } from "../service/caller.js";
 import { REASON_CODES } from "./errorCodes.js";
 
 // auth.tokens: with tokens configured, every API call must carry
@@ -47,17 +47,4 @@ export function refusal(principal: Principal, method: DescMethod): ConnectError 
   return new ConnectError(`the API token "${principal.name}" is read-only (role viewer): ${method.name} changes data`, REASON_CODES.get(reason)!.connect, undefined, [
     { desc: ErrorDetailSchema, value: create(ErrorDetailSchema, { reason }) },
   ]);
-}
-
-// Connect, gRPC and gRPC-Web: the principal is found from the request's
-// header (callerValues, by the adapter); none is unauthenticated, a viewer
-// calling a method that changes data is permission_denied.
-export function authInterceptor(): Interceptor {
-  return (next) => async (req) => {
-    const principal = callerOf(req.contextValues);
-    if (!principal) throw new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated);
-    const refused = refusal(principal, req.method);
-    if (refused) throw refused;
-    return next(req);
-  };
 }

@@ -13,7 +13,7 @@ import { REASON_CODES } from "./errorCodes.js";
 export function toConnectError(err: unknown, log: Logger): ConnectError {
   if (err instanceof ConnectError) return err;
   if (isDatabaseUnavailable(err)) {
-    log.warn("database unavailable", { err: (err as Error).message });
+    log.warn("database unavailable", { err });
     err = unavailable("database unavailable; try again later");
   }
   if (err instanceof DomainError) {

@@ -80,7 +80,8 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, princip
     protocolName: "easytask-documented-path",
     requestMethod: req.method ?? "POST",
     url: req.url ?? "",
-    requestHeader: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
+    // HTTP/2 pseudo-headers (:method, :path …) are no header names.
+    requestHeader: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" && !k.startsWith(":") ? [[k, v] as [string, string]] : [])),
     contextValues: callerValues(principal),
   });
   try {

@@ -9,7 +9,9 @@ export async function readBody(req: HttpRequest, limit: number): Promise<Buffer>
   if (declared > limit) throw new BodyTooLarge(`request body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Past the limit, the rest is left unread (not destroyed) for
+  // settleUnreadBodies to discard, keeping the connection.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw new BodyTooLarge(`request body is larger than ${limit} bytes`);
     chunks.push(chunk);

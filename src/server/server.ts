@@ -1,4 +1,3 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Leadership } from "../cluster/leadership.js";
 import type { Logger } from "../log/log.js";
 import { withLogFields } from "../log/context.js";
@@ -10,13 +9,12 @@ import { goCronRequest } from "../service/goCronRequest.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
-import { apiMetricsInterceptor, ApiRequests } from "./apiMetrics.js";
+import { apiMetricsInterceptor, ApiRequests, codeOf, rpcName } from "./apiMetrics.js";
 import type { CallbackTargets } from "../callback/targets.js";
-import { authInterceptor, bearerTokens } from "./auth.js";
+import { bearerTokens } from "./auth.js";
 import { audited } from "./auditWrites.js";
 import { AuditLog } from "../audit/auditLog.js";
 import { apiTokens, type AlertSettings, type ApiToken } from "../config/config.js";
-import { callerValues } from "../service/caller.js";
 import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
 import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
 import { TaskService } from "../../gen/easytask/v1/task_pb.js";
@@ -28,7 +26,12 @@ import type { HttpResponse, RequestHandler } from "./http.js";
 import { legacyRoutes, serveLegacy } from "./legacyAdapter.js";
 import { serveMetrics } from "./metricsRoute.js";
 import routes, { implementedServices } from "./routes.js";
+import { procedures } from "./procedures.js";
+import { markMethodReached } from "./procedureSteps.js";
+import { rpcProtocolOf } from "./protocolErrors.js";
+import { serveReflection } from "./reflection.js";
 import { adoptTrace } from "./trace.js";
+import { settleUnreadBodies } from "./unreadBodies.js";
 
 export interface ServerDeps {
   db: Db;
@@ -118,25 +121,28 @@ export function build(deps: ServerDeps): RequestHandler {
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };
-  const connect = connectNodeAdapter({
+  const rpc = procedures({
     routes: (router) => {
       routes(services)(router);
-      reportDecodeFailuresAsInvalid(router);
-      refuseUnknownEnumNames(router, { maxBodyBytes: deps.maxBodyBytes, log: deps.log });
+      serveReflection(router, implementedServices(services).map((s) => s.service));
     },
-    fallback,
-    // The caller, from the request's token, for the interceptor to check and the handlers to know.
-    contextValues: (req) => callerValues(authorize(req.headers.authorization)),
-    interceptors: [apiMetricsInterceptor(requests), errorInterceptor(deps.log), authInterceptor()],
+    steps: [reportDecodeFailuresAsInvalid, refuseUnknownEnumNames({ maxBodyBytes: deps.maxBodyBytes, log: deps.log })],
+    authorize,
+    onRefused: (procedure, contentType, refusal) => requests.record(rpcName(procedure.method), rpcProtocolOf(contentType), codeOf(refusal), requests.started()),
+    log: deps.log,
+    interceptors: [markMethodReached, apiMetricsInterceptor(requests), errorInterceptor(deps.log)],
     // Proto field names (task_id) in JSON answers, as the documented API
     // spells them; clients newer than this server may send fields it lacks.
     jsonOptions: { useProtoFieldName: true, ignoreUnknownFields: true },
     readMaxBytes: deps.maxBodyBytes,
   });
   return (req, res) => {
+    settleUnreadBodies(req, res, deps.maxBodyBytes);
     const { traceId, echo } = adoptTrace(req.headers);
     for (const [name, value] of echo) res.setHeader(name, value);
     // Every line logged while handling the request carries its trace id.
-    withLogFields({ trace_id: traceId }, () => connect(req, res));
+    withLogFields({ trace_id: traceId }, () => {
+      if (!rpc(req, res)) fallback(req, res);
+    });
   };
 }

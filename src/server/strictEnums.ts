@@ -1,10 +1,9 @@
 import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
 import { errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../log/log.js";
 import { invalidArgument, type DomainError } from "../service/errors.js";
 import { toConnectError } from "./errors.js";
-import { once, readBody, wrapHandlers } from "./wrapHandlers.js";
+import { once, readBody, type ProcedureStep } from "./procedureSteps.js";
 
 // Proto3 JSON parsing that ignores unknown fields (as ours does, so newer
 // clients keep working) also ignores enum names it does not know, reading
@@ -39,10 +38,12 @@ export function unknownEnumName(desc: DescMessage, json: JsonValue, prefix = "")
 
 // For Connect's unary JSON requests; the documented paths check the same in
 // the legacy adapter, and binary requests carry numbers only.
-export function refuseUnknownEnumNames(router: ConnectRouter, opts: { maxBodyBytes: number; log: Logger }): void {
-  wrapHandlers(router, (handler) => async (req) => {
+export const refuseUnknownEnumNames =
+  (opts: { maxBodyBytes: number; log: Logger }): ProcedureStep =>
+  (next, procedure) =>
+  async (req) => {
     const json = req.method === "POST" && /^application\/json\b/.test(req.header.get("content-type") ?? "");
-    if (!json || !(typeof req.body === "object" && req.body !== null && Symbol.asyncIterator in req.body)) return handler(req);
+    if (!json || !(typeof req.body === "object" && req.body !== null && Symbol.asyncIterator in req.body)) return next(req);
     const bytes = await readBody(req.body as AsyncIterable<Uint8Array>, opts.maxBodyBytes);
     let parsed: JsonValue | undefined;
     try {
@@ -50,12 +51,11 @@ export function refuseUnknownEnumNames(router: ConnectRouter, opts: { maxBodyByt
     } catch {
       // Connect answers malformed JSON itself.
     }
-    const refusal = parsed === undefined ? undefined : unknownEnumName(handler.method.input, parsed);
-    if (!refusal) return handler({ ...req, body: once(bytes) });
+    const refusal = parsed === undefined ? undefined : unknownEnumName(procedure.method.input, parsed);
+    if (!refusal) return next({ ...req, body: once(bytes) });
     return {
       status: 400,
       header: new Headers({ "content-type": "application/json" }),
       body: once(errorToJsonBytes(toConnectError(refusal, opts.log), {})),
     };
-  });
-}
+  };

@@ -21,6 +21,7 @@ export interface NodeInfo {
   nodeId: string;
   electDriver: string;
   clusterName: string;
+  shardCount: number;
 }
 
 // How the node is run: whether the API asks for tokens, where alerts go.
@@ -72,7 +73,7 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
       ready: problems.length === 0,
       reason: problems.join("; "),
       nodeId: this.node.nodeId,
-      leading: state.leading,
+      leading: state.shards.length > 0,
       leadershipKnown: state.known,
       leadershipReason: state.known ? "" : state.reason,
     };
@@ -81,13 +82,15 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
   // What etcd or Redis cannot tell right now (leader, members) is left
   // empty; why is in leadership_unknown_reason once the node notices.
   async getCluster(): Promise<GetClusterResponse> {
-    const unknown: ClusterView = { leaderId: undefined, members: [] };
+    const unknown: ClusterView = { members: [] };
     const [readiness, view] = await Promise.all([this.readiness(), this.leadership.view().catch(() => unknown)]);
     return create(GetClusterResponseSchema, {
       nodeId: this.node.nodeId,
       isLeader: readiness.leading,
-      leaderId: view.leaderId ?? "",
-      members: view.members.map((m) => create(ClusterMemberSchema, { nodeId: m.id, address: m.address, startedAt: timestampFromMs(m.startedAt) })),
+      leaderId: view.members.find((m) => m.shards.includes(0))?.id ?? "",
+      members: view.members.map((m) => create(ClusterMemberSchema, { nodeId: m.id, address: m.address, startedAt: timestampFromMs(m.startedAt), shards: m.shards })),
+      shardCount: this.node.shardCount,
+      shards: [...this.leadership.state().shards],
       electDriver: this.node.electDriver,
       clusterName: this.node.clusterName,
       ready: readiness.ready,

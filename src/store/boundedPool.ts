@@ -1,6 +1,7 @@
-import type { Pool, PoolConnection, QueryError } from "mysql2";
+import type { PoolConnection, QueryError } from "mysql2";
 import type { MysqlPool, MysqlPoolConnection } from "kysely";
 import { DatabaseTimeout } from "./availability.js";
+import type { PoolLike } from "./failoverPool.js";
 
 // A MySQL pool for Kysely on which nothing waits forever: a server that
 // accepts connections but never answers (hung, frozen, a half-open network
@@ -22,7 +23,7 @@ export interface BoundedPool extends MysqlPool {
 
 const QUERY_TIMED_OUT = "PROTOCOL_SEQUENCE_TIMEOUT";
 
-export function boundedPool(pool: Pool, limitMs: () => number): BoundedPool {
+export function boundedPool(pool: PoolLike, limitMs: () => number): BoundedPool {
   const open = new Set<PoolConnection>();
   pool.on("connection", (conn) => {
     open.add(conn);

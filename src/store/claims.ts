@@ -1,11 +1,11 @@
+import { sql } from "kysely";
 import { OverlapPolicy, RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { SlotPlan } from "../policy/planSlot.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import { byId } from "./batch.js";
 import type { Db } from "./database.js";
-import { forUpdate } from "./dialect.js";
+import { forUpdate, updateRows } from "./dialect.js";
 import { endedAs, pendingRow } from "./taskLogs.js";
-import { inShard, type Shard, type TaskRow } from "./tasks.js";
+import { inShards, type ShardFilter, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
 export interface ClaimedSlot {
@@ -31,14 +31,14 @@ export async function claimSlots(
   tasks: TaskRow[],
   plan: (task: TaskRow, hasOpenRun: boolean) => SlotPlan,
   deadlineFor: (task: TaskRow) => number,
-  shard: Shard,
+  shards: ShardFilter,
   now: number,
 ): Promise<ClaimedSlot[]> {
   if (tasks.length === 0) return [];
   return transaction(db, async (tx) => {
     // In id order, so two schedulers lock rows in the same order.
     const ids = tasks.map((t) => t.id).sort((a, b) => a - b);
-    const locked = await forUpdate(tx, tx.kysely.selectFrom("task").select(["id", "version", "state"]).where("id", "in", ids).where(inShard(shard))).execute();
+    const locked = await forUpdate(tx, tx.kysely.selectFrom("task").select(["id", "version", "state"]).where("id", "in", ids).where(inShards(shards))).execute();
     const current = new Map(locked.map((r) => [r.id, r]));
     const due = tasks.filter((t) => current.get(t.id)?.version === t.version && current.get(t.id)?.state === TaskState.SCHEDULED);
     // Only overlap policies other than ALLOW care, so only they pay the read.
@@ -57,17 +57,7 @@ export async function claimSlots(
     });
     if (claimed.length === 0) return [];
     const rows = claimed.map((c) => c.after);
-    await tx.kysely
-      .updateTable("task")
-      .set({
-        run_times: byId(rows, "run_times", (r) => r.run_times),
-        next_fire_at: byId(rows, "next_fire_at", (r) => r.next_fire_at),
-        state: byId(rows, "state", (r) => r.state),
-        queued: byId(rows, "queued", (r) => r.queued),
-        version: byId(rows, "version", (r) => r.version),
-      })
-      .where("id", "in", rows.map((r) => r.id))
-      .execute();
+    await updateRows(tx, "task", rows, ["run_times", "next_fire_at", "state", "queued", "version"]).execute(tx.kysely);
     for (const c of claimed.filter((c) => c.plan.cancelOpenRuns)) {
       const canceled = await tx.kysely
         .updateTable("task_log")
@@ -77,14 +67,15 @@ export async function claimSlots(
         .executeTakeFirst();
       endedAs(tx, c.after, RunState.CANCELED, Number(canceled.numUpdatedRows));
     }
-    const runs = claimed.filter((c) => c.plan.fire).map((c) => runningRow(c.after.id, c.after.run_times, 1, c.dueAt, now, c.deadlineAt));
+    const runs = claimed.filter((c) => c.plan.fire).map((c) => runningRow(tx, c.after.id, c.after.run_times, 1, c.dueAt, now, c.deadlineAt));
     if (runs.length > 0) await tx.kysely.insertInto("task_log").values(runs).execute();
     return claimed.map((c) => ({ task: c.after, runTimes: c.plan.fire ? c.after.run_times : undefined, dueAt: c.dueAt, canceled: c.plan.cancelOpenRuns }));
   });
 }
 
-function runningRow(taskId: number, runTimes: number, attempt: number, dueAt: number, now: number, deadlineAt: number) {
-  return { ...pendingRow(taskId, runTimes, attempt, dueAt), state: RunState.RUNNING, started_at: now, deadline_at: deadlineAt };
+// Stamped with the node claiming it.
+function runningRow(db: Db, taskId: number, runTimes: number, attempt: number, dueAt: number, now: number, deadlineAt: number) {
+  return { ...pendingRow(taskId, runTimes, attempt, dueAt), state: RunState.RUNNING, started_at: now, deadline_at: deadlineAt, node_id: db.nodeId };
 }
 
 // Which of these tasks have a run open.
@@ -95,21 +86,22 @@ async function withOpenRuns(db: Db, taskIds: number[]): Promise<Set<number>> {
 }
 
 // Claims pending attempts (retries, triggered runs): PENDING → RUNNING, a
-// compare-and-set on the attempt's state, decided on the rows locked and
-// read first as for slots. Returns the ids claimed.
-export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], now: number): Promise<Set<number>> {
+// compare-and-set on the attempt's state, of a task in `shards`, decided on
+// the rows locked and read first as for slots. Returns the ids claimed.
+export async function claimAttempts(db: Db, attempts: { logId: number; deadlineAt: number }[], shards: ShardFilter, now: number): Promise<Set<number>> {
   if (attempts.length === 0) return new Set();
   return transaction(db, async (tx) => {
     const ids = attempts.map((a) => a.logId).sort((a, b) => a - b);
-    const pending = await forUpdate(tx, tx.kysely.selectFrom("task_log").select("id").where("id", "in", ids).where("state", "=", RunState.PENDING)).execute();
+    const pending = await forUpdate(
+      tx,
+      tx.kysely.selectFrom("task_log").select("id").where("id", "in", ids).where("state", "=", RunState.PENDING).where(inShards(shards, "task_log.task_id")),
+    ).execute();
     const stillPending = new Set(pending.map((p) => p.id));
     const claimed = attempts.filter((a) => stillPending.has(a.logId)).map((a) => ({ id: a.logId, deadlineAt: a.deadlineAt }));
     if (claimed.length === 0) return new Set();
-    await tx.kysely
-      .updateTable("task_log")
-      .set({ state: RunState.RUNNING, started_at: now, deadline_at: byId(claimed, "deadline_at", (a) => a.deadlineAt) })
-      .where("id", "in", claimed.map((a) => a.id))
-      .execute();
+    await updateRows(tx, "task_log", claimed.map((a) => ({ id: a.id, deadline_at: a.deadlineAt })), ["deadline_at"], {
+      also: { state: sql`${RunState.RUNNING}`, started_at: sql`${now}`, node_id: sql`${tx.nodeId}` },
+    }).execute(tx.kysely);
     return new Set(claimed.map((a) => a.id));
   });
 }

@@ -103,6 +103,8 @@ export interface TaskLogTable {
   deadline_at: number | null;
   // ROUTE_STRATEGY_BROADCAST: async answers still to be confirmed.
   pending_confirms: Generated<number>;
+  // The node that claimed the attempt (fired it); "" while pending.
+  node_id: Generated<string>;
   // The arg sent when not the task's own (TriggerTask with an arg, and the
   // retries of that run); null: the task's.
   arg: Generated<string | null>;
@@ -143,12 +145,19 @@ export interface AlertTable {
   delivery_error: string;
 }
 
+// Settings all nodes of a cluster must agree on, recorded by the first.
+export interface ClusterSettingTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   task_server: TaskServerTable;
   task_server_route: TaskServerRouteTable;
   task: TaskTable;
   task_log: TaskLogTable;
   route_eviction: RouteEvictionTable;
+  cluster_setting: ClusterSettingTable;
   audit_log: AuditLogTable;
   alert: AlertTable;
 }
@@ -168,10 +177,12 @@ export interface RunEndSink {
 }
 
 // What every query function takes first: the Kysely instance (or a
-// transaction), which SQL dialect it speaks, and where ended attempts are
-// told (in a transaction: once it commits).
+// transaction), which SQL dialect it speaks, the node writing (stamped on the
+// runs it claims), and where ended attempts are told (in a transaction: once
+// it commits).
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  nodeId: string;
   runEnds: RunEndSink;
 }

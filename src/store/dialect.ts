@@ -55,6 +55,38 @@ export function forUpdate<Q extends { forUpdate(): Q }>(db: Db, query: Q): Q {
   return db.dialect === "mysql" ? query.forUpdate() : query;
 }
 
+export type Row = { id: number } & Record<string, unknown>;
+
+// A reference to a column of the table being updated (alias t).
+export const target = (column: string) => sql`t.${sql.ref(column)}`;
+
+// Sets each row of a batch to its own values in one statement: the rows go
+// in as a derived table joined on id (UPDATE … JOIN on MySQL, UPDATE … FROM
+// on SQLite), so the work grows with the number of rows; a CASE per column
+// would compare every row with every other. `also` sets columns to the same
+// expression for every row; `where` narrows the rows updated.
+export function updateRows(
+  db: Db,
+  table: "task" | "task_log",
+  rows: Row[],
+  columns: string[],
+  opts: { also?: Record<string, RawBuilder<unknown>>; where?: RawBuilder<unknown> } = {},
+): RawBuilder<unknown> {
+  const values = sql.join(
+    rows.map((r, i) => (i === 0 ? sql`select ${r.id} as id, ${sql.join(columns.map((c) => sql`${r[c]} as ${sql.ref(c)}`))}` : sql`select ${r.id}, ${sql.join(columns.map((c) => sql`${r[c]}`))}`)),
+    sql` union all `,
+  );
+  const sets = [...columns.map((c) => [c, sql`v.${sql.ref(c)}`] as const), ...Object.entries(opts.also ?? {})];
+  const where = opts.where ? sql` and ${opts.where}` : sql``;
+  if (db.dialect === "mysql") {
+    const assign = sql.join(sets.map(([c, v]) => sql`t.${sql.ref(c)} = ${v}`));
+    return sql`update ${sql.table(table)} as t join (${values}) as v on t.id = v.id set ${assign} where 1 = 1${where}`;
+  }
+  // SQLite names the columns it sets bare, and reads the target through its alias.
+  const assign = sql.join(sets.map(([c, v]) => sql`${sql.ref(c)} = ${v}`));
+  return sql`update ${sql.table(table)} as t set ${assign} from (${values}) as v where t.id = v.id${where}`;
+}
+
 // Locks the rows a SELECT reads against changes by others until the
 // transaction ends, letting others read them too (MySQL; LOCK IN SHARE MODE,
 // which MariaDB also speaks). SQLite: as forUpdate.

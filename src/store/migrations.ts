@@ -131,6 +131,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("task").addColumn("paused_reason", "varchar(1024)", (c) => c.notNull().defaultTo("")).execute();
       },
     },
+    "0010_shards": {
+      async up(db) {
+        // Which node fired a run, now that every node fires its shards' runs.
+        await db.schema.alterTable("task_log").addColumn("node_id", "varchar(128)", (c) => c.notNull().defaultTo("")).execute();
+        await db.schema
+          .createTable("cluster_setting")
+          .ifNotExists()
+          .addColumn("name", "varchar(64)", (c) => c.primaryKey())
+          .addColumn("value", "varchar(255)", (c) => c.notNull())
+          .execute();
+      },
+    },
     "0007_operations": {
       async up(db) {
         // Nullable or defaulted: an instant change on MariaDB however large task_log is.

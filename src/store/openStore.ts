@@ -7,13 +7,15 @@ import { localTimeZone } from "../calendar/goCron.js";
 import { silentLogger, type Logger } from "../log/log.js";
 import { DEFAULT_QUERY_TIMEOUT_SEC } from "./availability.js";
 import { boundedPool } from "./boundedPool.js";
+import { failoverPool, hostUrls } from "./failoverPool.js";
 import type { Database, Db, RunEnd, RunEndSink } from "./database.js";
 import { ensureDatabase } from "./ensureDatabase.js";
 import { upgradeFromEasytaskGo } from "./legacyImport/upgrade.js";
 import { migrationProvider } from "./migrations.js";
 
 // queryTimeoutMs: mysql.query_timeout_sec; SQLite answers in-process and
-// waits at most its busy timeout.
+// waits at most its busy timeout. A mysql:// URL may list several hosts
+// (host:port,host:port): see failoverPool.
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; queryTimeoutMs?: number };
 
 export interface Store extends Db {
@@ -81,6 +83,9 @@ interface Connected {
   close(): Promise<void>;
 }
 
+// A host of several that could not be reached is asked again after this.
+const HOST_RETRY_MS = 5000;
+
 export function connect(config: StoreConfig): Connected {
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
@@ -96,8 +101,8 @@ export function connect(config: StoreConfig): Connected {
   const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_SEC * 1000;
   // Migrations run unbounded: altering a big table may take minutes.
   let limitMs = 0;
-  const raw = createPool({
-    uri: config.url,
+  const options = (uri: string) => ({
+    uri,
     connectionLimit: 20,
     charset: "utf8mb4",
     // Keep the server's session time zone out of it: every time is epoch ms.
@@ -105,6 +110,8 @@ export function connect(config: StoreConfig): Connected {
     enableKeepAlive: true,
     connectTimeout: queryTimeoutMs,
   });
+  const urls = hostUrls(config.url);
+  const raw = urls.length === 1 ? createPool(options(urls[0]!)) : failoverPool(urls.map((url) => createPool(options(url))), HOST_RETRY_MS);
   const pool = boundedPool(raw, () => limitMs);
   const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   return {
@@ -132,6 +139,8 @@ export interface OpenOptions {
   log?: Logger;
   // The zone the Go original read its crons in, should the database be its.
   goTimeZone?: string;
+  // Stamped on the runs claimed through the store (task_log.node_id).
+  nodeId?: string;
 }
 
 // Opens the configured database (MySQL: creating it if it is missing),
@@ -139,9 +148,10 @@ export interface OpenOptions {
 // schema up to date.
 export async function openStore(config: StoreConfig, opts: OpenOptions = {}): Promise<Store> {
   const log = opts.log ?? silentLogger;
-  if (config.kind === "mysql") await ensureDatabase(config.url, log);
+  // Of several hosts (a Galera cluster's members), the first says.
+  if (config.kind === "mysql") await ensureDatabase(hostUrls(config.url)[0]!, log);
   const { kysely, migrated, close } = connect(config);
-  const store: Store = { kysely, dialect: config.kind, runEnds: new RunEndFeed(), close };
+  const store: Store = { kysely, dialect: config.kind, nodeId: opts.nodeId ?? "", runEnds: new RunEndFeed(), close };
   try {
     // The Go original ran on MySQL only.
     if (config.kind === "mysql") await upgradeFromEasytaskGo(store, { log, timeZone: opts.goTimeZone ?? localTimeZone(), migrate: () => migrateToLatest(store) });

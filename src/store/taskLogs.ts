@@ -3,10 +3,9 @@ import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { planFinish } from "../policy/planFinish.js";
 import type { RunAnswer, RunOutcome } from "../policy/runOutcome.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import { byId } from "./batch.js";
 import type { Db, RunEnd, TaskLogTable } from "./database.js";
-import { forUpdate } from "./dialect.js";
-import { getTasks, inShard, type Shard, type TaskRow } from "./tasks.js";
+import { forUpdate, target, updateRows, type Row } from "./dialect.js";
+import { getTasks, inShards, type ShardFilter, type TaskRow } from "./tasks.js";
 import { transaction } from "./transaction.js";
 
 export type TaskLogRow = Selectable<TaskLogTable>;
@@ -80,14 +79,15 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
       return row === undefined ? [] : [{ ...f, id: row.id, run: { arg: row.arg, manual: row.manual } }];
     });
     if (moving.length === 0) return finishes.map(() => false);
-    const columns = new Set(moving.flatMap((m) => Object.keys(m.outcome.fields))) as Set<keyof TaskLogTable>;
-    const set: Record<string, unknown> = { state: byId(moving, "state", (m) => m.outcome.state) };
-    for (const column of columns) set[column] = byId(moving, column, (m) => m.outcome.fields[column]);
-    await tx.kysely
-      .updateTable("task_log")
-      .set(set)
-      .where("id", "in", moving.map((m) => m.id))
-      .execute();
+    // One statement per set of columns: the outcomes of a kind (ended, or
+    // waiting for confirmations) set the same ones.
+    const byColumns = new Map<string, Row[]>();
+    for (const m of moving) {
+      const row: Row = { id: m.id, state: m.outcome.state, ...m.outcome.fields };
+      const columns = Object.keys(row).filter((c) => c !== "id").sort().join(",");
+      byColumns.set(columns, [...(byColumns.get(columns) ?? []), row]);
+    }
+    for (const [columns, rows] of byColumns) await updateRows(tx, "task_log", rows, columns.split(",")).execute(tx.kysely);
 
     const ended = moving.filter((m) => m.outcome.state !== RunState.ASYNC_WAITING);
     const unknown = [...new Set(ended.filter((m) => !m.task).map((m) => m.ref.taskId))];
@@ -108,14 +108,11 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
     if (ends.length > 0) tx.runEnds.add(ends);
     if (retries.length > 0) await tx.kysely.insertInto("task_log").values(retries).execute();
     if (delays.length > 0) {
-      await tx.kysely
-        .updateTable("task")
+      await updateRows(tx, "task", delays.map((d) => ({ id: d.id, next_fire_at: d.nextFireAt })), ["next_fire_at"], {
         // updated_at: the leader learns of it through the change feed.
-        .set((eb) => ({ next_fire_at: byId(delays, "next_fire_at", (d) => d.nextFireAt), version: eb("version", "+", 1), updated_at: now }))
-        .where("id", "in", delays.map((d) => d.id))
-        .where("state", "=", TaskState.SCHEDULED)
-        .where("next_fire_at", "is", null)
-        .execute();
+        also: { version: sql`${target("version")} + 1`, updated_at: sql`${now}` },
+        where: sql`${target("state")} = ${TaskState.SCHEDULED} and ${target("next_fire_at")} is null`,
+      }).execute(tx.kysely);
     }
     for (const { taskId, at } of queued) await enqueueRun(tx, taskId, at, true);
     const moved = new Set(moving.map((m) => m.ref));
@@ -192,7 +189,7 @@ export function endedAs(db: Db, task: { id: number; task_server_id: number }, st
 
 // Open attempts past their deadline: the answer or confirmation never came
 // (or the leader calling it died).
-export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: number): Promise<(TaskLogRow & { task_server_id: number })[]> {
+export async function listExpiredRuns(db: Db, now: number, shards: ShardFilter, limit: number): Promise<(TaskLogRow & { task_server_id: number })[]> {
   return db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
@@ -200,7 +197,7 @@ export async function listExpiredRuns(db: Db, now: number, shard: Shard, limit: 
     .select("task.task_server_id")
     .where("task_log.state", "in", OPEN_STATES)
     .where("task_log.deadline_at", "<=", now)
-    .where(inShard(shard))
+    .where(inShards(shards))
     .limit(limit)
     .execute();
 }
@@ -232,10 +229,10 @@ export interface PendingAttempt {
   task: TaskRow;
 }
 
-// Retries and triggered runs of the shard due by `until`, with their task
+// Retries and triggered runs of the shards due by `until`, with their task
 // (its arg replaced by the run's own, if it has one); those of paused or
 // stopped tasks wait, but for runs an operator asked for on a paused task.
-export async function listPendingAttempts(db: Db, until: number, shard: Shard, limit: number): Promise<PendingAttempt[]> {
+export async function listPendingAttempts(db: Db, until: number, shards: ShardFilter, limit: number): Promise<PendingAttempt[]> {
   const rows = await db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
@@ -246,7 +243,7 @@ export async function listPendingAttempts(db: Db, until: number, shard: Shard, l
     .where((eb) =>
       eb.or([eb("task.state", "in", [TaskState.SCHEDULED, TaskState.FINISHED]), eb.and([eb("task.state", "=", TaskState.PAUSED), eb("task_log.manual", "=", 1)])]),
     )
-    .where(inShard(shard))
+    .where(inShards(shards))
     .limit(limit)
     .execute();
   return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, log_arg, ...task }) => ({

@@ -4,20 +4,24 @@ import type { Db, TaskTable } from "./database.js";
 import { findTaskServerId, liveTaskServers } from "./taskServers.js";
 import { orUpdateFromInserted, upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
+import { SHARD_SPACE } from "../policy/shards.js";
 
 export type TaskRow = Selectable<TaskTable>;
 
-// A scheduler works on a shard: a range of (task id mod SHARD_SPACE). One
-// leader holds the whole range today; several could split it later without a
-// schema change.
-export const SHARD_SPACE = 4096;
-export interface Shard {
-  lo: number;
-  hi: number;
+// The shards a scheduler works on (policy/shards.ts): the tasks whose
+// (id % SHARD_SPACE) % total is one of `led`. Every due-window query, claim
+// and sweep filters by them.
+export interface ShardFilter {
+  total: number;
+  led: readonly number[];
 }
-export const WHOLE_RANGE: Shard = { lo: 0, hi: SHARD_SPACE - 1 };
 
-export const inShard = (shard: Shard) => sql<boolean>`(${sql.ref("task.id")} % ${SHARD_SPACE}) between ${shard.lo} and ${shard.hi}`;
+// `column` holds a task id. Every shard (a standalone node): no filter.
+export function inShards(shards: ShardFilter, column: "task.id" | "task_log.task_id" = "task.id") {
+  if (shards.led.length === 0) return sql<boolean>`1 = 0`;
+  if (shards.led.length === shards.total) return sql<boolean>`1 = 1`;
+  return sql<boolean>`((${sql.ref(column)} % ${SHARD_SPACE}) % ${shards.total}) in (${sql.join(shards.led)})`;
+}
 
 // The columns a user sets through AddTask.
 export type TaskFields = Omit<Insertable<TaskTable>, "id" | "state" | "run_times" | "version" | "queued" | "created_at" | "updated_at">;
@@ -132,33 +136,33 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]
   return rows.map((r) => ({ ...r, srv_name: nameOf.get(r.task_server_id) ?? "" }));
 }
 
-// Scheduled tasks of the shard due in (after, until]: the slice of time the
+// Scheduled tasks of the shards due in (after, until]: the slice of time the
 // scheduler adds to its timers.
-export async function loadDueWindow(db: Db, after: number, until: number, shard: Shard, limit: number): Promise<TaskRow[]> {
+export async function loadDueWindow(db: Db, after: number, until: number, shards: ShardFilter, limit: number): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", ">", after)
     .where("next_fire_at", "<=", until)
-    .where(inShard(shard))
+    .where(inShards(shards))
     .orderBy("next_fire_at")
     .limit(limit)
     .execute();
 }
 
-// Scheduled tasks of the shard changed since `since` (on any node) and due
+// Scheduled tasks of the shards changed since `since` (on any node) and due
 // by `until`: the ones the scheduler's timers may hold a stale copy of or
 // lack. Tasks changed to a later time come with their slice of time; tasks
 // stopped or paused are found when their claim fails.
-export async function loadChangedTasks(db: Db, since: number, until: number, shard: Shard): Promise<TaskRow[]> {
+export async function loadChangedTasks(db: Db, since: number, until: number, shards: ShardFilter): Promise<TaskRow[]> {
   return db.kysely
     .selectFrom("task")
     .selectAll()
     .where("updated_at", ">=", since)
     .where("state", "=", TaskState.SCHEDULED)
     .where("next_fire_at", "<=", until)
-    .where(inShard(shard))
+    .where(inShards(shards))
     .execute();
 }
 

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startEtcd, type PrivateEtcd } from "../harness/etcd.js";
-import { postDocumented } from "../support/api.js";
+import { clients, postDocumented } from "../support/api.js";
 import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
 import { runEasytask, startNodeProcess, type NodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
-import { sleep, waitFor } from "../support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const dir = mkdtempSync(join(tmpdir(), "easytask-cli-"));
 let n = 0;
@@ -131,7 +131,7 @@ describe("the Go original's conf.json with elect_driver etcd", () => {
   });
   after(() => etcd.stop());
 
-  test("starts nodes on MySQL that elect one leader; SIGTERM hands leadership over", async () => {
+  test("starts nodes on MySQL that share the shards; SIGTERM hands a node's shards over", async () => {
     const { store } = await freshStore("mysql");
     assert.equal(store.kind, "mysql");
     if (store.kind !== "mysql") return;
@@ -148,15 +148,13 @@ describe("the Go original's conf.json with elect_driver etcd", () => {
       api_server: { http: { host: "127.0.0.1", port: 0, pprof_port: 8802 } },
     });
     const nodes = [await startNodeProcess(["-c", conf]), await startNodeProcess(["-c", conf])];
-    const leading = (node: NodeProcess) => node.lines().filter((l) => l.msg === "elected leader").length;
+    const views = (of: NodeProcess[]) => Promise.all(of.map((n) => clients(n.port).cluster.getCluster({})));
     try {
-      const [first] = await waitFor("a leader", () => nodes.filter((p) => leading(p) > 0), (l) => l.length === 1);
-      await sleep(500);
-      assert.equal(nodes.filter((p) => leading(p) > 0).length, 1, "one leader at a time");
+      await waitFor("both nodes to lead shards, every shard led once", () => views(nodes), (vs) => vs.every((v) => v.shards.length > 0) && vs.reduce((n, v) => n + v.shards.length, 0) === 64);
       assert.equal((await postDocumented(nodes[0].port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: 9 })).json.code, 0);
-      assert.equal((await first.stop()).code, 0);
-      const other = nodes.find((p) => p !== first)!;
-      await waitFor("the other node to lead", () => leading(other), (c) => c > 0, 5000);
+      const [first, other] = nodes;
+      assert.equal((await first!.stop()).code, 0);
+      await waitFor("the other node to lead every shard", () => views([other!]), ([v]) => v!.shards.length === 64, 5000);
     } finally {
       for (const node of nodes) if (node.proc.exitCode === null) await node.stop();
     }

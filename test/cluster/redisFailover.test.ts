@@ -52,7 +52,15 @@ async function goDefaultConf(name: string): Promise<{ path: string; dbUrl: strin
 // Port 8801 may be taken on a test machine; the environment override keeps
 // the file itself as the original ships it.
 const FREE_PORT = { EASYTASK_API_SERVER__HTTP__PORT: "0" };
-const elected = (node: NodeProcess) => node.lines().some((l) => l.msg === "elected leader");
+const leading = (node: NodeProcess) => node.lines().some((l) => l.msg === "leading: scheduling and health checks started");
+// Every shard led by one of these nodes, as each of them sees it.
+const shareShards = (nodes: NodeProcess[]) =>
+  waitFor(
+    "the shards shared by the nodes",
+    () => Promise.all(nodes.map((n) => clients(n.port).cluster.getCluster({}))),
+    (views) => views.every((v) => v.members.length === nodes.length && v.members.every((m) => m.shards.length > 0) && v.members.flatMap((m) => m.shards).length === v.shardCount),
+    15_000,
+  );
 const runKey = (r: { body: Record<string, unknown> }) => `${r.body.task_id}:${r.body.run_times}`;
 
 describe("elect_driver redis", () => {
@@ -60,7 +68,7 @@ describe("elect_driver redis", () => {
     const { path } = await goDefaultConf("default");
     const node = await startNodeProcess(["-c", path], FREE_PORT);
     try {
-      await waitFor("the node to lead", () => elected(node), Boolean);
+      await waitFor("the node to lead", () => leading(node), Boolean);
       const server = await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port, is_enable_health_check: true });
       assert.equal(server.json.code, 0, server.json.msg);
       const added = await postDocumented(node.port, "/add_task", { name: "once", srv_name: "w", callback_path: "/default-conf", sched_mode: 2, time_spec_at: Math.floor(Date.now() / 1000) });
@@ -73,15 +81,15 @@ describe("elect_driver redis", () => {
     }
   });
 
-  test("Redis down: every node stays ready and serves the API, none leads; back: one leads again", async () => {
+  test("Redis down: every node stays ready and serves the API, none leads; back: they share the shards again", async () => {
     const { path } = await goDefaultConf("outage");
     const env = { ...FREE_PORT, EASYTASK_CLUSTER_NAME: "outage", EASYTASK_LOG__LEVEL: "info" };
     const nodes = [await startNodeProcess(["-c", path], env), await startNodeProcess(["-c", path], env)];
     const views = () => Promise.all(nodes.map((n) => readyz(n.port)));
     try {
-      await waitFor("one leader", views, (rs) => rs.filter((r) => r.body.leading).length === 1);
+      await shareShards(nodes);
       await redis.kill();
-      // The leader goes on until its lease could have expired (2.25 s).
+      // A node goes on until its leases could have expired (2.25 s).
       const down = await waitFor("every node to notice and none to lead", views, (rs) => rs.every((r) => !r.body.leadership_known && !r.body.leading));
       for (const [i, r] of down.entries()) {
         // A load balancer checking /readyz keeps both: they serve the API.
@@ -93,19 +101,21 @@ describe("elect_driver redis", () => {
         assert.deepEqual([view.ready, view.isLeader, view.leadershipKnown], [true, false, false]);
       }
       await redis.restart();
-      await waitFor("one leader again", views, (rs) => rs.every((r) => r.status === 200 && r.body.leadership_known) && rs.filter((r) => r.body.leading).length === 1);
+      await waitFor("both leading again", views, (rs) => rs.every((r) => r.status === 200 && r.body.leadership_known && r.body.leading));
+      await shareShards(nodes);
     } finally {
       for (const node of nodes) assert.equal((await node.stop()).code, 0);
     }
   });
 
-  test("kill -9 of the leader of three: another node leads and fires on, no run doubled or lost", async () => {
+  test("kill -9 of one of three nodes sharing the shards: the others take its shards and fire on, no run doubled or lost", async () => {
     const { path, dbUrl } = await goDefaultConf("failover");
     const env = { ...FREE_PORT, EASYTASK_CLUSTER_NAME: "failover", EASYTASK_LOG__LEVEL: "info" };
     const nodes = [await startNodeProcess(["-c", path], env), await startNodeProcess(["-c", path], env), await startNodeProcess(["-c", path], env)];
     let killedAt = 0;
     try {
-      const [leader] = await waitFor("one leader", () => nodes.filter(elected), (l) => l.length === 1);
+      await shareShards(nodes);
+      const victim = nodes[0]!;
       const assert200 = async (p: Promise<{ json: { code: number; msg: string } }>) => assert.equal((await p).json.code, 0);
       await assert200(postDocumented(nodes[0]!.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port }));
       const taskIds: string[] = [];
@@ -118,10 +128,9 @@ describe("elect_driver redis", () => {
       await waitFor("three runs of every task", () => taskIds.map(highest), (h) => h.every((n) => n >= 3));
 
       killedAt = Date.now();
-      assert.equal((await leader!.stop("SIGKILL")).code, null, "killed, not exited");
+      assert.equal((await victim.stop("SIGKILL")).code, null, "killed, not exited");
       const atKill = new Map(taskIds.map((id) => [id, highest(id)]));
-      const survivors = nodes.filter((n) => n !== leader);
-      await waitFor("a survivor to lead", () => survivors.filter(elected).length, (n) => n > 0);
+      await shareShards(nodes.filter((n) => n !== victim));
       await waitFor("three more runs of every task", () => taskIds.map((id) => highest(id) - atKill.get(id)!), (d) => d.every((n) => n >= 3));
     } finally {
       for (const node of nodes) if (node.proc.exitCode === null && node.proc.signalCode === null) assert.equal((await node.stop()).code, 0);
@@ -133,10 +142,11 @@ describe("elect_driver redis", () => {
     // Every claimed run is a task_log row, and run_times counts claims, so a
     // gap in the run_times the task server saw is a run that was claimed and
     // never called back. The only node that can leave a run like that is the
-    // one killed while holding it: the survivors were stopped with SIGTERM,
-    // which waits for their callbacks. So: every run the task server did not
+    // one killed while holding it: the survivors (which fire the runs of their
+    // own shards too) were stopped with SIGTERM, which waits for their
+    // callbacks. So: every run the task server did not
     // see is still RUNNING in task_log and was claimed before the kill; every
-    // RUNNING run was claimed before the kill (the dead leader may also have
+    // RUNNING run was claimed before the kill (the dead node may also have
     // called it back and died before recording the answer); every other run
     // succeeded and was seen.
     const conn = await createConnection(dbUrl);
@@ -146,7 +156,7 @@ describe("elect_driver redis", () => {
     const seen = new Set(calls);
     for (const run of runs) {
       const key = `${run.task_id}:${run.run_times}`;
-      if (run.state === RunState.RUNNING) assert.ok(Number(run.started_at) <= killedAt, `${key} is RUNNING but was claimed after the leader died`);
+      if (run.state === RunState.RUNNING) assert.ok(Number(run.started_at) <= killedAt, `${key} is RUNNING but was claimed after the node died`);
       else assert.ok(run.state === RunState.SUCCEEDED && seen.has(key), `${key} is in state ${run.state}; seen: ${seen.has(key)}`);
     }
     const logged = new Set(runs.map((r) => `${r.task_id}:${r.run_times}`));

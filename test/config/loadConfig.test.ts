@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseArgs } from "../../src/config/loadConfig.js";
-import { apiTokens, defaultConfig, secretsOf, type ApiToken } from "../../src/config/config.js";
+import { apiTokens, defaultConfig, resolveConfig, secretsOf, type ApiToken } from "../../src/config/config.js";
 import { parseMysqlDsn } from "../../src/config/parseMysqlDsn.js";
+import { hostUrls } from "../../src/store/failoverPool.js";
 
 const dir = mkdtempSync(join(tmpdir(), "easytask-config-"));
 let n = 0;
@@ -46,6 +47,7 @@ test("no file and no env gives the documented defaults", () => {
     healthCheckWorkerPoolSize: 100,
     healthCheckIntervalSec: 5,
     electDriver: "standalone",
+    shards: 64,
     store: { kind: "sqlite", path: "./data/easytask.db" },
     etcd: { endpoints: ["http://127.0.0.1:2379"], leaseTtlSec: 3 },
     redis: { nodes: [{ host: "127.0.0.1", port: 6379, password: "" }] },
@@ -71,6 +73,7 @@ test("the Go original's default conf loads once elect_driver is etcd", () => {
     kind: "mysql",
     host: "127.0.0.1",
     port: 3306,
+    hosts: [{ host: "127.0.0.1", port: 3306 }],
     user: "root",
     password: "",
     database: "easytask",
@@ -100,7 +103,7 @@ test("elect_driver redis needs a node; an empty list is fine under another drive
 
 test("Go DSN forms", () => {
   assert.deepEqual(parseMysqlDsn("root@tcp(localhost)/db"), {
-    host: "localhost", port: 3306, user: "root", password: "", database: "db", url: "mysql://root@localhost:3306/db",
+    host: "localhost", port: 3306, hosts: [{ host: "localhost", port: 3306 }], user: "root", password: "", database: "db", url: "mysql://root@localhost:3306/db",
   });
   const at = parseMysqlDsn("u:p@ss@tcp(h:1)/d");
   assert.deepEqual([at.user, at.password, at.host, at.port, at.database], ["u", "p@ss", "h", 1, "d"]);
@@ -114,6 +117,25 @@ test("mysql:// URLs are percent-decoded and re-encoded", () => {
   assert.deepEqual([d.user, d.password, d.host, d.port, d.database], ["us@r", "p@ss:w", "db.example", 3310, "app"]);
   assert.equal(d.url, "mysql://us%40r:p%40ss%3Aw@db.example:3310/app?ssl=true");
   assert.equal(parseMysqlDsn("mysql://root@localhost/x").port, 3306);
+});
+
+test("a DSN may list several hosts (a Galera cluster's members), in both forms", () => {
+  const go = parseMysqlDsn("u:p@ss@tcp(db1:3306,db2,[::1]:3307)/d?parseTime=True");
+  assert.deepEqual(go.hosts, [{ host: "db1", port: 3306 }, { host: "db2", port: 3306 }, { host: "::1", port: 3307 }]);
+  assert.deepEqual([go.host, go.port, go.password], ["db1", 3306, "p@ss"]);
+  assert.equal(go.url, "mysql://u:p%40ss@db1:3306,db2:3306,[::1]:3307/d");
+  const url = parseMysqlDsn("mysql://u:p%40ss@db1:3310,db2:3311/app?ssl=true");
+  assert.deepEqual(url.hosts, [{ host: "db1", port: 3310 }, { host: "db2", port: 3311 }]);
+  assert.equal(url.url, "mysql://u:p%40ss@db1:3310,db2:3311/app?ssl=true");
+  throwsConfig(() => parseMysqlDsn("mysql://u:secret@db1:3306,db2:99999/app"), /^config: mysql\.dsn: (?!.*secret)/);
+  assert.deepEqual(hostUrls(url.url), ["mysql://u:p%40ss@db1:3310/app?ssl=true", "mysql://u:p%40ss@db2:3311/app?ssl=true"]);
+});
+
+test("shards: an integer from 1 to 4096, 64 by default", () => {
+  assert.equal(resolveConfig(new Map()).shards, 64);
+  assert.equal(resolveConfig(new Map([["shards", 128]])).shards, 128);
+  throwsConfig(() => resolveConfig(new Map([["shards", 0]])), /^config: shards: expected an integer 1\.\.4096/);
+  throwsConfig(() => resolveConfig(new Map([["shards", 5000]])), /shards/);
 });
 
 test("bad DSNs name mysql.dsn and never echo the password", () => {

@@ -4,6 +4,7 @@ import { RunState, TaskState } from "../../gen/easytask/v1/task_pb.js";
 import { clients, postDocumented, type Clients } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
+import { http1Client, http2Client, type WireClient } from "../support/wire.js";
 import { sleep, waitFor } from "../support/waitFor.js";
 
 after(stopSharedMariaDb);
@@ -41,7 +42,51 @@ for (const dialect of DIALECTS) {
       assert.equal(res.headers.get("x-easy-task-trace-id"), "trace-abc");
       assert.equal(res.headers.get("x-easy-task-trace-span-id"), "span-1");
       const fresh = await post("/add_task_server", route());
-      assert.match(fresh.json.hint, /^[0-9A-Za-z]{20}$/);
+      assert.match(fresh.json.hint, /^[0-9a-f]{32}$/);
+      // W3C traceparent wins over the original's header when it is valid.
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const traced = await post("/add_task_server", route(), { traceparent, "x-easy-task-trace-id": "trace-abc" });
+      assert.equal(traced.json.hint, "4bf92f3577b34da6a3ce929d0e0e4736");
+      assert.equal(traced.headers.get("x-easy-task-trace-id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+      for (const invalid of ["00-00000000000000000000000000000000-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "garbage"]) {
+        assert.equal((await post("/add_task_server", route(), { traceparent: invalid, "x-easy-task-trace-id": "trace-abc" })).json.hint, "trace-abc", invalid);
+      }
+    });
+
+    test("every documented path answers over h2c as over HTTP/1.1", async () => {
+      // The same calls over each transport, on task servers and tasks of its own.
+      const session = async (client: WireClient, suffix: string) => {
+        const call = async (path: string, body: unknown) => {
+          const ex = await client.send({ path, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+          const json = JSON.parse(ex.body.toString()) as { code: number; msg: string; data: unknown };
+          return { status: ex.status, code: json.code, msg: json.msg, data: json.data };
+        };
+        const server = { ...route(), name: `h-${suffix}` };
+        const answers = [await call("/add_task_server", server)];
+        const added = await call("/add_task", { name: `t-${suffix}`, srv_name: server.name, sched_mode: 3, time_interval_sec: 3600 });
+        const taskId = (added.data as { task_id: string }).task_id;
+        answers.push({ ...added, data: "task_id" });
+        const confirmed = await call("/confirm_task", { task_id: taskId, task_run_times: 1, is_success: true });
+        answers.push({ ...confirmed, msg: confirmed.msg.replace(taskId, "<task_id>") });
+        answers.push(await call("/stop_task", { task_id: taskId }));
+        answers.push(await call("/del_task_server", server));
+        answers.push(await call("/add_task", { name: "", srv_name: server.name }));
+        return answers;
+      };
+      const h1 = http1Client(node.port);
+      const h2 = http2Client(node.port);
+      try {
+        const overH1 = await session(h1, "1");
+        assert.deepEqual(
+          overH1.map((a) => [a.status, a.code]),
+          [[200, 0], [200, 0], [200, 10002], [200, 0], [200, 0], [200, 10001]],
+          JSON.stringify(overH1),
+        );
+        assert.deepEqual(await session(h2, "2"), overH1);
+      } finally {
+        h1.close();
+        h2.close();
+      }
     });
 
     test("an interval task fires with the documented body, counting run_times", async () => {

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createConnection } from "mysql2/promise";
-import { startEtcd, type PrivateEtcd } from "../harness/etcd.js";
+import { startEtcdCluster, type PrivateEtcdCluster } from "../harness/etcd.js";
 import { startMariaDb, type PrivateMariaDb } from "../harness/mariadb.js";
 import { clients, postDocumented, readyz } from "../support/api.js";
 import { sample, scrape } from "../support/metrics.js";
-import { loggedAt, startNodeProcess, type NodeProcess } from "../support/processNode.js";
+import { loggedAt, runEasytask, startNodeProcess, type NodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { sleep, waitFor } from "../support/waitFor.js";
 import { callbacksOf, doubles, gaps, missingRuns, type Callback } from "./runs.js";
@@ -18,28 +18,27 @@ import { callbacksOf, doubles, gaps, missingRuns, type Callback } from "./runs.j
 const TTL_MS = 3000;
 const INTERVAL_MS = 1000;
 const TASKS = 50;
-// The issue asks that a new leader fires within TTL + 1 s of a kill -9.
-// Measured from the last callback before the kill (up to one interval
-// earlier), with slack for a loaded machine.
-const FAILOVER_BOUND_MS = TTL_MS + 1000 + INTERVAL_MS + 500;
-// After etcd or MySQL comes back: campaign retries back off up to 5 s, then
-// an election; the database pool reconnects on the next query.
+const SHARDS = 64;
+// A pause no task takes outside an outage (kill -9 and SIGTERM of nodes are
+// in shards.test.ts): two intervals, with slack for a loaded machine.
+const STEADY_BOUND_MS = 2 * INTERVAL_MS + 1500;
+// After etcd or MySQL comes back: joining again backs off up to 5 s, then
+// the shards are taken; the database pool reconnects on the next query.
 const RECOVERY_BOUND_MS = 5000 + TTL_MS + 2000;
 const PATH = "/ha";
-const LEADING = "leading: scheduling and health checks started";
 const NOT_LEADING = "not leading: scheduling and health checks stopped";
 
 const measured: Record<string, number> = {};
 // Windows in which nothing can be scheduled (etcd or MySQL down), and the
-// moments a process holding claimed runs died.
+// moments a process holding claimed runs could not record them.
 const outages: { from: number; to: number }[] = [];
 const crashes: number[] = [];
 
 const firstCallback = (what: string, callbacks: () => Callback[], from: number) =>
   waitFor(what, () => callbacks().find((c) => c.at >= from), (c) => c !== undefined, RECOVERY_BOUND_MS + 5000) as Promise<Callback>;
 
-describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () => {
-  let etcd: PrivateEtcd;
+describe("three easytask nodes on a 3-member etcd and MariaDB, 50 tasks every second", () => {
+  let etcd: PrivateEtcdCluster;
   let mariadb: PrivateMariaDb;
   const worker = new FakeTaskServer();
   const dir = mkdtempSync(join(tmpdir(), "easytask-ha-"));
@@ -55,19 +54,21 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
     return node;
   };
 
-  async function leader(): Promise<NodeProcess> {
-    const views = await waitFor(
-      "exactly one leader",
-      () => Promise.all(alive().map(async (node) => ({ node, view: await clients(node.port).cluster.getCluster({}).catch(() => undefined) }))),
-      (v) => v.filter((x) => x.view?.isLeader).length === 1,
+  // Every shard led by one live node, each of which leads some.
+  const shared = () =>
+    waitFor(
+      "the shards shared by the live nodes",
+      () => Promise.all(alive().map((node) => clients(node.port).cluster.getCluster({}).catch(() => undefined))),
+      (views) =>
+        views.every((v) => v?.isLeader) &&
+        views.every((v) => v!.members.length === alive().length && v!.members.flatMap((m) => m.shards).length === SHARDS),
+      RECOVERY_BOUND_MS + 5000,
     );
-    return views.find((x) => x.view?.isLeader)!.node;
-  }
 
   before(async () => {
-    [etcd, mariadb] = await Promise.all([startEtcd(), startMariaDb({ database: "easytask_ha" }), worker.start()]);
+    [etcd, mariadb] = await Promise.all([startEtcdCluster(3), startMariaDb({ database: "easytask_ha" }), worker.start()]);
     const api = { api_server: { http: { host: "127.0.0.1", port: 0 } } };
-    writeFileSync(conf, JSON.stringify({ cluster_name: "ha", elect_driver: "etcd", etcd: { endpoints: [etcd.endpoint] }, mysql: { dsn: mariadb.url }, ...api }));
+    writeFileSync(conf, JSON.stringify({ cluster_name: "ha", elect_driver: "etcd", etcd: { endpoints: etcd.endpoints }, mysql: { dsn: mariadb.url }, ...api }));
     writeFileSync(standaloneConf, JSON.stringify({ mysql: { dsn: mariadb.url }, ...api }));
     // The first node creates the tables; the others find them.
     await startNode();
@@ -91,32 +92,39 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
     console.log("HA measurements (ms):", JSON.stringify(measured, null, 2));
   });
 
-  test("one node leads; every node is ready and sees the same leader and members", async () => {
-    await leader();
-    const views = await Promise.all(alive().map((n) => clients(n.port).cluster.getCluster({})));
-    assert.equal(new Set(views.map((v) => v.nodeId)).size, 3, "node ids are unique per process on one host");
-    const leaderId = views.find((v) => v.isLeader)!.nodeId;
+  test("the nodes share the shards; every node is ready and sees the same members and shards", async () => {
+    const views = await shared();
+    assert.equal(new Set(views.map((v) => v!.nodeId)).size, 3, "node ids are unique per process on one host");
+    const byId = (v: (typeof views)[number]) => JSON.stringify(v!.members.map((m) => [m.nodeId, m.shards]).sort());
     for (const v of views) {
-      assert.equal(v.ready, true, v.notReadyReason);
-      assert.equal(v.leaderId, leaderId);
-      assert.equal(v.electDriver, "etcd");
-      assert.equal(v.clusterName, "ha");
-      assert.deepEqual(v.members.map((m) => m.nodeId).sort(), views.map((x) => x.nodeId).sort());
-      assert.deepEqual(v.members.map((m) => m.address).sort(), alive().map((n) => `127.0.0.1:${n.port}`).sort());
+      assert.equal(v!.ready, true, v!.notReadyReason);
+      assert.equal(byId(v), byId(views[0]), "every node sees the same members leading the same shards");
+      assert.deepEqual(v!.members.find((m) => m.nodeId === v!.nodeId)?.shards, v!.shards, "a node's own shards are the ones the others see");
+      assert.equal(v!.leaderId, v!.members.find((m) => m.shards.includes(0))?.nodeId, "leader_id is shard 0's leader");
+      assert.equal(v!.shardCount, SHARDS);
+      assert.equal(v!.electDriver, "etcd");
+      assert.equal(v!.clusterName, "ha");
+      assert.deepEqual(v!.members.map((m) => m.address).sort(), alive().map((n) => `127.0.0.1:${n.port}`).sort());
     }
     for (const node of alive()) assert.equal((await readyz(node.port)).status, 200);
     const gauges = await Promise.all(alive().map(async (n) => sample(await scrape(n.port), "easytask_leader")));
-    const leading = await Promise.all(alive().map(async (n) => (await clients(n.port).cluster.getCluster({})).isLeader));
-    assert.deepEqual(gauges, leading.map((l) => (l ? 1 : 0)), "easytask_leader is 1 on the leader, 0 on the followers");
-    assert.equal(gauges.filter((g) => g === 1).length, 1);
+    assert.deepEqual(gauges, [1, 1, 1], "easytask_leader is 1 on every node that leads shards");
+  });
+
+  test("a node configured with another shard count is refused with a clear error", async () => {
+    const odd = join(dir, "odd.json");
+    writeFileSync(odd, JSON.stringify({ ...JSON.parse(readFileSync(conf, "utf8")), shards: 32 }));
+    const { code, stderr } = await runEasytask(["-c", odd]);
+    assert.equal(code, 1);
+    assert.match(stderr, /shards is 32 but this cluster's database records 64/);
   });
 
   test("a standalone node on the same database leads as well, and no run is called back twice", async () => {
     const intruder = await startNodeProcess(["-c", standaloneConf]);
     const from = Date.now();
     try {
-      assert.equal((await clients(intruder.port).cluster.getCluster({})).isLeader, true);
-      assert.equal((await clients((await leader()).port).cluster.getCluster({})).isLeader, true);
+      assert.equal((await clients(intruder.port).cluster.getCluster({})).shards.length, SHARDS, "standalone leads every shard");
+      await shared();
       await sleep(3 * INTERVAL_MS);
     } finally {
       assert.equal((await intruder.stop()).code, 0);
@@ -126,46 +134,21 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
     assert.deepEqual(doubles(callbacks()), []);
   });
 
-  test("kill -9 of the leader: another node fires within TTL + 1 s", async () => {
-    const old = await leader();
-    const killedAt = Date.now();
-    crashes.push(killedAt);
-    await old.stop("SIGKILL");
-    const next = await leader();
-    const leadingSince = loggedAt(next, LEADING).at(-1)!;
-    const first = await firstCallback("a callback fired by the new leader", callbacks, leadingSince);
-    const last = callbacks().filter((c) => c.at <= killedAt).at(-1)!;
-    measured["kill -9: kill to new leader scheduling"] = leadingSince - killedAt;
-    measured["kill -9: kill to its first callback"] = first.at - killedAt;
-    measured["kill -9: last callback before to first callback after"] = first.at - last.at;
-    assert.ok(first.at - last.at <= FAILOVER_BOUND_MS, `failover gap ${first.at - last.at} ms > ${FAILOVER_BOUND_MS} ms`);
-    await startNode();
-  });
-
-  test("SIGTERM of the leader: it exits 0 and another node leads within 1 s", async () => {
-    const old = await leader();
-    assert.equal((await old.stop("SIGTERM")).code, 0);
-    const next = await leader();
-    const shutdownAt = loggedAt(old, "shutting down")[0]!;
-    const electedAt = loggedAt(next, "elected leader").at(-1)!;
-    const first = await firstCallback("a callback fired by the new leader", callbacks, electedAt);
-    measured["SIGTERM: shutting down to elected"] = electedAt - shutdownAt;
-    measured["SIGTERM: shutting down to first callback"] = first.at - shutdownAt;
-    assert.ok(electedAt >= shutdownAt && electedAt - shutdownAt <= 1000, `handover took ${electedAt - shutdownAt} ms`);
-  });
-
-  test("etcd down: the leader stops within the TTL, every node stays ready and serves the API, and scheduling resumes", async () => {
-    const old = await leader();
+  test("etcd down: every node stops leading within the TTL, stays ready and serves the API, and scheduling resumes", async () => {
+    await shared();
+    const leading = alive();
     const from = Date.now();
-    await etcd.kill();
+    await Promise.all(etcd.members.map((m) => m.kill()));
     const late = await startNode();
     await sleep(TTL_MS + 500);
-    const stoppedAt = loggedAt(old, NOT_LEADING).find((t) => t >= from);
-    assert.ok(stoppedAt !== undefined, "the leader still leads without etcd");
-    measured["etcd down: to leader stopping"] = stoppedAt - from;
-    // Its lease was renewed at most TTL/3 before etcd went away, so it
-    // could expire TTL - 1 s after that at the earliest.
-    assert.ok(stoppedAt - from < TTL_MS, `stopped leading ${stoppedAt - from} ms after etcd went away`);
+    for (const node of leading) {
+      const stoppedAt = loggedAt(node, NOT_LEADING).find((t) => t >= from);
+      assert.ok(stoppedAt !== undefined, "a node still leads shards without etcd");
+      measured["etcd down: to a node stopping"] = Math.max(measured["etcd down: to a node stopping"] ?? 0, stoppedAt - from);
+      // Its lease was renewed at most TTL/3 before etcd went away, so it
+      // could expire TTL - 1 s after that at the earliest.
+      assert.ok(stoppedAt - from < TTL_MS, `stopped leading ${stoppedAt - from} ms after etcd went away`);
+    }
     // A load balancer checking /readyz keeps every node: they serve the API.
     for (const node of alive()) {
       const r = await readyz(node.port);
@@ -178,17 +161,17 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
       assert.match(view.leadershipUnknownReason, /etcd/);
       assert.equal((await clients(node.port).registry.listTaskServers({})).taskServers.length, 1, "the API works without etcd");
     }
-    assert.ok(loggedAt(late, "etcd campaign lost; not leading, campaigning again").length > 0);
+    assert.ok(loggedAt(late, "etcd session lost; leading no shard, joining again").length > 0);
 
     const restartAt = Date.now();
     assert.deepEqual(callbacks().filter((c) => c.at > from + TTL_MS && c.at < restartAt), [], "nothing fires while no node can lead");
-    await etcd.restart();
+    await Promise.all(etcd.members.map((m) => m.restart()));
     const back = Date.now();
     outages.push({ from, to: back });
     const first = await firstCallback("a callback once etcd is back", callbacks, back);
     measured["etcd back: to first callback"] = first.at - back;
-    await waitFor("every node knowing the leader again", () => Promise.all(alive().map((n) => readyz(n.port))), (rs) => rs.every((r) => r.status === 200 && r.body.leadership_known), RECOVERY_BOUND_MS + 5000);
-    await leader();
+    await waitFor("every node knowing its shards again", () => Promise.all(alive().map((n) => readyz(n.port))), (rs) => rs.every((r) => r.status === 200 && r.body.leadership_known), RECOVERY_BOUND_MS + 5000);
+    await shared();
   });
 
   test("MySQL down: the API answers unavailable, no node is ready, and scheduling resumes by itself", { skip: process.env.EASYTASK_TEST_MYSQL_URL ? "needs a private MariaDB" : false }, async () => {
@@ -221,7 +204,7 @@ describe("three easytask nodes on etcd and MariaDB, 50 tasks every second", () =
 
     const boundOf = (from: number, to: number) => {
       const outage = outages.find((o) => from <= o.to && to >= o.from);
-      return outage ? outage.to - from + RECOVERY_BOUND_MS : FAILOVER_BOUND_MS;
+      return outage ? outage.to - from + RECOVERY_BOUND_MS : STEADY_BOUND_MS;
     };
     const pauses = gaps(all);
     assert.deepEqual(pauses.filter((g) => g.to - g.from > boundOf(g.from, g.to)), []);

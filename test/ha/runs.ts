@@ -43,3 +43,9 @@ export function missingRuns(callbacks: Callback[], taskId: string, upTo: number)
   const seen = new Set(callbacks.filter((c) => c.taskId === taskId).map((c) => c.runTimes));
   return Array.from({ length: upTo }, (_, i) => i + 1).filter((n) => !seen.has(n));
 }
+
+// The longest pause of any task around an event: gaps between two callbacks
+// of a task that end after `from` and begin before `to`.
+export function longestPause(callbacks: Callback[], from: number, to: number): number {
+  return Math.max(0, ...gaps(callbacks).filter((g) => g.to > from && g.from < to).map((g) => g.to - g.from));
+}

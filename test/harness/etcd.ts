@@ -49,21 +49,29 @@ function isHealthy(clientPort: number): Promise<boolean> {
   });
 }
 
-function launch(etcdBinary: string, dataDir: string, clientPort: number, peerPort: number): Promise<ManagedProcess> {
+// One member of a cluster of `peers` (name → peer URL); a single member by default.
+function launch(
+  etcdBinary: string,
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+  member: { name: string; peers: Record<string, string>; token?: string } = { name: 'default', peers: { default: `http://127.0.0.1:${peerPort}` } },
+): Promise<ManagedProcess> {
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   return startProcess(
     {
-      name: 'etcd',
+      name: `etcd ${member.name}`,
       command: etcdBinary,
       args: [
-        '--name=default',
+        `--name=${member.name}`,
         `--data-dir=${dataDir}`,
         `--listen-client-urls=${clientUrl}`,
         `--advertise-client-urls=${clientUrl}`,
         `--listen-peer-urls=${peerUrl}`,
         `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=default=${peerUrl}`,
+        `--initial-cluster=${Object.entries(member.peers).map(([name, url]) => `${name}=${url}`).join(',')}`,
+        ...(member.token ? [`--initial-cluster-token=${member.token}`, '--initial-cluster-state=new'] : []),
         // etcd 3.4 defaults to the deprecated capnslog logger and warns about it.
         '--logger=zap',
         // A single member still waits one election timeout before leading;
@@ -123,6 +131,69 @@ export async function startEtcd(): Promise<PrivateEtcd> {
         await restarting?.catch(() => {});
         await kill('SIGTERM');
         await removeTempDir(dataDir);
+      })()),
+  };
+}
+
+export interface EtcdMember {
+  name: string;
+  endpoint: string;
+  /** Stops the member but keeps its data. Default signal SIGKILL. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the member again on the same ports and data; it rejoins the cluster. */
+  restart(): Promise<void>;
+}
+
+export interface PrivateEtcdCluster {
+  /** Every member's client URL. */
+  endpoints: string[];
+  members: EtcdMember[];
+  /** Stops every member and deletes the data. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A private etcd cluster of `size` members (3 by default) on free ports of
+ * 127.0.0.1: it keeps serving with one member down.
+ */
+export async function startEtcdCluster(size = 3): Promise<PrivateEtcdCluster> {
+  const etcdBinary = findExecutable(['etcd'], 'install etcd (Debian: apt-get install etcd-server)');
+  const root = await makeTempDir('easytask-etcd-cluster-');
+  const layout: { name: string; dataDir: string; clientPort: number; peerPort: number }[] = [];
+  for (let i = 0; i < size; i++) layout.push({ name: `m${i}`, dataDir: `${root}/m${i}`, clientPort: await freePort(), peerPort: await freePort() });
+  const peers = Object.fromEntries(layout.map((m) => [m.name, `http://127.0.0.1:${m.peerPort}`]));
+  // Unique per cluster, so members never take peers of another test's cluster for their own.
+  const token = root.split('/').pop()!;
+  const launchMember = (m: (typeof layout)[number]) => launch(etcdBinary, m.dataDir, m.clientPort, m.peerPort, { name: m.name, peers, token });
+  // A member is healthy once the cluster has a leader, so all start at once.
+  const started = await Promise.allSettled(layout.map(launchMember));
+  const procs = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(procs.map((p) => p?.stop('SIGKILL')));
+    await removeTempDir(root);
+    throw failed.reason;
+  }
+  let stopping: Promise<void> | undefined;
+  const members = layout.map((m, i): EtcdMember => ({
+    name: m.name,
+    endpoint: `http://127.0.0.1:${m.clientPort}`,
+    kill: async (signal = 'SIGKILL') => {
+      await procs[i]!.stop(signal, 5000);
+    },
+    restart: async () => {
+      if (stopping) throw new Error('etcd harness: restart() after stop()');
+      await procs[i]!.stop('SIGTERM', 5000);
+      procs[i] = await launchMember(m);
+    },
+  }));
+  return {
+    endpoints: members.map((m) => m.endpoint),
+    members,
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all(procs.map((p) => p!.stop('SIGTERM', 5000)));
+        await removeTempDir(root);
       })()),
   };
 }

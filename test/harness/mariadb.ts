@@ -34,13 +34,13 @@ export interface PrivateMariaDb {
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
-const INSTALL_TIMEOUT_MS = 120_000;
-const INSTALL_HINT = 'install MariaDB (Debian: apt-get install mariadb-server) or set EASYTASK_TEST_MYSQL_URL';
+export const INSTALL_TIMEOUT_MS = 120_000;
+export const INSTALL_HINT = 'install MariaDB (Debian: apt-get install mariadb-server) or set EASYTASK_TEST_MYSQL_URL';
 
 // Keep a throwaway server small and quick. Passed to both the bootstrap
 // (mariadb-install-db forwards them to the server) and the server itself, so
 // the redo log is created at its final size instead of being resized.
-const LIGHT_SETTINGS = [
+export const LIGHT_SETTINGS = [
   '--innodb-buffer-pool-size=64M',
   '--innodb-log-file-size=8M',
   '--innodb-flush-log-at-trx-commit=2',
@@ -56,7 +56,7 @@ function quoteIdentifier(name: string): string {
   return '`' + name.replaceAll('`', '``') + '`';
 }
 
-async function createDatabase(serverUrl: string, database: string): Promise<void> {
+export async function createDatabase(serverUrl: string, database: string): Promise<void> {
   const conn = await createConnection(serverUrl);
   try {
     await conn.query(
@@ -67,7 +67,7 @@ async function createDatabase(serverUrl: string, database: string): Promise<void
   }
 }
 
-async function canConnect(port: number): Promise<boolean> {
+export async function canConnect(port: number): Promise<boolean> {
   const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 2000 });
   await conn.end();
   return true;

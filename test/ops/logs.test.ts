@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { constants } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +11,7 @@ import { DIALECTS, freshStore, startTestNode, stopSharedMariaDb, type TestNode }
 import { startNodeProcess } from "../support/processNode.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
+import { envelope, http2Client } from "../support/wire.js";
 
 after(stopSharedMariaDb);
 
@@ -85,7 +87,7 @@ for (const dialect of DIALECTS) {
 
     test("lines logged while handling a request carry its x-easy-task-trace-id", async () => {
       const traced = (id: string) => lines().filter((l) => l.trace_id === id);
-      await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port }, { "x-easy-task-trace-id": "trace-documented-1" });
+      await postDocumented(node.port, "/add_task_server", { name: "w", schema: "http", host: "127.0.0.1", port: worker.port, is_enable_health_check: true }, { "x-easy-task-trace-id": "trace-documented-1" });
       const viaConnect = clients(node.port);
       await viaConnect.registry.listTaskServers({}, { headers: { "x-easy-task-trace-id": "trace-connect-1" } });
       await viaConnect.tasks.getTask({ taskId: 12345n }, { headers: { "x-easy-task-trace-id": "trace-connect-2" } }).catch(() => undefined);
@@ -95,10 +97,14 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(traced("trace-connect-1").map((l) => [l.msg, l.method, l.code]), [["api request", "easytask.v1.RegistryService/ListTaskServers", "ok"]]);
       assert.deepEqual(traced("trace-connect-2").map((l) => [l.msg, l.code]), [["api request", "not_found"]]);
-      // A request without the header gets a trace id made up for it.
+      // A W3C traceparent names the trace first.
+      const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      await viaConnect.registry.listTaskServers({}, { headers: { traceparent, "x-easy-task-trace-id": "trace-connect-3" } });
+      assert.deepEqual(traced("0af7651916cd43dd8448eb211c80319c").map((l) => [l.msg, l.code]), [["api request", "ok"]]);
+      // A request without either gets a trace id made up for it.
       await viaConnect.registry.listTaskServers({});
       const last = lines().filter((l) => l.msg === "api request").at(-1)!;
-      assert.match(String(last.trace_id), /^[0-9A-Za-z]{20}$/);
+      assert.match(String(last.trace_id), /^[0-9a-f]{32}$/);
       assert.equal(lines().find((l) => l.msg === "easytask node started")!.trace_id, undefined, "lines outside requests have none");
     });
 
@@ -112,7 +118,12 @@ for (const dialect of DIALECTS) {
       assert.equal(answered!.attempt, 1);
       assert.equal(answered!.state, "SUCCEEDED");
       assert.equal(answered!.trace_id, call!.headers["x-easy-task-trace-id"]);
-      assert.match(String(answered!.trace_id), /^[0-9A-Za-z]{20}$/);
+      assert.match(String(answered!.trace_id), /^[0-9a-f]{32}$/);
+      // The same trace in W3C's header, for the task server's own tracing.
+      assert.match(String(call!.headers.traceparent), new RegExp(`^00-${answered!.trace_id}-[0-9a-f]{16}-01$`));
+      const [heartbeat] = await waitFor("a heartbeat", () => worker.heartbeats(), (h) => h.length >= 1);
+      assert.match(String(heartbeat!.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      assert.equal(String(heartbeat!.headers.traceparent).split("-")[1], heartbeat!.headers["x-easy-task-trace-id"]);
     });
   });
 }
@@ -158,5 +169,60 @@ describe("the easytask command's log", () => {
     );
     assert.ok(!text.includes(password), "no line holds the password");
     assert.ok(!text.includes(token), "no line holds the token");
+  });
+});
+
+describe("the easytask command's output stays JSON lines", () => {
+  const dir = mkdtempSync(join(tmpdir(), "easytask-output-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const start = (name: string) =>
+    startNodeProcess([], {
+      EASYTASK_SQLITE__PATH: join(dir, `${name}.db`),
+      EASYTASK_API_SERVER__HTTP__HOST: "127.0.0.1",
+      EASYTASK_API_SERVER__HTTP__PORT: "0",
+      EASYTASK_LOG__LEVEL: "debug",
+    });
+
+  test("HTTP/2 streams reset by the client mid-body print nothing to stderr", async () => {
+    const node = await start("reset");
+    const client = http2Client(node.port);
+    try {
+      for (const [path, type] of [
+        ["/easytask.v1.TaskService/AddTask", "application/json"],
+        ["/easytask.v1.TaskService/AddTask", "application/grpc"],
+        ["/easytask.v1.TaskService/AddTask", "application/grpc-web+proto"],
+        ["/add_task", "application/json"],
+      ] as const) {
+        const stream = client.session.request({ ":method": "POST", ":path": path, "content-type": type, "content-length": "100000" }, { endStream: false });
+        stream.on("error", () => {});
+        const closed = new Promise((r) => stream.once("close", r));
+        // The start of a body the server waits for the rest of: JSON, or a
+        // gRPC frame declaring 50,000 bytes.
+        stream.write(type === "application/json" ? Buffer.alloc(1000, "{") : envelope(Buffer.alloc(995), 50_000));
+        await new Promise((r) => setTimeout(r, 50));
+        if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+        await closed;
+      }
+      // The session still serves.
+      assert.equal((await client.send({ path: "/easytask.v1.ClusterService/GetCluster", headers: { "content-type": "application/json" }, body: "{}" })).status, 200);
+    } finally {
+      client.close();
+    }
+    const { code, stderr } = await node.stop();
+    assert.equal(code, 0);
+    assert.equal(stderr, "");
+  });
+
+  test("a closed stdout does not stop the node", async () => {
+    const node = await start("epipe");
+    // The reader goes away, as when a process manager's pipe closes.
+    node.proc.stdout!.destroy();
+    const api = clients(node.port);
+    // Every request logs a debug line into the closed pipe.
+    for (let i = 0; i < 20; i++) await api.cluster.getCluster({});
+    assert.equal(node.proc.exitCode, null, "still running");
+    assert.equal((await api.cluster.getCluster({})).nodeId !== "", true);
+    const { code, stderr } = await node.stop();
+    assert.equal(code, 0, stderr);
   });
 });

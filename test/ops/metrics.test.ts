@@ -55,6 +55,7 @@ for (const dialect of DIALECTS) {
       assert.match(text, /^# HELP easytask_runs_total /m);
       assert.match(text, /^# TYPE easytask_firing_lateness_seconds histogram$/m);
       assert.equal(sample(text, "easytask_leader"), 1);
+      assert.equal(sample(text, "easytask_shards_led"), 64, "a standalone node leads every shard");
       assert.equal(sample(text, "easytask_callbacks_in_flight"), 0);
       assert.ok(sample(text, "process_resident_memory_bytes")! > 0, "the process metrics are there too");
     });
@@ -101,6 +102,8 @@ for (const dialect of DIALECTS) {
       assert.equal(sample(text, ...runs("ok-srv", "failed")), undefined, "no other result for ok-srv");
       assert.ok(sample(text, "easytask_callback_duration_seconds_sum", { task_server: "slow-srv" })! >= 2, "the timed-out callback lasted its timeout");
       assert.equal(sample(text, "easytask_firing_lateness_seconds_count"), 4, "these three and the killed one");
+      // Tasks 1 to 4 are in shards 1 to 4 (of 64).
+      for (const shard of ["1", "2", "3", "4"]) assert.equal(sample(text, "easytask_runs_fired_by_shard_total", { shard }), 1, `shard ${shard}`);
       assert.equal(sample(text, "easytask_callbacks_in_flight"), 0);
       assert.equal(sample(text, "easytask_routes", { task_server: "ok-srv", health: "healthy" }), 1);
       assert.equal(sample(text, "easytask_routes", { task_server: "ok-srv", health: "failing" }), 0);

@@ -5,6 +5,7 @@ import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
 import { silentLogger } from "../../src/log/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { pruneOnce, type RetentionDeps } from "../../src/engine/logRetention.js";
+import { ShardSet } from "../../src/engine/shardSet.js";
 import type { Db } from "../../src/store/database.js";
 import { openStore } from "../../src/store/openStore.js";
 import { raiseAlert } from "../../src/store/alerts.js";
@@ -86,8 +87,8 @@ for (const dialect of DIALECTS) {
         pauses.push(ms);
         leftAtPauses.push((await ids(store)).length - kept.length);
       };
-      const metrics = new Metrics(store, silentLogger);
-      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics, retentionDays: 30 };
+      const metrics = new Metrics(store, silentLogger, 64);
+      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics, retentionDays: 30, shards: ShardSet.all(64) };
       const timing = { batchSize: 3, pauseMs: 250, intervalMs: 60_000 };
 
       assert.deepEqual(await pruneOnce(deps, timing, new AbortController().signal), { deleted: old, batches: 3 });
@@ -117,8 +118,14 @@ for (const dialect of DIALECTS) {
       const clock = new TestClock(now);
       let pauses = 0;
       clock.sleep = async () => void pauses++;
-      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics: new Metrics(store, silentLogger), retentionDays: 30 };
-      await pruneOnce(deps, { batchSize: 3, pauseMs: 250, intervalMs: 60_000 }, new AbortController().signal);
+      const shards = new ShardSet(64);
+      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics: new Metrics(store, silentLogger, 64), retentionDays: 30, shards };
+      const timing = { batchSize: 3, pauseMs: 250, intervalMs: 60_000 };
+      shards.set([1, 2]);
+      await pruneOnce(deps, timing, new AbortController().signal);
+      assert.equal((await store.kysely.selectFrom("audit_log").select("id").execute()).length, 5, "only the leader of shard 0 prunes them");
+      shards.set([0]);
+      await pruneOnce(deps, timing, new AbortController().signal);
       assert.equal(pauses, 1, "4 old entries: two batches of at most 3, a pause between");
       const left = async (table: "audit_log" | "alert") => (await store.kysely.selectFrom(table).select("at").execute()).map((r) => (now - Number(r.at)) / DAY);
       assert.deepEqual(await left("audit_log"), [29]);

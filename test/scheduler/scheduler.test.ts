@@ -7,9 +7,13 @@ import type { Run } from "../../src/engine/dispatcher.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
 import { sweepOnce } from "../../src/engine/sweeper.js";
 import { pendingRow } from "../../src/store/taskLogs.js";
+import { claimSlots } from "../../src/store/claims.js";
+import { planSlot } from "../../src/policy/planSlot.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { findTaskServerId, upsertRoute, type RouteRow } from "../../src/store/taskServers.js";
-import { getTask, setTaskState, upsertTask, WHOLE_RANGE, type TaskFields } from "../../src/store/tasks.js";
+import { getTask, setTaskState, upsertTask, type TaskFields } from "../../src/store/tasks.js";
+import { ShardSet } from "../../src/engine/shardSet.js";
+import { shardOfTask } from "../../src/policy/shards.js";
 import { DIALECTS, freshStore, stopSharedMariaDb } from "../support/node.js";
 import { TestClock } from "../support/testClock.js";
 import { waitFor } from "../support/waitFor.js";
@@ -57,8 +61,8 @@ for (const dialect of DIALECTS) {
       const taskServerId = (await findTaskServerId(store, "w"))!;
       const clock = new ManualClock(T0);
       const sink = new RecordingSink();
-      const scheduler = (s: Store = store, k = sink) =>
-        new Scheduler({ db: s, clock, sink: k, shard: WHOLE_RANGE, timing: { lookaheadMs: 6000, pollMs: 1000, rescanMs: 30_000 }, log: silentLogger });
+      const scheduler = (s: Store = store, k = sink, shards = ShardSet.all(64)) =>
+        new Scheduler({ db: s, clock, sink: k, shards, timing: { lookaheadMs: 6000, pollMs: 1000, rescanMs: 30_000 }, log: silentLogger });
       const interval = (name: string, extra: Partial<TaskFields> = {}): TaskFields => ({
         name,
         biz_id: "",
@@ -123,6 +127,28 @@ for (const dialect of DIALECTS) {
       assert.equal(await s.fireDue(), 0, "the claim of the row read before the change fails");
       assert.equal(await pass(s), 1);
       assert.equal(sink.runs[0].task.arg, "new");
+      await store.close();
+    });
+
+    test("a shard lost leaves the timers at once and is not claimed, even from an old read; one gained is read at the next pass", async () => {
+      const { store, sink, scheduler, interval } = await setup();
+      const shards = new ShardSet(2);
+      shards.set([0, 1]);
+      // Ids in order: one in each of the 2 shards.
+      const b = await upsertTask(store, interval("shard-1"), T0);
+      const a = await upsertTask(store, interval("shard-0"), T0);
+      assert.deepEqual([shardOfTask(a, 2), shardOfTask(b, 2)], [0, 1]);
+      const s = scheduler(store, sink, shards);
+      await s.refresh();
+      shards.set([0]);
+      assert.equal(await s.fireDue(), 1);
+      assert.deepEqual(sink.runs.map((r) => r.task.id), [a]);
+      const row = (await getTask(store, b))!;
+      assert.deepEqual(await claimSlots(store, [row], (t) => planSlot(t, T0, false), () => T0 + 1000, shards.filter(), T0), [], "the claim itself refuses a task of a shard not led");
+      assert.equal((await getTask(store, b))?.next_fire_at, T0, "nothing was claimed for the lost shard");
+      shards.set([0, 1]);
+      assert.equal(await pass(s), 1);
+      assert.deepEqual(sink.runs.map((r) => r.task.id), [a, b]);
       await store.close();
     });
 
@@ -196,9 +222,9 @@ for (const dialect of DIALECTS) {
         .insertInto("task_log")
         .values({ ...pendingRow(id, 1, 1, T0), state: RunState.RUNNING, deadline_at: T0 + 10_000 })
         .execute();
-      const metrics = new Metrics(store, silentLogger);
+      const metrics = new Metrics(store, silentLogger, 64);
       store.runEnds.watch((ends) => metrics.runsEnded(ends));
-      const deps = { db: store, clock, shard: WHOLE_RANGE, log: silentLogger, metrics, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
+      const deps = { db: store, clock, shards: ShardSet.all(64), log: silentLogger, metrics, dispatcher: { isInFlight: () => false, reconcile: async () => {} } };
       clock.t = T0 + 9_999;
       assert.equal(await sweepOnce(deps), 0, "not before its deadline");
       clock.t = T0 + 10_000;

@@ -11,6 +11,8 @@ export interface Received {
   bytes: Buffer;
   headers: IncomingHttpHeaders;
   at: number;
+  // When the connection closed before an answer was sent (the caller cut it).
+  cutAt?: number;
 }
 
 export type Answer = { status?: number; body: unknown; delayMs?: number } | "hang";
@@ -53,7 +55,11 @@ export class FakeTaskServer {
         } catch {
           // recorded raw
         }
-        this.received.push({ path, body, raw, bytes, headers: req.headers, at: Date.now() });
+        const received: Received = { path, body, raw, bytes, headers: req.headers, at: Date.now() };
+        this.received.push(received);
+        res.once("close", () => {
+          if (!res.writableEnded) received.cutAt = Date.now();
+        });
         const answer: Answer = path === "/" ? { body: this.pong } : (this.answers.get(path) ?? { body: { is_success: true, extra: "done" } });
         if (answer === "hang") return;
         const send = () => {

@@ -3,7 +3,7 @@ import type { GetStatsResponse } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
 import { TimeChart } from "../chart.js";
 import { Badge, ProblemBanner, Table } from "../components.js";
-import { plural } from "../format.js";
+import { plural, shardRanges } from "../format.js";
 import { usePoll } from "../usePoll.js";
 import { msOf, Time } from "../zone.js";
 
@@ -174,9 +174,9 @@ export function Overview() {
         <>
           <h2>Cluster {cluster.data.clusterName}</h2>
           <p>
-            Election: {cluster.data.electDriver}; leader <strong>{cluster.data.leaderId || "none"}</strong>; this node {cluster.data.nodeId}
+            Election: {cluster.data.electDriver}; {cluster.data.shardCount} shards; this node {cluster.data.nodeId}
             {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}
-            {!cluster.data.leadershipKnown && `; it cannot tell who may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
+            {!cluster.data.leadershipKnown && `; it cannot tell which shards it may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
           </p>
           <Table label="Members" cards>
             <thead>
@@ -184,7 +184,7 @@ export function Overview() {
                 <th>Node</th>
                 <th>Address</th>
                 <th>Started</th>
-                <th>Role</th>
+                <th>Shards led</th>
               </tr>
             </thead>
             <tbody>
@@ -195,7 +195,9 @@ export function Overview() {
                   <td data-label="Started">
                     <Time at={m.startedAt} ago />
                   </td>
-                  <td data-label="Role">{m.nodeId === cluster.data!.leaderId ? "leader" : "follower"}</td>
+                  <td data-label="Shards">
+                    {m.shards.length} ({shardRanges(m.shards)})
+                  </td>
                 </tr>
               ))}
             </tbody>

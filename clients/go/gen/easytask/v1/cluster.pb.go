@@ -222,12 +222,13 @@ type GetClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The answering node; unique per process.
 	NodeId string `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	// Whether the answering node schedules now.
+	// Whether the answering node schedules now: it leads at least one shard.
 	IsLeader bool `protobuf:"varint,2,opt,name=is_leader,json=isLeader,proto3" json:"is_leader,omitempty"`
-	// The node that leads; empty when none does or etcd cannot be reached.
+	// The node that leads shard 0 (before shards, the one leader); empty when
+	// none does or etcd cannot be reached. Each member's shards are in members.
 	LeaderId string `protobuf:"bytes,3,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
-	// The nodes campaigning in the election (standalone: the answering node);
-	// empty when etcd cannot be reached.
+	// The live nodes of the cluster (standalone: the answering node), each
+	// with its shards; empty when etcd cannot be reached.
 	Members []*ClusterMember `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
 	// "standalone", "etcd" or "redis".
 	ElectDriver string `protobuf:"bytes,5,opt,name=elect_driver,json=electDriver,proto3" json:"elect_driver,omitempty"`
@@ -243,8 +244,12 @@ type GetClusterResponse struct {
 	LeadershipKnown bool `protobuf:"varint,9,opt,name=leadership_known,json=leadershipKnown,proto3" json:"leadership_known,omitempty"`
 	// Why leadership is unknown; empty when it is known.
 	LeadershipUnknownReason string `protobuf:"bytes,10,opt,name=leadership_unknown_reason,json=leadershipUnknownReason,proto3" json:"leadership_unknown_reason,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// How many shards the task space is cut into (config `shards`).
+	ShardCount uint32 `protobuf:"varint,11,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	// The shards the answering node leads.
+	Shards        []uint32 `protobuf:"varint,12,rep,packed,name=shards,proto3" json:"shards,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetClusterResponse) Reset() {
@@ -347,12 +352,29 @@ func (x *GetClusterResponse) GetLeadershipUnknownReason() string {
 	return ""
 }
 
+func (x *GetClusterResponse) GetShardCount() uint32 {
+	if x != nil {
+		return x.ShardCount
+	}
+	return 0
+}
+
+func (x *GetClusterResponse) GetShards() []uint32 {
+	if x != nil {
+		return x.Shards
+	}
+	return nil
+}
+
 type ClusterMember struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	NodeId string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	// host:port of the node's API.
-	Address       string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
-	StartedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	Address   string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// The shards it leads, in order: task ids whose (id % 4096) falls in
+	// [k*4096/shard_count, (k+1)*4096/shard_count) for each shard k.
+	Shards        []uint32 `protobuf:"varint,4,rep,packed,name=shards,proto3" json:"shards,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -404,6 +426,13 @@ func (x *ClusterMember) GetAddress() string {
 func (x *ClusterMember) GetStartedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *ClusterMember) GetShards() []uint32 {
+	if x != nil {
+		return x.Shards
 	}
 	return nil
 }
@@ -1037,7 +1066,7 @@ var File_easytask_v1_cluster_proto protoreflect.FileDescriptor
 const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
-	"\x11GetClusterRequest\"\x8a\x03\n" +
+	"\x11GetClusterRequest\"\xc3\x03\n" +
 	"\x12GetClusterResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
 	"\tis_leader\x18\x02 \x01(\bR\bisLeader\x12\x1b\n" +
@@ -1049,12 +1078,16 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\x10not_ready_reason\x18\b \x01(\tR\x0enotReadyReason\x12)\n" +
 	"\x10leadership_known\x18\t \x01(\bR\x0fleadershipKnown\x12:\n" +
 	"\x19leadership_unknown_reason\x18\n" +
-	" \x01(\tR\x17leadershipUnknownReason\"}\n" +
+	" \x01(\tR\x17leadershipUnknownReason\x12\x1f\n" +
+	"\vshard_count\x18\v \x01(\rR\n" +
+	"shardCount\x12\x16\n" +
+	"\x06shards\x18\f \x03(\rR\x06shards\"\x95\x01\n" +
 	"\rClusterMember\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x129\n" +
 	"\n" +
-	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\"\x0f\n" +
+	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12\x16\n" +
+	"\x06shards\x18\x04 \x03(\rR\x06shards\"\x0f\n" +
 	"\rWhoAmIRequest\"p\n" +
 	"\x0eWhoAmIResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +

@@ -1495,11 +1495,14 @@ type TaskLog struct {
 	DeadlineAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=deadline_at,json=deadlineAt,proto3" json:"deadline_at,omitempty"`
 	// The task's name.
 	TaskName string `protobuf:"bytes,17,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
+	// The node that fired the attempt (its node_id in GetCluster); empty while
+	// it is pending.
+	NodeId string `protobuf:"bytes,18,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	// The arg sent to the task server when it was not the task's own
 	// (TriggerTask with an arg, and the retries of that run).
-	Arg *string `protobuf:"bytes,18,opt,name=arg,proto3,oneof" json:"arg,omitempty"`
+	Arg *string `protobuf:"bytes,19,opt,name=arg,proto3,oneof" json:"arg,omitempty"`
 	// Asked for by an operator (TriggerTask, RetryRun) rather than scheduled.
-	Manual        bool `protobuf:"varint,19,opt,name=manual,proto3" json:"manual,omitempty"`
+	Manual        bool `protobuf:"varint,20,opt,name=manual,proto3" json:"manual,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1649,6 +1652,13 @@ func (x *TaskLog) GetDeadlineAt() *timestamppb.Timestamp {
 func (x *TaskLog) GetTaskName() string {
 	if x != nil {
 		return x.TaskName
+	}
+	return ""
+}
+
+func (x *TaskLog) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
 	}
 	return ""
 }
@@ -3326,7 +3336,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x05query\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x05\n" +
 	"\aTaskLog\x12\x1e\n" +
 	"\vtask_log_id\x18\x01 \x01(\x03R\ttaskLogId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\x03R\x06taskId\x12\x1b\n" +
@@ -3350,9 +3360,10 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\fconfirmed_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12;\n" +
 	"\vdeadline_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deadlineAt\x12\x1b\n" +
-	"\ttask_name\x18\x11 \x01(\tR\btaskName\x12\x15\n" +
-	"\x03arg\x18\x12 \x01(\tH\x00R\x03arg\x88\x01\x01\x12\x16\n" +
-	"\x06manual\x18\x13 \x01(\bR\x06manualB\x06\n" +
+	"\ttask_name\x18\x11 \x01(\tR\btaskName\x12\x17\n" +
+	"\anode_id\x18\x12 \x01(\tR\x06nodeId\x12\x15\n" +
+	"\x03arg\x18\x13 \x01(\tH\x00R\x03arg\x88\x01\x01\x12\x16\n" +
+	"\x06manual\x18\x14 \x01(\bR\x06manualB\x06\n" +
 	"\x04_arg\"\xd2\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12$\n" +

@@ -39,8 +39,9 @@ _GZIP_COMPRESSION = GzipCompression()
 
 class ClusterService(Protocol):
     """
-    The scheduler nodes and their operation: which one leads, which are
-    there, who is calling, what was changed through the API, what went wrong.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -144,8 +145,9 @@ class ClusterServiceASGIApplication(ConnectASGIApplication[ClusterService]):
 
 class ClusterServiceClient(ConnectClient):
     """
-    The scheduler nodes and their operation: which one leads, which are
-    there, who is calling, what was changed through the API, what went wrong.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def __init__(
         self,
@@ -279,8 +281,9 @@ class ClusterServiceClient(ConnectClient):
 
 class ClusterServiceSync(Protocol):
     """
-    The scheduler nodes and their operation: which one leads, which are
-    there, who is calling, what was changed through the API, what went wrong.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
@@ -382,8 +385,9 @@ class ClusterServiceWSGIApplication(ConnectWSGIApplication):
 
 class ClusterServiceClientSync(ConnectClientSync):
     """
-    The scheduler nodes and their operation: which one leads, which are
-    there, who is calling, what was changed through the API, what went wrong.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def __init__(
         self,

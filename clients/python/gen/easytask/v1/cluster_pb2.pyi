@@ -47,7 +47,7 @@ class GetClusterRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetClusterResponse(_message.Message):
-    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason", "leadership_known", "leadership_unknown_reason")
+    __slots__ = ("node_id", "is_leader", "leader_id", "members", "elect_driver", "cluster_name", "ready", "not_ready_reason", "leadership_known", "leadership_unknown_reason", "shard_count", "shards")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     IS_LEADER_FIELD_NUMBER: _ClassVar[int]
     LEADER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,8 @@ class GetClusterResponse(_message.Message):
     NOT_READY_REASON_FIELD_NUMBER: _ClassVar[int]
     LEADERSHIP_KNOWN_FIELD_NUMBER: _ClassVar[int]
     LEADERSHIP_UNKNOWN_REASON_FIELD_NUMBER: _ClassVar[int]
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     is_leader: bool
     leader_id: str
@@ -68,17 +70,21 @@ class GetClusterResponse(_message.Message):
     not_ready_reason: str
     leadership_known: bool
     leadership_unknown_reason: str
-    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ..., leadership_known: _Optional[bool] = ..., leadership_unknown_reason: _Optional[str] = ...) -> None: ...
+    shard_count: int
+    shards: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, node_id: _Optional[str] = ..., is_leader: _Optional[bool] = ..., leader_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ClusterMember, _Mapping]]] = ..., elect_driver: _Optional[str] = ..., cluster_name: _Optional[str] = ..., ready: _Optional[bool] = ..., not_ready_reason: _Optional[str] = ..., leadership_known: _Optional[bool] = ..., leadership_unknown_reason: _Optional[str] = ..., shard_count: _Optional[int] = ..., shards: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ClusterMember(_message.Message):
-    __slots__ = ("node_id", "address", "started_at")
+    __slots__ = ("node_id", "address", "started_at", "shards")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     address: str
     started_at: _timestamp_pb2.Timestamp
-    def __init__(self, node_id: _Optional[str] = ..., address: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    shards: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, node_id: _Optional[str] = ..., address: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shards: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

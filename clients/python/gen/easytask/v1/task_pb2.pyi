@@ -295,7 +295,7 @@ class ListTasksResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class TaskLog(_message.Message):
-    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at", "task_name", "arg", "manual")
+    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at", "task_name", "node_id", "arg", "manual")
     TASK_LOG_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     RUN_TIMES_FIELD_NUMBER: _ClassVar[int]
@@ -313,6 +313,7 @@ class TaskLog(_message.Message):
     CONFIRMED_AT_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_AT_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
     ARG_FIELD_NUMBER: _ClassVar[int]
     MANUAL_FIELD_NUMBER: _ClassVar[int]
     task_log_id: int
@@ -332,9 +333,10 @@ class TaskLog(_message.Message):
     confirmed_at: _timestamp_pb2.Timestamp
     deadline_at: _timestamp_pb2.Timestamp
     task_name: str
+    node_id: str
     arg: str
     manual: bool
-    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_name: _Optional[str] = ..., arg: _Optional[str] = ..., manual: _Optional[bool] = ...) -> None: ...
+    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_name: _Optional[str] = ..., node_id: _Optional[str] = ..., arg: _Optional[str] = ..., manual: _Optional[bool] = ...) -> None: ...
 
 class ListTaskLogsRequest(_message.Message):
     __slots__ = ("task_id", "page_size", "page_token", "state", "started_from", "started_before", "error_contains")

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKKAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJImEKDUNsdXN0ZXJNZW1iZXISDwoHbm9kZV9pZBgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIg8KDVdob0FtSVJlcXVlc3QiVgoOV2hvQW1JUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIfCgRyb2xlGAIgASgOMhEuZWFzeXRhc2sudjEuUm9sZRIVCg1hdXRoX3JlcXVpcmVkGAMgASgIIrsBCgpBdWRpdEVudHJ5EhAKCGF1ZGl0X2lkGAEgASgDEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgDIAEoCRIOCgZtZXRob2QYBCABKAkSEAoIcHJvdG9jb2wYBSABKAkSDwoHdGFyZ2V0cxgGIAMoCRIPCgdyZXF1ZXN0GAcgASgJEg4KBnJlc3VsdBgIIAEoCRIQCgh0cmFjZV9pZBgJIAEoCSJ1ChNMaXN0QXVkaXRMb2dSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAIgASgJEhUKBWFjdG9yGAMgASgJQgaatRgCCEASFwoGdGFyZ2V0GAQgASgJQgeatRgDCKwCIlkKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5lYXN5dGFzay52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLwAQoFQWxlcnQSEAoIYWxlcnRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBGtpbmQYAyABKA4yFi5lYXN5dGFzay52MS5BbGVydEtpbmQSDAoEdGV4dBgEIAEoCRIPCgd0YXNrX2lkGAUgASgDEhMKC3Rhc2tfc2VydmVyGAYgASgJEg0KBXJvdXRlGAcgASgJEiwKCGRlbGl2ZXJ5GAggASgOMhouZWFzeXRhc2sudjEuQWxlcnREZWxpdmVyeRIWCg5kZWxpdmVyeV9lcnJvchgJIAEoCSJgCg1BbGVydFNldHRpbmdzEhoKEndlYmhvb2tfY29uZmlndXJlZBgBIAEoCBIUCgx3ZWJob29rX2hvc3QYAiABKAkSHQoVZmFpbGluZ19ydW5zX2luX2Ffcm93GAMgASgNIkMKEUxpc3RBbGVydHNSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAIgASgJIn8KEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5lYXN5dGFzay52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLAoIc2V0dGluZ3MYAyABKAsyGi5lYXN5dGFzay52MS5BbGVydFNldHRpbmdzKj0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfQURNSU4QARIPCgtST0xFX1ZJRVdFUhACKmIKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQUxFUlRfS0lORF9UQVNLX0ZBSUxJTkcQARIcChhBTEVSVF9LSU5EX1JPVVRFX0VWSUNURUQQAiqeAQoNQWxlcnREZWxpdmVyeRIeChpBTEVSVF9ERUxJVkVSWV9VTlNQRUNJRklFRBAAEh0KGUFMRVJUX0RFTElWRVJZX05PX1dFQkhPT0sQARIaChZBTEVSVF9ERUxJVkVSWV9QRU5ESU5HEAISFwoTQUxFUlRfREVMSVZFUllfU0VOVBADEhkKFUFMRVJUX0RFTElWRVJZX0ZBSUxFRBAEMtoCCg5DbHVzdGVyU2VydmljZRJSCgpHZXRDbHVzdGVyEh4uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlcXVlc3QaHy5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVzcG9uc2UiA5ACARJGCgZXaG9BbUkSGi5lYXN5dGFzay52MS5XaG9BbUlSZXF1ZXN0GhsuZWFzeXRhc2sudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJYCgxMaXN0QXVkaXRMb2cSIC5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0GiEuZWFzeXRhc2sudjEuTGlzdEF1ZGl0TG9nUmVzcG9uc2UiA5ACARJSCgpMaXN0QWxlcnRzEh4uZWFzeXRhc2sudjEuTGlzdEFsZXJ0c1JlcXVlc3QaHy5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVzcG9uc2UiA5ACAUJEWkJnaXRodWIuY29tL2Vhc3l0YXNrL2Vhc3l0YXNrL2NsaWVudHMvZ28vZ2VuL2Vhc3l0YXNrL3YxO2Vhc3l0YXNrdjFiBnByb3RvMw", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKvAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJEhMKC3NoYXJkX2NvdW50GAsgASgNEg4KBnNoYXJkcxgMIAMoDSJxCg1DbHVzdGVyTWVtYmVyEg8KB25vZGVfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGFyZHMYBCADKA0iDwoNV2hvQW1JUmVxdWVzdCJWCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5lYXN5dGFzay52MS5Sb2xlEhUKDWF1dGhfcmVxdWlyZWQYAyABKAgiuwEKCkF1ZGl0RW50cnkSEAoIYXVkaXRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIQCghwcm90b2NvbBgFIAEoCRIPCgd0YXJnZXRzGAYgAygJEg8KB3JlcXVlc3QYByABKAkSDgoGcmVzdWx0GAggASgJEhAKCHRyYWNlX2lkGAkgASgJInUKE0xpc3RBdWRpdExvZ1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkSFQoFYWN0b3IYAyABKAlCBpq1GAIIQBIXCgZ0YXJnZXQYBCABKAlCB5q1GAMIrAIiWQoUTGlzdEF1ZGl0TG9nUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLmVhc3l0YXNrLnYxLkF1ZGl0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIvABCgVBbGVydBIQCghhbGVydF9pZBgBIAEoAxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEa2luZBgDIAEoDjIWLmVhc3l0YXNrLnYxLkFsZXJ0S2luZBIMCgR0ZXh0GAQgASgJEg8KB3Rhc2tfaWQYBSABKAMSEwoLdGFza19zZXJ2ZXIYBiABKAkSDQoFcm91dGUYByABKAkSLAoIZGVsaXZlcnkYCCABKA4yGi5lYXN5dGFzay52MS5BbGVydERlbGl2ZXJ5EhYKDmRlbGl2ZXJ5X2Vycm9yGAkgASgJImAKDUFsZXJ0U2V0dGluZ3MSGgoSd2ViaG9va19jb25maWd1cmVkGAEgASgIEhQKDHdlYmhvb2tfaG9zdBgCIAEoCRIdChVmYWlsaW5nX3J1bnNfaW5fYV9yb3cYAyABKA0iQwoRTGlzdEFsZXJ0c1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkifwoSTGlzdEFsZXJ0c1Jlc3BvbnNlEiIKBmFsZXJ0cxgBIAMoCzISLmVhc3l0YXNrLnYxLkFsZXJ0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIsCghzZXR0aW5ncxgDIAEoCzIaLmVhc3l0YXNrLnYxLkFsZXJ0U2V0dGluZ3MqPQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9BRE1JThABEg8KC1JPTEVfVklFV0VSEAIqYgoJQWxlcnRLaW5kEhoKFkFMRVJUX0tJTkRfVU5TUEVDSUZJRUQQABIbChdBTEVSVF9LSU5EX1RBU0tfRkFJTElORxABEhwKGEFMRVJUX0tJTkRfUk9VVEVfRVZJQ1RFRBACKp4BCg1BbGVydERlbGl2ZXJ5Eh4KGkFMRVJUX0RFTElWRVJZX1VOU1BFQ0lGSUVEEAASHQoZQUxFUlRfREVMSVZFUllfTk9fV0VCSE9PSxABEhoKFkFMRVJUX0RFTElWRVJZX1BFTkRJTkcQAhIXChNBTEVSVF9ERUxJVkVSWV9TRU5UEAMSGQoVQUxFUlRfREVMSVZFUllfRkFJTEVEEAQy2gIKDkNsdXN0ZXJTZXJ2aWNlElIKCkdldENsdXN0ZXISHi5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVxdWVzdBofLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXNwb25zZSIDkAIBEkYKBldob0FtSRIaLmVhc3l0YXNrLnYxLldob0FtSVJlcXVlc3QaGy5lYXN5dGFzay52MS5XaG9BbUlSZXNwb25zZSIDkAIBElgKDExpc3RBdWRpdExvZxIgLmVhc3l0YXNrLnYxLkxpc3RBdWRpdExvZ1JlcXVlc3QaIS5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXNwb25zZSIDkAIBElIKCkxpc3RBbGVydHMSHi5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVxdWVzdBofLmVhc3l0YXNrLnYxLkxpc3RBbGVydHNSZXNwb25zZSIDkAIBQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -40,22 +40,23 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
   nodeId: string;
 
   /**
-   * Whether the answering node schedules now.
+   * Whether the answering node schedules now: it leads at least one shard.
    *
    * @generated from field: bool is_leader = 2;
    */
   isLeader: boolean;
 
   /**
-   * The node that leads; empty when none does or etcd cannot be reached.
+   * The node that leads shard 0 (before shards, the one leader); empty when
+   * none does or etcd cannot be reached. Each member's shards are in members.
    *
    * @generated from field: string leader_id = 3;
    */
   leaderId: string;
 
   /**
-   * The nodes campaigning in the election (standalone: the answering node);
-   * empty when etcd cannot be reached.
+   * The live nodes of the cluster (standalone: the answering node), each
+   * with its shards; empty when etcd cannot be reached.
    *
    * @generated from field: repeated easytask.v1.ClusterMember members = 4;
    */
@@ -103,6 +104,20 @@ export type GetClusterResponse = Message<"easytask.v1.GetClusterResponse"> & {
    * @generated from field: string leadership_unknown_reason = 10;
    */
   leadershipUnknownReason: string;
+
+  /**
+   * How many shards the task space is cut into (config `shards`).
+   *
+   * @generated from field: uint32 shard_count = 11;
+   */
+  shardCount: number;
+
+  /**
+   * The shards the answering node leads.
+   *
+   * @generated from field: repeated uint32 shards = 12;
+   */
+  shards: number[];
 };
 
 /**
@@ -132,6 +147,14 @@ export type ClusterMember = Message<"easytask.v1.ClusterMember"> & {
    * @generated from field: google.protobuf.Timestamp started_at = 3;
    */
   startedAt?: Timestamp | undefined;
+
+  /**
+   * The shards it leads, in order: task ids whose (id % 4096) falls in
+   * [k*4096/shard_count, (k+1)*4096/shard_count) for each shard k.
+   *
+   * @generated from field: repeated uint32 shards = 4;
+   */
+  shards: number[];
 };
 
 /**
@@ -565,8 +588,9 @@ export const AlertDeliverySchema: GenEnum<AlertDelivery> = /*@__PURE__*/
   enumDesc(file_easytask_v1_cluster, 2);
 
 /**
- * The scheduler nodes and their operation: which one leads, which are
- * there, who is calling, what was changed through the API, what went wrong.
+ * The scheduler nodes and their operation: which are there and which
+ * shards each leads, who is calling, what was changed through the API, what
+ * went wrong.
  *
  * @generated from service easytask.v1.ClusterService
  */
