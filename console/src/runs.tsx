@@ -1,5 +1,5 @@
 import { Fragment } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { RunState, type TaskLog } from "../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "./api.js";
 import { Badge, ProblemBanner, Table } from "./components.js";
@@ -26,7 +26,7 @@ function RunDetail(props: { run: TaskLog; latest: boolean; onClose(): void; onCh
   const [problem, setProblem] = useState<Problem>();
   const [notice, setNotice] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     heading.current?.focus();
     heading.current?.closest("section")?.scrollIntoView({ block: "nearest" });
   }, [r.taskLogId]);

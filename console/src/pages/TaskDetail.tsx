@@ -1,5 +1,5 @@
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { SchedMode, TaskState, type Task } from "../../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "../api.js";
 import { Badge, ProblemBanner } from "../components.js";
@@ -20,7 +20,8 @@ const RUNS_SHOWN = 50;
 function RunOnce(props: { task: Task; onDone(message: string): void; onProblem(p: Problem): void; onClose(): void }) {
   const [arg, setArg] = useState(props.task.arg);
   const field = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => field.current?.focus(), []);
+  // In the commit that draws it, so the field never shows without the focus.
+  useLayoutEffect(() => field.current?.focus(), []);
   const submit = (e: Event) => {
     e.preventDefault();
     api.tasks.triggerTask({ taskId: props.task.taskId, arg }).then(
