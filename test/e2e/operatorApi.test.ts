@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, getOption, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { AlertDelivery, AlertKind, AlertSettingsSchema, Role } from "../../gen/easytask/v1/cluster_pb.js";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { AlertDelivery, AlertKind, AlertSettingsSchema, ClusterService, Role } from "../../gen/easytask/v1/cluster_pb.js";
+import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
+import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
 import { ErrorDetailSchema, ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
-import { BulkTaskActionRequestSchema, RunState, SchedMode, TaskAction, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients, postDocumented, PROTOCOLS, refusal, type Clients, type Protocol } from "../support/api.js";
+import { BulkTaskActionRequestSchema, RunState, SchedMode, TaskAction, TaskService, TaskState } from "../../gen/easytask/v1/task_pb.js";
+import { rpcName } from "../../src/server/apiMetrics.js";
+import { changesData } from "../../src/server/auth.js";
+import { clients, postDocumented, PROTOCOLS, refusal, transport, type Clients, type Protocol } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
@@ -15,6 +19,7 @@ after(stopSharedMariaDb);
 
 // The RPCs behind the console's operator actions, as SDK users call them.
 
+const SERVICES = [TaskService, RegistryService, ClusterService];
 
 for (const dialect of DIALECTS) {
   describe(`operator RPCs on ${dialect}`, () => {
@@ -220,9 +225,16 @@ for (const dialect of DIALECTS) {
       await hooks.stop();
     });
 
-    test("a viewer token reads everything and changes nothing, over every protocol and the documented paths", async () => {
+    test("a viewer token reads everything and is refused every method that changes data, over every protocol and every documented path", async () => {
       const { taskId } = await admin().tasks.addTask({ name: "watched", srvName: "w", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
-      const before = await node.store.kysely.selectFrom("task").selectAll().execute();
+      const tables = () => Promise.all((["task", "task_server", "task_server_route", "task_log", "audit_log"] as const).map((t) => node.store.kysely.selectFrom(t).selectAll().execute()));
+      const before = await tables();
+      const methods = SERVICES.flatMap((s) => s.methods);
+      assert.deepEqual(
+        methods.filter((m) => !changesData(m)).map((m) => m.name),
+        ["GetTask", "ListTasks", "ListTaskLogs", "PreviewSchedule", "GetStats", "GetTaskHistory", "ListTaskServers", "GetCluster", "WhoAmI", "ListAuditLog", "ListAlerts"],
+        "the methods a viewer may call, as the README lists them",
+      );
       for (const protocol of PROTOCOLS) {
         const v = viewer(protocol);
         assert.deepEqual((await v.cluster.whoAmI({})).name, "dashboards");
@@ -230,17 +242,24 @@ for (const dialect of DIALECTS) {
         assert.equal((await v.tasks.getTask({ taskId })).task!.name, "watched");
         assert.ok((await v.tasks.listTaskLogs({})).taskLogs);
         assert.ok((await v.cluster.listAuditLog({})).entries.length > 0);
-        for (const write of [v.tasks.pauseTask({ taskId }), v.registry.addTaskServer({ name: "x", schema: "http", host: "127.0.0.1", port: 9 }), v.tasks.bulkTaskAction({ action: TaskAction.DELETE, filter: {} })]) {
-          const r = await refusal(write);
-          assert.equal(r.code, Code.PermissionDenied, protocol);
-          assert.match(r.message, /the API token "dashboards" is read-only \(role viewer\)/);
+        for (const service of SERVICES) {
+          const calls = createClient(service, transport(node.port, protocol, VIEWER)) as unknown as Record<string, (req: object) => Promise<unknown>>;
+          for (const method of service.methods.filter(changesData)) {
+            // A request that would be accepted from an admin: the role, not the body, refuses it.
+            const r = await refusal(calls[method.localName]({ taskId, name: "w" }));
+            assert.deepEqual([r.code, r.reason], [Code.PermissionDenied, ErrorReason.READ_ONLY_TOKEN], `${method.name} over ${protocol}`);
+            assert.equal(r.message, `the API token "dashboards" is read-only (role viewer): ${method.name} changes data`);
+          }
         }
       }
-      const res = await postDocumented(node.port, "/stop_task", { task_id: String(taskId) }, { authorization: `Bearer ${VIEWER}` });
-      assert.equal(res.status, 403);
-      assert.deepEqual([res.json.code, res.json.data], [403, null]);
-      assert.match(res.json.msg, /read-only/);
-      assert.deepEqual(await node.store.kysely.selectFrom("task").selectAll().execute(), before, "nothing changed");
+      const paths = methods.flatMap((m) => (getOption(m, legacy_path) ? [[getOption(m, legacy_path), m] as const] : []));
+      assert.deepEqual(paths.map(([p]) => p).sort(), ["/add_task", "/add_task_server", "/confirm_task", "/del_task_server", "/stop_task"]);
+      for (const [path, method] of paths) {
+        const res = await postDocumented(node.port, path, { task_id: String(taskId), name: "w" }, { authorization: `Bearer ${VIEWER}` });
+        assert.equal(res.status, 403, path);
+        assert.deepEqual([res.json.code, res.json.data, res.json.msg], [403, null, `the API token "dashboards" is read-only (role viewer): ${method.name} changes data`]);
+      }
+      assert.deepEqual(await tables(), before, "nothing changed, and no refusal is in the audit log");
 
       // Connect GET: reads only.
       const get = (method: string) => fetch(`http://127.0.0.1:${node.port}/${method}?connect=v1&encoding=json&message=%7B%7D`, { headers: { authorization: `Bearer ${VIEWER}` } });
@@ -280,7 +299,8 @@ for (const dialect of DIALECTS) {
       assert.match(JSON.parse(add.request).arg, /^x{200}… \(1000 characters\)$/);
       assert.equal(JSON.parse(server.request).secret, "[REDACTED]");
       assert.ok(!entries.some((e) => e.request.includes("audit-secret")), "the secret is in no entry");
-      assert.match(stop.traceId, /^\S{20}$/);
+      assert.equal(stop.traceId, stopped.headers.get("x-easy-task-trace-id"), "the trace id the call was answered with");
+      assert.match(stop.traceId, /^[0-9a-f]{32}$/);
       assert.ok(timestampMs(stop.at!) >= timestampMs(server.at!));
 
       const aboutTask = await admin().cluster.listAuditLog({ target: `task:${taskId}` });
@@ -296,6 +316,20 @@ for (const dialect of DIALECTS) {
       await waitFor("the async answer", async () => (await admin().tasks.listTaskLogs({ taskId: asyncTask })).taskLogs[0]?.state, (s) => s === RunState.ASYNC_WAITING);
       await admin().tasks.confirmTask({ taskId: asyncTask, taskRunTimes: runTimes, isSuccess: true });
       assert.deepEqual((await admin().cluster.listAuditLog({ target: `task:${asyncTask}` })).entries.map((e) => e.method.split("/")[1]), ["TriggerTask", "AddTask"]);
+
+      // Every other method that changes data is recorded too.
+      const second = await admin().tasks.triggerTask({ taskId: asyncTask });
+      await waitFor("the second async answer", async () => (await admin().tasks.listTaskLogs({ taskId: asyncTask, pageSize: 1 })).taskLogs[0], (l) => l.runTimes === second.runTimes && l.state === RunState.ASYNC_WAITING);
+      await admin().tasks.killRun({ taskId: asyncTask, runTimes: second.runTimes });
+      await admin().tasks.retryRun({ taskId: asyncTask, runTimes: second.runTimes });
+      await admin().tasks.resumeTask({ taskId: asyncTask });
+      await admin().tasks.deleteTask({ taskId: asyncTask });
+      await admin().registry.addTaskServer({ name: "spare", schema: "http", host: "127.0.0.1", port: worker.port });
+      await admin().registry.delTaskServer({ name: "spare", schema: "http", host: "127.0.0.1", port: worker.port });
+      await admin().registry.deleteTaskServer({ name: "spare" });
+      const recorded = new Set((await admin().cluster.listAuditLog({ pageSize: 1000 })).entries.map((e) => e.method));
+      const writes = SERVICES.flatMap((s) => s.methods.filter(changesData).map(rpcName)).filter((m) => m !== "easytask.v1.TaskService/ConfirmTask");
+      assert.deepEqual([...recorded].sort(), writes.sort());
     });
 
     test("a task failing 3 runs in a row posts one alert to the webhook; after a success, 3 more post another; an evicted route too; a refused post is recorded", async () => {
