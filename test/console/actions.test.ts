@@ -3,10 +3,9 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { AlertDelivery } from "../../gen/easytask/v1/cluster_pb.js";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients } from "../support/api.js";
-import { launchBrowser, openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
+import { openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
 import { consoleSuite } from "../support/consoleSuite.js";
-import { DIALECTS, startTestNode, stopSharedMariaDb } from "../support/node.js";
+import { DIALECTS, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -78,6 +77,7 @@ for (const dialect of DIALECTS) {
 
           await page.getByRole("button", { name: "Pause", exact: true }).click();
           await status(page, "Paused.");
+          await page.getByText("Paused: it fires again after Resume.").waitFor();
           await page.getByRole("button", { name: "Run once with…" }).click();
           const arg = page.getByLabel("Argument for this run only");
           assert.equal(await arg.inputValue(), '{"team":7}', "the task's argument to start with");
@@ -257,16 +257,20 @@ for (const dialect of DIALECTS) {
       });
     }
 
-    test("a task failing runs in a row shows an alert on the overview, as posted to the webhook", async () => {
+    test("a task failing runs in a row and an evicted route show as alerts on the overview, as posted to the webhook", async () => {
       hooks.answer(HOOK, { body: { ok: true } });
+      const dying = await new FakeTaskServer().start();
+      await s.api.registry.addTaskServer({ name: "fading", schema: "http", host: "127.0.0.1", port: dying.port, isEnableHealthCheck: true });
+      await dying.stop();
       s.worker.answer("/alerting", { status: 500, body: "" });
       const { taskId } = await s.api.tasks.addTask({ name: "alerting", srvName: "jobs", callbackPath: "/alerting", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
       for (let i = 1; i <= 2; i++) {
         await s.api.tasks.triggerTask({ taskId });
         await waitFor(`run ${i}`, async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === i && l[0].state === RunState.FAILED);
       }
-      await waitFor("the post", () => hooks.tasks(HOOK), (p) => p.length === 1);
-      await waitFor("its delivery recorded", async () => (await s.api.cluster.listAlerts({})).alerts[0].delivery, (d) => d === AlertDelivery.SENT);
+      await waitFor("the posts", () => hooks.tasks(HOOK), (p) => p.length === 2);
+      await waitFor("their delivery recorded", async () => (await s.api.cluster.listAlerts({})).alerts, (a) => a.length === 2 && a.every((x) => x.delivery === AlertDelivery.SENT));
+      const posted = (kind: string) => hooks.tasks(HOOK).map((r) => r.body as { text: string; alert: { kind: string } }).find((b) => b.alert.kind === kind)!.text;
       for (const width of widths) {
         await session("alerts", width, async ({ page, shot }) => {
           const alerts = page.getByRole("region", { name: "Alerts" });
@@ -274,7 +278,10 @@ for (const dialect of DIALECTS) {
           const item = alerts.getByRole("listitem").filter({ hasText: "alerting" });
           await item.getByText("sent", { exact: true }).waitFor();
           assert.match(await item.innerText(), /GMT\+5:30 .*sent\s+easytask: task "alerting" \(id \d+, task server jobs\) failed 2 runs in a row; the last: task server answered HTTP 500/);
-          assert.equal((hooks.tasks(HOOK)[0].body as { text: string }).text, await item.getByRole("link").innerText());
+          assert.equal(posted("task_failing"), await item.getByRole("link").innerText());
+          const eviction = alerts.getByRole("listitem").filter({ hasText: "task server fading" });
+          assert.match(await eviction.innerText(), new RegExp(`GMT\\+5:30 .*sent\\s+easytask: route http://127\\.0\\.0\\.1:${dying.port} of task server fading was evicted after 3 failed heartbeats`));
+          assert.equal(posted("route_evicted"), await eviction.getByRole("link").innerText());
           assert.ok(!(await page.locator("main").innerText()).includes(HOOK), "the webhook's URL is not shown");
           await shot("overview");
         });
@@ -287,39 +294,31 @@ for (const dialect of DIALECTS) {
 // copied from this screenshot): the schedule in its zone, the history, an
 // open failed run that can be run again.
 describe("the task page at a glance (sqlite)", () => {
+  const s = consoleSuite("sqlite", { taskServer: "reports" });
+
   test("a cron task in Asia/Shanghai with its history and a failed run open", async () => {
-    const worker = await new FakeTaskServer().start();
-    const node = await startTestNode("sqlite");
-    const browser = await launchBrowser();
+    const { api, worker } = s;
+    worker.answer("/jobs/daily", { body: { is_success: true, extra: "12 reports sent" }, delayMs: 40 });
+    const { taskId } = await api.tasks.addTask({ name: "daily-report", bizId: "team-7", srvName: "reports", callbackPath: "/jobs/daily", schedMode: SchedMode.CRON, timeCron: "0 30 6 * * *", timeZone: "Asia/Shanghai", arg: '{"team":7}' });
+    for (let i = 0; i < 5; i++) await api.tasks.triggerTask({ taskId });
+    await waitFor("5 runs", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === 5 && l.every((r) => r.state === RunState.SUCCEEDED));
+    worker.answer("/jobs/daily", { status: 503, body: "mail server unavailable" });
+    await api.tasks.triggerTask({ taskId });
+    await waitFor("a failure", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs[0].state, (s) => s === RunState.FAILED);
+    const c = await openConsole(s.browser, `http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`, { prefix: "task-page", width: 1280, height: 1000 });
     try {
-      const api = clients(node.port);
-      await api.registry.addTaskServer({ name: "reports", schema: "http", host: "127.0.0.1", port: worker.port });
-      worker.answer("/jobs/daily", { body: { is_success: true, extra: "12 reports sent" }, delayMs: 40 });
-      const { taskId } = await api.tasks.addTask({ name: "daily-report", bizId: "team-7", srvName: "reports", callbackPath: "/jobs/daily", schedMode: SchedMode.CRON, timeCron: "0 30 6 * * *", timeZone: "Asia/Shanghai", arg: '{"team":7}' });
-      for (let i = 0; i < 5; i++) await api.tasks.triggerTask({ taskId });
-      await waitFor("5 runs", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs, (l) => l.length === 5 && l.every((r) => r.state === RunState.SUCCEEDED));
-      worker.answer("/jobs/daily", { status: 503, body: "mail server unavailable" });
-      await api.tasks.triggerTask({ taskId });
-      await waitFor("a failure", async () => (await api.tasks.listTaskLogs({ taskId })).taskLogs[0].state, (s) => s === RunState.FAILED);
-      const c = await openConsole(browser, `http://127.0.0.1:${node.port}/console/#/tasks/${taskId}`, { prefix: "task-page", width: 1280, height: 1000 });
-      try {
-        const { page } = c;
-        assert.equal(await page.locator(".schedule").innerText(), "At 06:30 (Asia/Shanghai)");
-        await waitFor("fire times in Kolkata and Shanghai", () => page.getByRole("list", { name: "Next fire times" }).locator("li").first().innerText(), (t) => /04:00:00 GMT\+5:30 \(in .+\) = .* 06:30:00 GMT\+8$/.test(t));
-        const history = page.getByRole("region", { name: "History" });
-        await history.getByRole("group").focus();
-        await waitFor("the hour's counts", () => history.locator(".readout").innerText(), (t) => t.includes("5 succeeded, 1 failed or timed out"));
-        await page.getByRole("button", { name: "Run 6", exact: true }).click();
-        await page.getByRole("region", { name: "Run 6 attempt 1" }).getByRole("button", { name: "Run again" }).waitFor();
-        await c.shot("glance");
-        assert.deepEqual(unexpectedErrors(c.errors), []);
-      } finally {
-        await c.close();
-      }
+      const { page } = c;
+      assert.equal(await page.locator(".schedule").innerText(), "At 06:30 (Asia/Shanghai)");
+      await waitFor("fire times in Kolkata and Shanghai", () => page.getByRole("list", { name: "Next fire times" }).locator("li").first().innerText(), (t) => /04:00:00 GMT\+5:30 \(in .+\) = .* 06:30:00 GMT\+8$/.test(t));
+      const history = page.getByRole("region", { name: "History" });
+      await history.getByRole("group").focus();
+      await waitFor("the hour's counts", () => history.locator(".readout").innerText(), (t) => t.includes("5 succeeded, 1 failed or timed out"));
+      await page.getByRole("button", { name: "Run 6", exact: true }).click();
+      await page.getByRole("region", { name: "Run 6 attempt 1" }).getByRole("button", { name: "Run again" }).waitFor();
+      await c.shot("glance");
+      assert.deepEqual(unexpectedErrors(c.errors), []);
     } finally {
-      await browser.close();
-      await node.stop();
-      await worker.stop();
+      await c.close();
     }
   });
 });
