@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseArgs } from "../../src/config/loadConfig.js";
@@ -321,6 +321,11 @@ test("auth.tokens takes {name, token, role} objects next to bare strings (admin 
     (err: unknown) => err instanceof ConfigError && /auth\.tokens\[0\]\.token/.test(err.message) && !err.message.includes("short-secret"),
   );
   throwsConfig(() => load({}, { EASYTASK_AUTH__TOKENS: "[{" }), /EASYTASK_AUTH__TOKENS must hold JSON/);
+
+  // The README's example, its tokens filled in.
+  let n = 0;
+  const example = /\*\*Roles\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readFileSync(new URL("../../../README.md", import.meta.url), "utf8"))![1].replaceAll("…", () => `readme-example-token-${n++}`);
+  assert.deepEqual(apiTokens(load(JSON.parse(example)).auth.tokens).map((t) => [t.name, t.role]), [["ops", "admin"], ["grafana", "viewer"]]);
 });
 
 test("alerts: a webhook URL (a secret), the failing runs that raise an alert, the post's timeout", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { create, getOption, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -345,6 +346,8 @@ for (const dialect of DIALECTS) {
       const [first] = posted();
       assert.equal(first.text, `easytask: task "flaky" (id ${taskId}, task server w) failed 3 runs in a row; the last: task server answered HTTP 500`);
       assert.deepEqual({ ...first.alert, at: undefined }, { kind: "task_failing", task_id: String(taskId), task_name: "flaky", biz_id: "", task_server: "w", failed_runs: 3, last_error: "task server answered HTTP 500", at: undefined });
+      const example = JSON.parse(/\n### Alerts\n[\s\S]*?```json\n([\s\S]*?)```/.exec(readFileSync(new URL("../../../README.md", import.meta.url), "utf8"))![1]) as typeof first;
+      assert.deepEqual([Object.keys(example), Object.keys(example.alert)], [Object.keys(first), Object.keys(first.alert)], "the README's example has the same fields");
 
       await runOnce();
       worker.answer("/flaky", { body: { is_success: true } });
