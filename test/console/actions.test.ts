@@ -220,7 +220,10 @@ for (const dialect of DIALECTS) {
       });
 
       test(`at ${width} px: a viewer token's console shows no actions; the audit log shows who changed what`, async () => {
-        const { taskId } = await s.api.tasks.addTask({ name: `audited-${width}`, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+        s.worker.answer(`/audited-${width}`, { status: 500, body: "" });
+        const { taskId } = await s.api.tasks.addTask({ name: `audited-${width}`, srvName: "jobs", callbackPath: `/audited-${width}`, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
+        await s.api.tasks.triggerTask({ taskId });
+        await waitFor("a failed run", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs[0]?.state, (s) => s === RunState.FAILED);
         await session("admin-audit", width, async ({ page, shot }) => {
           await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
           await page.getByRole("button", { name: "Pause", exact: true }).click();
@@ -228,7 +231,7 @@ for (const dialect of DIALECTS) {
           await page.getByRole("link", { name: "Changes to this task" }).click();
           await page.getByRole("heading", { name: "Audit log" }).waitFor();
           assert.equal(await page.getByLabel("About").inputValue(), `task:${taskId}`);
-          await waitFor("the task's changes", () => rowsOf(page, "Audit log").allInnerTexts(), (rows) => rows.length === 2 && /ops\s+PauseTask\s+\(connect\)/.test(rows[0]) && /AddTask/.test(rows[1]));
+          await waitFor("the task's changes", () => rowsOf(page, "Audit log").allInnerTexts(), (rows) => rows.length === 3 && /ops\s+PauseTask\s+\(connect\)/.test(rows[0]) && /TriggerTask/.test(rows[1]) && /AddTask/.test(rows[2]));
           await shot("audit");
         });
         await session(
@@ -240,6 +243,11 @@ for (const dialect of DIALECTS) {
             await page.getByRole("heading", { name: `audited-${width}` }).waitFor();
             await page.getByRole("region", { name: "History" }).waitFor();
             assert.equal(await page.getByRole("group", { name: "Task actions" }).count(), 0);
+            // A failed run, which an admin may run again: no Run again for a viewer.
+            await page.getByRole("button", { name: "Run 1", exact: true }).click();
+            const detail = page.getByRole("region", { name: "Run 1 attempt 1" });
+            await detail.getByText("failed", { exact: true }).waitFor();
+            assert.equal(await detail.getByRole("button", { name: /Run again|Kill/ }).count(), 0);
             await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
             await rowsOf(page, "Tasks").first().waitFor();
             assert.equal(await page.getByRole("link", { name: "New task" }).count(), 0);
