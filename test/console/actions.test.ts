@@ -111,7 +111,7 @@ for (const dialect of DIALECTS) {
         const ids: bigint[] = [];
         for (const n of ["a", "b", "c", "d"]) ids.push((await s.api.tasks.addTask({ name: prefix + n, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId);
         const states = () => Promise.all(ids.map(async (taskId) => (await s.api.tasks.getTask({ taskId })).task!.state));
-        const { SCHEDULED: S, PAUSED: P } = TaskState;
+        const { SCHEDULED: S, PAUSED: P, STOPPED: X } = TaskState;
         await session("bulk", width, async ({ page, shot }) => {
           await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
           await page.getByLabel("Search name or biz_id").fill(prefix);
@@ -137,6 +137,12 @@ for (const dialect of DIALECTS) {
           await status(page, "Resumed 2 tasks; 2 tasks left as they were.");
           assert.equal(asked, "Resume every task matching the filter?");
           assert.deepEqual(await states(), [S, S, S, S]);
+
+          await page.getByLabel(`Select task ${prefix}b`).check();
+          page.once("dialog", (d) => void d.accept());
+          await bulk.getByRole("button", { name: "Stop" }).click();
+          await status(page, "Stopped 1 task.");
+          assert.deepEqual(await states(), [S, X, S, S]);
 
           await page.getByLabel("Select every task on this page").check();
           await bulk.getByRole("button", { name: "Select every task matching the filter" }).click();
