@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { AlertDelivery } from "../../gen/easytask/v1/cluster_pb.js";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
+import { openConsole, unexpectedErrors } from "../support/browser.js";
 import { consoleSuite } from "../support/consoleSuite.js";
 import { DIALECTS, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
@@ -42,25 +42,12 @@ for (const dialect of DIALECTS) {
     });
     const widths = dialect === "sqlite" ? [1280, 375] : [1280];
 
-    async function session(prefix: string, width: number, fn: (c: ConsolePage) => Promise<void>, opts: { token?: string; fakeClock?: boolean; hash?: string } = {}) {
-      const c = await openConsole(s.browser, `http://127.0.0.1:${s.node.port}/console/${opts.hash ?? ""}`, { prefix: `${dialect}-${prefix}-${width}`, width, token: opts.token ?? ADMIN, fakeClock: opts.fakeClock });
-      try {
-        await fn(c);
-        assert.deepEqual(unexpectedErrors(c.errors), []);
-      } catch (err) {
-        await c.shot("failure");
-        throw err;
-      } finally {
-        await c.close();
-      }
-    }
-
     for (const width of widths) {
       test(`at ${width} px: run a failed run again, run once with another argument while paused, clone a task`, async () => {
         const path = `/report-${width}`;
         s.worker.answer(path, { status: 500, body: "down" });
         const { taskId } = await s.api.tasks.addTask({ name: `report-${width}`, srvName: "jobs", callbackPath: path, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600, arg: '{"team":7}' });
-        await session("actions", width, async ({ page, shot }) => {
+        await s.session("actions", width, async ({ page, shot }) => {
           await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
           await page.getByRole("button", { name: "Trigger now" }).click();
           await status(page, "Triggered.");
@@ -112,7 +99,7 @@ for (const dialect of DIALECTS) {
         for (const n of ["a", "b", "c", "d"]) ids.push((await s.api.tasks.addTask({ name: prefix + n, srvName: "jobs", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId);
         const states = () => Promise.all(ids.map(async (taskId) => (await s.api.tasks.getTask({ taskId })).task!.state));
         const { SCHEDULED: S, PAUSED: P, STOPPED: X } = TaskState;
-        await session("bulk", width, async ({ page, shot }) => {
+        await s.session("bulk", width, async ({ page, shot }) => {
           await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
           await page.getByLabel("Search name or biz_id").fill(prefix);
           await waitFor("the four tasks", () => rowsOf(page, "Tasks").count(), (n) => n === 4);
@@ -168,7 +155,7 @@ for (const dialect of DIALECTS) {
         await trigger(1);
         await waitFor("a failure", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs[0].state, (s) => s === RunState.FAILED);
 
-        await session(
+        await s.session(
           "history",
           width,
           async ({ page, shot, errors }) => {
@@ -230,7 +217,7 @@ for (const dialect of DIALECTS) {
         const { taskId } = await s.api.tasks.addTask({ name: `audited-${width}`, srvName: "jobs", callbackPath: `/audited-${width}`, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
         await s.api.tasks.triggerTask({ taskId });
         await waitFor("a failed run", async () => (await s.api.tasks.listTaskLogs({ taskId })).taskLogs[0]?.state, (s) => s === RunState.FAILED);
-        await session("admin-audit", width, async ({ page, shot }) => {
+        await s.session("admin-audit", width, async ({ page, shot }) => {
           await page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`);
           await page.getByRole("button", { name: "Pause", exact: true }).click();
           await status(page, "Paused.");
@@ -240,7 +227,7 @@ for (const dialect of DIALECTS) {
           await waitFor("the task's changes", () => rowsOf(page, "Audit log").allInnerTexts(), (rows) => rows.length === 3 && /ops\s+PauseTask\s+\(connect\)/.test(rows[0]) && /TriggerTask/.test(rows[1]) && /AddTask/.test(rows[2]));
           await shot("audit");
         });
-        await session(
+        await s.session(
           "viewer",
           width,
           async ({ page, shot }) => {
@@ -286,7 +273,7 @@ for (const dialect of DIALECTS) {
       await waitFor("their delivery recorded", async () => (await s.api.cluster.listAlerts({})).alerts, (a) => a.length === 2 && a.every((x) => x.delivery === AlertDelivery.SENT));
       const posted = (kind: string) => hooks.tasks(HOOK).map((r) => r.body as { text: string; alert: { kind: string } }).find((b) => b.alert.kind === kind)!.text;
       for (const width of widths) {
-        await session("alerts", width, async ({ page, shot }) => {
+        await s.session("alerts", width, async ({ page, shot }) => {
           const alerts = page.getByRole("region", { name: "Alerts" });
           await alerts.getByText(`Raised when a task fails 2 runs in a row or a route is evicted; posted to the webhook at 127.0.0.1:${hooks.port}.`).waitFor();
           const item = alerts.getByRole("listitem").filter({ hasText: "alerting" });

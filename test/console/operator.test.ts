@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { RunState, SchedMode } from "../../gen/easytask/v1/task_pb.js";
-import { openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
 import { consoleSuite } from "../support/consoleSuite.js";
 import { DIALECTS, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
@@ -21,25 +20,12 @@ const KOLKATA_MS = 5.5 * 3_600_000;
 const kolkata = (ms: number) => new Date(ms + KOLKATA_MS).toISOString().slice(0, 19).replace("T", " ");
 const rowsOf = (page: Page, table: string) => page.getByRole("region", { name: table }).locator("tbody tr");
 
-async function session(browser: Browser, base: string, prefix: string, width: number, fn: (c: ConsolePage) => Promise<void>, expectedStatuses: number[] = []) {
-  const c = await openConsole(browser, base, { prefix: `${prefix}-${width}`, width });
-  try {
-    await fn(c);
-    assert.deepEqual(unexpectedErrors(c.errors, expectedStatuses), []);
-  } catch (err) {
-    await c.shot("failure");
-    throw err;
-  } finally {
-    await c.close();
-  }
-}
-
 describe("a first visit (sqlite): an empty server says how to start", () => {
   const s = consoleSuite("sqlite");
 
   for (const width of WIDTHS) {
     test(`at ${width} px: the task list and the form lead to the task servers page; the chart says it has no runs`, async () => {
-      await session(s.browser, `http://127.0.0.1:${s.node.port}/console/`, "first-visit", width, async ({ page, shot }) => {
+      await s.session("first-visit", width, async ({ page, shot }) => {
         await page.getByText("No runs in the last hour.").waitFor();
         await page.getByRole("link", { name: "Tasks", exact: true }).click();
         await page.getByText("No tasks yet.").waitFor();
@@ -62,7 +48,6 @@ describe("a first visit (sqlite): an empty server says how to start", () => {
 
 describe("times, pages and messages (sqlite)", () => {
   const s = consoleSuite("sqlite");
-  const base = () => `http://127.0.0.1:${s.node.port}/console/`;
   let cronTask: bigint;
   let busyTask: bigint;
 
@@ -77,9 +62,9 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px every time names its zone; the zone is chosen (browser, UTC, the task's) and remembered; a cron schedule's words and its fire times agree`, async () => {
-      await session(s.browser, base(), "zones", width, async ({ page, shot }) => {
+      await s.session("zones", width, async ({ page, shot }) => {
         const times = () => page.getByRole("list", { name: "Next fire times" }).locator("li").allInnerTexts();
-        await page.goto(base() + `#/tasks/${cronTask}`);
+        await page.goto(s.base() + `#/tasks/${cronTask}`);
         assert.equal(await page.locator(".schedule").innerText(), "At 06:00 (UTC)");
         await waitFor("the fire times", times, (t) => t.length === 5);
         // Shown in the browser's zone by default, each with its zone, and the
@@ -97,7 +82,7 @@ describe("times, pages and messages (sqlite)", () => {
         await page.getByLabel("Times in").selectOption("browser");
 
         // The form's preview: the words in the typed zone, the times in the chosen one.
-        await page.goto(base() + "#/tasks/new");
+        await page.goto(s.base() + "#/tasks/new");
         await page.getByLabel("Schedule", { exact: true }).selectOption({ label: "cron" });
         await page.getByLabel("Cron expression").fill("0 0 6 * * *");
         const preview = page.getByRole("complementary", { name: "Schedule preview" });
@@ -110,7 +95,7 @@ describe("times, pages and messages (sqlite)", () => {
 
         // No time anywhere without its zone.
         for (const hash of ["#/", "#/tasks", `#/tasks/${busyTask}`, "#/runs", "#/servers"]) {
-          await page.goto(base() + hash);
+          await page.goto(s.base() + hash);
           await waitFor(`${hash} to show times`, () => page.locator("time").count(), (n) => n > 0);
           const unnamed = await page.locator("time").evaluateAll((els) => els.filter((e) => !e.querySelector(".zone")?.textContent).length);
           assert.equal(unnamed, 0, `${hash}: every time names its zone`);
@@ -121,9 +106,9 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px a run's details open in place (task page, runs page), in view and with the keyboard focus; Close returns it`, async () => {
-      await session(s.browser, base(), "run-details", width, async ({ page, shot }) => {
+      await s.session("run-details", width, async ({ page, shot }) => {
         for (const hash of [`#/tasks/${busyTask}`, `#/runs?task_id=${busyTask}`]) {
-          await page.goto(base() + hash);
+          await page.goto(s.base() + hash);
           const oldest = page.getByRole("button", { name: "Run 1", exact: true });
           await oldest.click();
           const detail = page.getByRole("region", { name: "Run 1 attempt 1" });
@@ -146,13 +131,11 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px messages speak of the form's fields in plain words; a bad cron is not described as itself; run errors read as words`, async () => {
-      await session(
-        s.browser,
-        base(),
+      await s.session(
         "messages",
         width,
         async ({ page, shot }) => {
-          await page.goto(base() + "#/tasks/new");
+          await page.goto(s.base() + "#/tasks/new");
           await page.getByLabel("Name", { exact: true }).fill("plain-words");
           await page.getByRole("button", { name: "Create task" }).click();
           await page.locator("#f-srv_name-error").waitFor();
@@ -182,15 +165,15 @@ describe("times, pages and messages (sqlite)", () => {
           const text = await page.locator("main").innerText();
           for (const apiWord of ["srv_name", "time_interval_sec", "sched_mode", "time_spec_at", "time_cron", "unix seconds"]) assert.ok(!text.includes(apiWord), apiWord);
         },
-        [400],
+        { expectedStatuses: [400] },
       );
     });
   }
 
   for (const width of WIDTHS) {
     test(`at ${width} px fields line up, the state sits by the name, the time zone field shows no made-up value, no table scrolls sideways`, async () => {
-      await session(s.browser, base(), "layout", width, async ({ page, shot }) => {
-        await page.goto(base() + "#/tasks/new");
+      await s.session("layout", width, async ({ page, shot }) => {
+        await page.goto(s.base() + "#/tasks/new");
         const policies = page.getByRole("group", { name: "Policies" });
         await policies.locator("select").first().waitFor();
         const fields = await policies.locator(".field").evaluateAll((els) =>
@@ -212,12 +195,12 @@ describe("times, pages and messages (sqlite)", () => {
         assert.match(await page.locator("#f-time_zone-hint").innerText(), /^Empty means UTC/);
         await shot("form");
 
-        await page.goto(base() + `#/tasks/${cronTask}`);
+        await page.goto(s.base() + `#/tasks/${cronTask}`);
         const name = (await page.getByRole("heading", { name: "six-utc" }).boundingBox())!;
         const badge = (await page.locator(".title-row .badge").boundingBox())!;
         assert.ok(badge.x - (name.x + name.width) < 30, `the state badge is ${badge.x - (name.x + name.width)} px from the name`);
 
-        await page.goto(base());
+        await page.goto(s.base());
         const members = page.getByRole("region", { name: "Members" });
         await members.locator("tbody tr").first().waitFor();
         const { scroll, client } = await members.evaluate((m) => ({ scroll: m.scrollWidth, client: m.clientWidth }));
@@ -229,7 +212,7 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px the overview chart has a time axis in the chosen zone, value axes, and the values of the bar pointed at or reached by the keyboard`, async () => {
-      await session(s.browser, base(), "chart", width, async ({ page, shot }) => {
+      await s.session("chart", width, async ({ page, shot }) => {
         const chart = page.getByRole("figure");
         await chart.getByText("Runs per minute, last hour").waitFor();
         assert.match(await chart.locator("figcaption").innerText(), /from \d{4}-\d\d-\d\d \d\d:\d\d:00 to \d{4}-\d\d-\d\d \d\d:\d\d:00 GMT\+5:30$/);
@@ -262,8 +245,8 @@ describe("times, pages and messages (sqlite)", () => {
 
   for (const width of WIDTHS) {
     test(`at ${width} px Create, Save and Delete say they were done; start-time filters take YYYY-MM-DD HH:MM:SS in the chosen zone`, async () => {
-      await session(s.browser, base(), "confirmations", width, async ({ page, shot }) => {
-        await page.goto(base() + "#/tasks/new");
+      await s.session("confirmations", width, async ({ page, shot }) => {
+        await page.goto(s.base() + "#/tasks/new");
         await page.getByLabel("Name", { exact: true }).fill("to-delete");
         await page.getByLabel("Task server").selectOption("workers");
         await page.getByRole("button", { name: "Create task" }).click();
@@ -283,7 +266,7 @@ describe("times, pages and messages (sqlite)", () => {
         // The start of a run shown in Kolkata: from it, that run is in; a second later, out.
         const pivot = started[Math.floor(started.length / 2)];
         const atOrAfter = (ms: number) => started.filter((s) => s >= ms).length;
-        await page.goto(base() + `#/runs?task_id=${busyTask}`);
+        await page.goto(s.base() + `#/runs?task_id=${busyTask}`);
         const from = page.getByLabel("Started from");
         assert.equal(await from.getAttribute("type"), null, "a text field, not the browser's date picker");
         await from.fill(kolkata(Math.floor(pivot / 1000) * 1000));
@@ -294,7 +277,7 @@ describe("times, pages and messages (sqlite)", () => {
         await page.getByText("Not a time: YYYY-MM-DD HH:MM:SS, GMT+5:30").waitFor();
         assert.equal(await from.getAttribute("aria-invalid"), "true");
         await shot("filters");
-      }, [404]);
+      }, { expectedStatuses: [404] });
     });
   }
 });
@@ -316,7 +299,7 @@ for (const dialect of DIALECTS) {
       await waitFor("the evictions", async () => (await s.api.registry.listTaskServers({})).taskServers.filter((s) => s.evictedRoutes.length === 1).length, (n) => n === WIDTHS.length);
       for (const width of WIDTHS) {
         const [solo, fading] = [`solo-${width}`, `fading-${width}`];
-        await session(s.browser, `http://127.0.0.1:${s.node.port}/console/#/servers`, `servers-${dialect}`, width, async ({ page, shot }) => {
+        await s.session("servers", width, async ({ page, shot }) => {
           const soloRegion = page.getByRole("region", { name: `Task server ${solo}`, exact: true });
           await soloRegion.getByRole("heading", { name: new RegExp(`${solo} 1 route$`) }).waitFor();
           const fadingRegion = page.getByRole("region", { name: `Task server ${fading}`, exact: true });
@@ -349,7 +332,7 @@ for (const dialect of DIALECTS) {
           await soloRegion.waitFor({ state: "detached" });
           assert.ok(!(await names()).includes(solo));
           await shot("deleted");
-        }, [400]);
+        }, { hash: "#/servers", expectedStatuses: [400] });
       }
       assert.deepEqual(await names(), WIDTHS.map((w) => `fading-${w}`).sort());
     });

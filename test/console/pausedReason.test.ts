@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { openConsole, unexpectedErrors } from "../support/browser.js";
 import { consoleSuite } from "../support/consoleSuite.js";
 
 // A task the upgrade from easytask (Go) kept paused (its cron has no
@@ -18,19 +17,20 @@ test("the task page and the task list show why a task is paused", async () => {
     .set({ state: TaskState.PAUSED, next_fire_at: null, time_cron: "0 9 15W * *", paused_reason: REASON })
     .where("id", "=", Number(taskId))
     .execute();
-  const c = await openConsole(s.browser, `http://127.0.0.1:${s.node.port}/console/#/tasks/${taskId}`, { prefix: "paused-reason" });
-  try {
-    const alert = c.page.getByRole("alert", { name: "Why the task is paused" });
-    await alert.waitFor();
-    assert.equal(await alert.innerText(), `Needs a new schedule: ${REASON}. Edit it to give it one.`);
-    assert.equal(await c.page.getByRole("button", { name: "Resume" }).count(), 0);
-    assert.equal(await c.page.getByRole("button", { name: "Trigger now" }).count(), 0);
-    await c.page.getByRole("link", { name: "Edit" }).waitFor();
-    await c.shot("task");
-    await c.page.goto(`http://127.0.0.1:${s.node.port}/console/#/tasks`);
-    await c.page.getByRole("region", { name: "Tasks" }).getByText("needs a new schedule").waitFor();
-    assert.deepEqual(unexpectedErrors(c.errors), []);
-  } finally {
-    await c.close();
-  }
+  await s.session(
+    "paused-reason",
+    1280,
+    async ({ page, shot }) => {
+      const alert = page.getByRole("alert", { name: "Why the task is paused" });
+      await alert.waitFor();
+      assert.equal(await alert.innerText(), `Needs a new schedule: ${REASON}. Edit it to give it one.`);
+      assert.equal(await page.getByRole("button", { name: "Resume" }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Trigger now" }).count(), 0);
+      await page.getByRole("link", { name: "Edit" }).waitFor();
+      await shot("task");
+      await page.goto(s.base() + "#/tasks");
+      await page.getByRole("region", { name: "Tasks" }).getByText("needs a new schedule").waitFor();
+    },
+    { hash: `#/tasks/${taskId}` },
+  );
 });
