@@ -25,6 +25,7 @@ export async function burst1000(ctx: BenchContext): Promise<Measures> {
     await load(1000, (i) => postJson(ctx.agent, ctx.node.port, "/add_task", { name: `burst-${round}-${i}`, srv_name: "bench", sched_mode: 2, time_spec_at: dueAt / 1000 }));
     const late = await arrivalsOf(ctx, dueAt, 1000, 15_000);
     if (late.length < 1000) throw new Error(`burst of 1,000: only ${late.length} callbacks arrived`);
+    progress(`  lateness: first ${late[0]} ms, p50 ${pct(late, 0.5)} ms, p99 ${pct(late, 0.99)} ms, last ${late.at(-1)} ms`);
     all.push(...late);
     worstMax = Math.max(worstMax, late.at(-1)!);
   }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { SchedMode } from "../../gen/easytask/v1/task_pb.js";
+import { readFileSync } from "node:fs";
 import { cpuMs, insertTasks, lateness, pct, progress, sleep, stopAll, type BenchContext, type Measures } from "../support.js";
 
 // MariaDB's count of statements run so far, by kind (SQLite: none).
@@ -16,6 +17,21 @@ function perRun(to: Record<string, number>, from: Record<string, number>, runs: 
   return `${total.toFixed(2)} (${Object.keys(to).filter((k) => per(k) >= 0.005).map((k) => `${k} ${per(k).toFixed(2)}`).join(", ")})`;
 }
 
+// MariaDB's process (SQLite runs inside the node): with the node and the
+// task server it shares the machine's cores, so the three CPU costs per run
+// together bound the rate.
+async function databasePid(ctx: BenchContext): Promise<number | undefined> {
+  if (ctx.dialect !== "mysql") return undefined;
+  const { rows } = await sql<{ file: string }>`select @@pid_file as file`.execute(ctx.store.kysely);
+  return Number(readFileSync(rows[0]!.file, "utf8").trim());
+}
+
+// CPU of this process (the task server, and the bench's few reads), ms.
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 // The node's gauges: callback answers not yet written to the database, and
 // callbacks in flight.
 async function gauges(port: number): Promise<{ queued: number; inFlight: number }> {
@@ -23,6 +39,8 @@ async function gauges(port: number): Promise<{ queued: number; inFlight: number 
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
   return { queued: gauge("easytask_run_results_queued"), inFlight: gauge("easytask_callbacks_in_flight") };
 }
+
+const perRunMs = (ms: number, runs: number) => Math.round((ms / Math.max(1, runs)) * 1000) / 1000;
 
 // sustained: `count` interval tasks every second, due spread over the
 // second: runs per second reached over 10 s, their lateness, the CPU the
@@ -34,7 +52,10 @@ export async function sustained(ctx: BenchContext, count: number): Promise<Measu
   await insertTasks(ctx.store, `sustained${count}`, count, { mode: SchedMode.INTERVAL, intervalSec: 1 }, (i) => start + Math.floor((i / count) * 1000));
   await sleep(4000);
   const from = Date.now();
+  const dbPid = await databasePid(ctx);
   const cpuFrom = cpuMs(ctx.node.proc.pid!);
+  const dbCpuFrom = dbPid === undefined ? 0 : cpuMs(dbPid);
+  const ownCpuFrom = ownCpuMs();
   const statementsFrom = await statements(ctx);
   let queuedMax = 0;
   const inFlight: number[] = [];
@@ -46,6 +67,8 @@ export async function sustained(ctx: BenchContext, count: number): Promise<Measu
   }
   const to = Date.now();
   const cpu = cpuMs(ctx.node.proc.pid!) - cpuFrom;
+  const dbCpu = dbPid === undefined ? 0 : cpuMs(dbPid) - dbCpuFrom;
+  const taskServerCpu = ownCpuMs() - ownCpuFrom;
   const statementsTo = await statements(ctx);
   let arrived = 0;
   for (const at of ctx.taskServer.arrivals.values()) if (at >= from && at < to) arrived++;
@@ -56,7 +79,9 @@ export async function sustained(ctx: BenchContext, count: number): Promise<Measu
   return {
     [`sustained_${count}_runs_per_sec`]: Math.round(arrived / ((to - from) / 1000)),
     [`sustained_${count}_p99_ms`]: pct(late, 0.99),
-    [`sustained_${count}_cpu_ms_per_run`]: Math.round((cpu / Math.max(1, arrived)) * 1000) / 1000,
+    [`sustained_${count}_cpu_ms_per_run`]: perRunMs(cpu, arrived),
+    [`sustained_${count}_task_server_cpu_ms_per_run`]: perRunMs(taskServerCpu, arrived),
+    ...(dbPid !== undefined && { [`sustained_${count}_db_cpu_ms_per_run`]: perRunMs(dbCpu, arrived) }),
     [`sustained_${count}_results_queued_max`]: queuedMax,
     // Callbacks in flight, sampled: near the pool's share for one task
     // server (80%) means the task server is what runs hold on to.

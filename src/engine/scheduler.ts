@@ -32,9 +32,14 @@ export interface SchedulerTiming {
   // How often the whole window is read again, as a net under clock skew
   // between nodes.
   rescanMs: number;
+  // The least time between two claims of runs that fell due: runs due a
+  // moment apart (1,000 a second spread over the second) are claimed a few
+  // at a time, not each in a transaction of its own. A run due right after
+  // a claim waits at most this long; runs due together are not delayed.
+  claimGapMs: number;
 }
 
-export const DEFAULT_TIMING: SchedulerTiming = { lookaheadMs: 5000, pollMs: 500, rescanMs: 30_000 };
+export const DEFAULT_TIMING: SchedulerTiming = { lookaheadMs: 5000, pollMs: 500, rescanMs: 30_000, claimGapMs: 5 };
 
 export interface SchedulerDeps {
   db: Db;
@@ -73,6 +78,7 @@ export class Scheduler {
   private lastRescan = Number.NEGATIVE_INFINITY;
   private lastChangeScan = 0;
   private nextPollAt = 0;
+  private lastClaimAt = Number.NEGATIVE_INFINITY;
   private readonly changed = new Set<number>();
   // Due timers waiting for a callback slot, per task server, oldest first:
   // each due timer leaves the heap once, however long it waits.
@@ -215,6 +221,7 @@ export class Scheduler {
     if (signal?.aborted) return 0;
     const { dueSlots, dueAttempts } = this.takeDue(now);
     if (dueSlots.length + dueAttempts.length === 0) return 0;
+    this.lastClaimAt = now;
     const routes = await listRoutesOf(db, [...new Set([...dueSlots, ...dueAttempts.map((a) => a.task)].map((t) => t.task_server_id))]);
     const routesOf = (t: TaskRow) => routes.get(t.task_server_id) ?? [];
     const deadlineFor = (t: TaskRow) => now + Math.max(0, ...routesOf(t).map((r) => callTimeoutMs(t, r))) + DEADLINE_GRACE_MS;
@@ -269,7 +276,8 @@ export class Scheduler {
     // Due runs waiting for a slot that is free now go at once; waiting for
     // one that is not, the loop sleeps until a callback ends (onSlotFreed).
     if (this.ready.size > 0 && [...this.ready.keys()].some((id) => sink.freeFor(id) > 0)) return;
-    const wait = Math.min(this.nextPollAt, this.heap.peek()?.at ?? Infinity) - now;
+    const nextDue = this.heap.peek()?.at ?? Infinity;
+    const wait = Math.min(this.nextPollAt, Math.max(nextDue, this.lastClaimAt + this.deps.timing.claimGapMs)) - now;
     if (wait <= 0) return;
     const woken = new AbortController();
     // A constant reason: an abort without one builds an exception each time,

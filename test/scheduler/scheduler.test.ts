@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
       const clock = new ManualClock(T0);
       const sink = new RecordingSink();
       const scheduler = (s: Store = store, k = sink, shards = ShardSet.all(64)) =>
-        new Scheduler({ db: s, clock, sink: k, shards, timing: { lookaheadMs: 6000, pollMs: 1000, rescanMs: 30_000 }, log: silentLogger });
+        new Scheduler({ db: s, clock, sink: k, shards, timing: { lookaheadMs: 6000, pollMs: 1000, rescanMs: 30_000, claimGapMs: 0 }, log: silentLogger });
       const interval = (name: string, extra: Partial<TaskFields> = {}): TaskFields => ({
         name,
         biz_id: "",
