@@ -6,6 +6,7 @@ import { standalone, type Leadership, type Member } from "./cluster/leadership.j
 import { redisLeadership } from "./cluster/redisLeadership.js";
 import type { Logger } from "./log/log.js";
 import { Metrics } from "./metrics/metrics.js";
+import { Alerts, type RouteEviction } from "./alerts/alerts.js";
 import { callbackTargets } from "./callback/targets.js";
 import { runHealthChecks } from "./engine/healthChecks.js";
 import { CallbackClient, trustedCas } from "./callback/client.js";
@@ -104,8 +105,13 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const targets = callbackTargets(config.callback.allowedHosts);
   const client = new CallbackClient(config.taskWorkerPoolSize, targets, clock, ca);
   const metrics = new Metrics(store, log, config.shards);
-  // Every attempt that ends, whoever ends it, is counted here.
-  store.runEnds.watch((ends) => metrics.runsEnded(ends));
+  const alerts = new Alerts({ db: store, clock, log, settings: config.alerts });
+  // Every attempt that ends, whoever ends it, is counted here, and a failure
+  // may complete a streak that raises an alert.
+  store.runEnds.watch((ends) => {
+    metrics.runsEnded(ends);
+    alerts.runsEnded(ends);
+  });
   const writer = new ResultWriter(store, clock, log);
   const dispatcher = new Dispatcher({ db: store, clock, client, writer, numbering: config.callbackCmdNumbering, poolSize: config.taskWorkerPoolSize, log, metrics });
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
@@ -128,7 +134,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
   const startedAt = clock.now();
   const node = { nodeId, electDriver: config.electDriver, clusterName: config.clusterName, shardCount: config.shards };
   const goCron = config.cronDialect === "easytask-go" ? { timeZone: config.easytaskGo.timeZone } : undefined;
-  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, callbackTargets: targets, metrics, goCron });
+  const handler = build({ db: store, clock, events, log, maxBodyBytes: config.maxBodyBytes, leadership, node, auth: config.auth, alerts: config.alerts, callbackTargets: targets, metrics, goCron });
   let listening;
   try {
     listening = await listen(handler, { ...config.http, log });
@@ -157,6 +163,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
         log,
         metrics,
         shards,
+        onEvicted: (eviction: RouteEviction) => alerts.routeEvicted(eviction),
       };
       const sweeper = { db: store, clock, dispatcher, shards, log };
       const retention = { db: store, clock, log, metrics, retentionDays: config.logRetentionDays, shards };
@@ -196,6 +203,7 @@ export async function startNode(config: Config, opts: NodeOptions): Promise<Runn
       await dispatcher.drain(opts.drainMs ?? 10_000);
       await writer.drain(opts.drainMs ?? 10_000);
       writer.close();
+      await alerts.stop();
       await listening.close();
       client.close();
       await store.close();

@@ -19,7 +19,8 @@ export const token = {
   },
 };
 
-type Listener = () => void;
+// `refused`: a token was sent and refused; it is dropped, not kept.
+type Listener = (refused: boolean) => void;
 const unauthenticatedListeners = new Set<Listener>();
 
 // Called whenever the server refuses a call for want of a (valid) token.
@@ -34,7 +35,12 @@ const auth: Interceptor = (next) => async (req) => {
   try {
     return await next(req);
   } catch (err) {
-    if (ConnectError.from(err).code === Code.Unauthenticated) for (const l of unauthenticatedListeners) l();
+    const current = token.get();
+    // A token saved since this call started is not the one refused.
+    if (ConnectError.from(err).code === Code.Unauthenticated && (current === t || current === "")) {
+      token.set("");
+      for (const l of unauthenticatedListeners) l(t !== "");
+    }
     throw err;
   }
 };

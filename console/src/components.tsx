@@ -1,5 +1,6 @@
 import type { ComponentChildren, JSX } from "preact";
 import type { Problem } from "./api.js";
+import { inPlainWords } from "./words.js";
 
 export function Badge(props: { tone: string; children: ComponentChildren }) {
   return <span class={`badge ${props.tone}`}>{props.children}</span>;
@@ -15,7 +16,7 @@ export function Field(props: {
   children: (attrs: { id: string; name: string; "aria-invalid": boolean; "aria-describedby"?: string }) => JSX.Element;
 }) {
   const id = `f-${props.name.replace(/\W/g, "-")}`;
-  const error = props.problem?.field === props.name ? props.problem.message : "";
+  const error = props.problem?.field === props.name ? inPlainWords(props.problem.message, props.name, props.label) : "";
   const described = [error && `${id}-error`, props.hint && `${id}-hint`].filter(Boolean).join(" ");
   return (
     <div class={`field ${error ? "invalid" : ""}`}>
@@ -40,7 +41,7 @@ export function ProblemBanner(props: { problem?: Problem; fieldsShown?: string[]
   if (!p || props.fieldsShown?.includes(p.field)) return null;
   return (
     <p class="problem" role="alert">
-      {p.message}
+      {inPlainWords(p.message)}
     </p>
   );
 }

@@ -1,4 +1,5 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { formatIn, zoneName } from "./time.js";
 import cronstrue from "cronstrue";
 import { MisfirePolicy, OverlapPolicy, RouteStrategy, RunState, SchedMode, TaskState, type Task } from "../../gen/easytask/v1/task_pb.js";
 
@@ -27,13 +28,8 @@ export function taskTone(s: TaskState): "ok" | "bad" | "busy" | "" {
 
 export const ms = (t: Timestamp | undefined) => (t ? timestampDate(t).getTime() : undefined);
 
-export function dateTime(t: Timestamp | undefined): string {
-  const at = ms(t);
-  if (at === undefined) return "—";
-  const d = new Date(at);
-  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
+// "1 route", "3 routes".
+export const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
 
 export function duration(msValue: number | undefined): string {
   if (msValue === undefined) return "—";
@@ -49,21 +45,26 @@ export function seconds(sec: number): string {
   return sec === 1 ? "second" : `${sec} seconds`;
 }
 
-export function cronInWords(cron: string): string {
+// Undefined when cronstrue cannot read it (the server says why).
+export function cronInWords(cron: string): string | undefined {
   try {
     return cronstrue.toString(cron, { use24HourTimeFormat: true, verbose: false });
   } catch {
-    return cron;
+    return undefined;
   }
 }
 
-// A task's schedule in words, e.g. "At 06:30 (Asia/Shanghai)", "every 10 seconds".
-export function scheduleInWords(t: Pick<Task, "schedMode" | "timeCron" | "timeZone" | "timeIntervalSec" | "timeSpecAt">): string {
+// A task's schedule in words, in the zone its fire times are computed in
+// (its time zone for cron, e.g. "At 06:30 (Asia/Shanghai)"; `zone`, the
+// zone times are shown in, for a one-shot time), e.g. "every 10 seconds".
+export function scheduleInWords(t: Pick<Task, "schedMode" | "timeCron" | "timeZone" | "timeIntervalSec" | "timeSpecAt">, zone: string): string {
   switch (t.schedMode) {
     case SchedMode.CRON:
-      return `${cronInWords(t.timeCron)} (${t.timeZone || "UTC"})`;
-    case SchedMode.AT:
-      return `once at ${dateTime({ seconds: t.timeSpecAt, nanos: 0 } as Timestamp)}`;
+      return `${cronInWords(t.timeCron) ?? t.timeCron} (${t.timeZone || "UTC"})`;
+    case SchedMode.AT: {
+      const at = Number(t.timeSpecAt) * 1000;
+      return `once at ${formatIn(zone, at)} ${zoneName(zone, at)}`;
+    }
     case SchedMode.INTERVAL:
       return `every ${seconds(t.timeIntervalSec)}`;
     case SchedMode.FIXED_DELAY:

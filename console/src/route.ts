@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 // Hash routes (#/tasks/42), so that the server serves one index.html and a
 // reload keeps the page.
 export interface Route {
-  page: "overview" | "tasks" | "task" | "new-task" | "edit-task" | "runs" | "servers";
+  page: "overview" | "tasks" | "task" | "new-task" | "edit-task" | "runs" | "servers" | "audit";
   id?: string;
   params: URLSearchParams;
 }
@@ -18,6 +18,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "tasks") return { page: "tasks", params };
   if (parts[0] === "runs") return { page: "runs", params };
   if (parts[0] === "servers") return { page: "servers", params };
+  if (parts[0] === "audit") return { page: "audit", params };
   return { page: "overview", params };
 }
 

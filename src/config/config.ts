@@ -11,6 +11,25 @@ export interface RedisNode {
   password: string;
 }
 
+export type Role = "admin" | "viewer";
+
+// An API token with its name (in the audit log) and role: admins may call
+// every method, viewers only those that change nothing.
+export interface ApiToken {
+  name: string;
+  token: string;
+  role: Role;
+}
+
+export interface AlertSettings {
+  // "": alerts are only recorded (and listed by ListAlerts).
+  webhookUrl: string;
+  // 0: failing tasks raise no alert.
+  failingRunsInARow: number;
+  // How long a post to the webhook may take.
+  webhookTimeoutSec: number;
+}
+
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 export interface Config {
@@ -44,14 +63,16 @@ export interface Config {
   maxBodyBytes: number;
   /** Finished task_log rows older than this many days are deleted; 0 keeps them forever. */
   logRetentionDays: number;
-  /** Empty: the API is open, as in the original. */
-  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  /** Empty: the API is open, as in the original. A bare string is an admin token (named by its position). */
+  auth: { tokens: (string | ApiToken)[]; protectHealth: boolean; protectMetrics: boolean };
+  /** Where alerts go and when a failing task raises one. */
+  alerts: AlertSettings;
   /** Empty: any host may be registered as a route, as in the original. */
   callback: { allowedHosts: string[]; caFile?: string };
 }
 
 /** How an EASYTASK_* environment string becomes a value of the key's type. */
-export type EnvKind = "string" | "number" | "boolean" | "list" | "json";
+export type EnvKind = "string" | "number" | "boolean" | "list" | "json" | "list_or_json";
 
 interface Spec<T> {
   env: EnvKind;
@@ -87,15 +108,53 @@ const timeZone = (v: unknown, key: string): string => {
 const bool = (v: unknown, key: string): boolean => (typeof v === "boolean" ? v : expected(key, "true or false", v));
 
 const MIN_TOKEN_LENGTH = 16;
+const TOKEN_FIELDS = ["name", "token", "role"];
 // Errors name the position, never the value: a token must not reach a log.
-const tokens = (v: unknown, key: string): string[] => {
-  if (!Array.isArray(v)) return fail(key, "expected an array of strings");
-  v.forEach((t, i) => {
-    if (typeof t !== "string" || t.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(t)) {
-      fail(`${key}[${i}]`, `expected a token of at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces`);
-    }
+const tokenText = (t: unknown, at: string): string => {
+  if (typeof t !== "string" || t.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(t)) {
+    fail(at, `expected a token of at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces`);
+  }
+  return t as string;
+};
+// A string (an admin token, as before roles), or {name, token, role}.
+const tokens = (v: unknown, key: string): (string | ApiToken)[] => {
+  if (!Array.isArray(v)) return fail(key, "expected an array of tokens: strings, or {name, token, role} objects");
+  const parsed = v.map((t: unknown, i): string | ApiToken => {
+    const at = `${key}[${i}]`;
+    if (typeof t === "string") return tokenText(t, at);
+    if (!isObject(t)) return fail(at, "expected a token string or an object {name, token, role}");
+    const extra = Object.keys(t).find((f) => !TOKEN_FIELDS.includes(f));
+    if (extra !== undefined) throw new ConfigError(`config: unknown key "${at}.${extra}"`);
+    const name = typeof t.name === "string" && /^[\x21-\x7e][\x20-\x7e]{0,63}$/.test(t.name) ? t.name : expected(`${at}.name`, "1 to 64 printable ASCII characters", t.name);
+    return { name, token: tokenText(t.token, `${at}.token`), role: oneOf<Role>("admin", "viewer")(t.role, `${at}.role`) };
   });
-  return v as string[];
+  const all = apiTokens(parsed);
+  all.forEach((t, i) => {
+    if (all.findIndex((o) => o.name === t.name) !== i) fail(`${key}[${i}].name`, `"${t.name}" names another token too; names must differ`);
+  });
+  return parsed;
+};
+
+// The name of a token given as a bare string: where it is in the list.
+const positionalName = (i: number) => `auth.tokens[${i}]`;
+
+// The configured tokens with their names and roles (bare strings are admin
+// tokens).
+export function apiTokens(list: readonly (string | ApiToken)[]): ApiToken[] {
+  return list.map((t, i) => (typeof t === "string" ? { name: positionalName(i), token: t, role: "admin" } : t));
+}
+
+const webhookUrl = (v: unknown, key: string): string => {
+  if (v === "") return "";
+  let url: URL | undefined;
+  try {
+    url = new URL(str(v, key));
+  } catch {
+    // reported below
+  }
+  // The URL is a secret (Slack's and Teams' carry their key): never shown.
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) return fail(key, "expected an http:// or https:// URL, or \"\"");
+  return url.href;
 };
 
 const allowedHosts = (v: unknown, key: string): string[] => {
@@ -171,11 +230,15 @@ export const SCHEMA = {
   max_body_bytes: { env: "number", default: 1_048_576, parse: int(1) },
   // Up to 100 years; 0 keeps run history forever.
   log_retention_days: { env: "number", default: 30, parse: int(0, 36_500) },
-  "auth.tokens": { env: "list", default: [], parse: tokens },
+  "auth.tokens": { env: "list_or_json", default: [], parse: tokens },
   "auth.protect_health": { env: "boolean", default: false, parse: bool },
   "auth.protect_metrics": { env: "boolean", default: false, parse: bool },
   "callback.allowed_hosts": { env: "list", default: [], parse: allowedHosts },
   "callback.ca_file": { env: "string", parse: nonEmpty },
+  "alerts.webhook_url": { env: "string", default: "", parse: webhookUrl },
+  // 0: failing tasks raise no alert.
+  "alerts.failing_runs_in_a_row": { env: "number", default: 3, parse: int(0, 1000) },
+  "alerts.webhook_timeout_sec": { env: "number", default: 5, parse: int(1, 300) },
 } satisfies Record<string, Spec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;
@@ -244,6 +307,7 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
     logRetentionDays: v.log_retention_days!,
     auth: { tokens: v["auth.tokens"]!, protectHealth: v["auth.protect_health"]!, protectMetrics: v["auth.protect_metrics"]! },
     callback: { allowedHosts: v["callback.allowed_hosts"]!, ...(v["callback.ca_file"] !== undefined && { caFile: v["callback.ca_file"] }) },
+    alerts: { webhookUrl: v["alerts.webhook_url"]!, failingRunsInARow: v["alerts.failing_runs_in_a_row"]!, webhookTimeoutSec: v["alerts.webhook_timeout_sec"]! },
     env: { forClients: [], unknown: [] },
   };
 }
@@ -251,7 +315,12 @@ export function resolveConfig(raw: ReadonlyMap<string, unknown>, origin: Readonl
 // Values the logger must never show, wherever they turn up (a driver's
 // error text, a URL).
 export function secretsOf(config: Config): string[] {
-  const secrets = [config.store.kind === "mysql" ? config.store.password : "", ...config.redis.nodes.map((n) => n.password), ...config.auth.tokens];
+  const secrets = [
+    config.store.kind === "mysql" ? config.store.password : "",
+    ...config.redis.nodes.map((n) => n.password),
+    ...apiTokens(config.auth.tokens).map((t) => t.token),
+    config.alerts.webhookUrl,
+  ];
   // The mysql:// URL the driver is given holds the password percent-encoded.
   return [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s !== "");
 }

@@ -158,6 +158,8 @@ function applyEnv(env: NodeJS.ProcessEnv, out: Map<string, unknown>): { origin: 
   return { origin, env: notRead };
 }
 
+const listOf = (text: string) => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+
 // Unconvertible text is passed through as-is so validation reports it against the key's rule.
 function fromEnv(kind: EnvKind, text: string, name: string): unknown {
   switch (kind) {
@@ -170,7 +172,10 @@ function fromEnv(kind: EnvKind, text: string, name: string): unknown {
     case "boolean":
       return text === "true" ? true : text === "false" ? false : text;
     case "list":
-      return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      return listOf(text);
+    // A JSON array (of objects, e.g. tokens with roles), or a comma-separated list.
+    case "list_or_json":
+      return text.trimStart().startsWith("[") ? fromEnv("json", text, name) : listOf(text);
     case "json":
       try {
         return JSON.parse(text);

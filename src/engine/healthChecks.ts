@@ -24,6 +24,8 @@ export interface HealthCheckDeps {
   metrics: Metrics;
   // Routes are checked by the leader of their task server's shard.
   shards: Pick<ShardSet, "ownsTaskServer">;
+  // Told of every route evicted (alerts).
+  onEvicted?: (eviction: { taskServerId: number; route: string; failures: number }) => void;
 }
 
 async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<void> {
@@ -44,6 +46,7 @@ async function heartbeat(deps: HealthCheckDeps, route: CallbackRoute): Promise<v
   if (evicted) {
     deps.metrics.routeEvicted(route.task_server_id);
     deps.log.warn("route evicted after failed heartbeats", { route: url, task_server_id: route.task_server_id, failures: EVICT_AFTER_FAILURES });
+    deps.onEvicted?.({ taskServerId: route.task_server_id, route: routeUrl(route), failures: EVICT_AFTER_FAILURES });
   }
 }
 

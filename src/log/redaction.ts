@@ -2,7 +2,7 @@ export const REDACTED = "[REDACTED]";
 
 // Fields whose value is never logged, at any of the first three levels
 // (pino's redact takes explicit paths, not a deep wildcard).
-const SECRET_KEYS = ["password", "passwd", "token", "tokens", "secret", "authorization", "Authorization", "dsn", "api_key"];
+const SECRET_KEYS = ["password", "passwd", "token", "tokens", "secret", "authorization", "Authorization", "dsn", "api_key", "webhookUrl", "webhook_url"];
 export const REDACTED_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 // Credentials inside free text (error messages of drivers, URLs):

@@ -13,7 +13,7 @@ export function isLoopback(host: string): boolean {
   return v4 !== undefined && isIP(v4) === 4 && v4.startsWith("127.");
 }
 
-export function exposureWarning(host: string, port: number, tokens: readonly string[]): { message: string; address: string } | undefined {
+export function exposureWarning(host: string, port: number, tokens: readonly unknown[]): { message: string; address: string } | undefined {
   if (tokens.length > 0 || isLoopback(host)) return undefined;
   return {
     address: `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`,

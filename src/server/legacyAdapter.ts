@@ -5,7 +5,8 @@ import { legacy_path } from "../../gen/easytask/v1/options_pb.js";
 import type { Logger } from "../log/log.js";
 import { codeOf, rpcName, type ApiRequests } from "./apiMetrics.js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
+import { refusal, UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
+import { callerValues, type Principal } from "../service/caller.js";
 import { envelopeCode, failure, INVALID_ARGUMENTS, success, type Envelope } from "./envelope.js";
 import { toConnectError } from "./errors.js";
 import { unknownEnumName } from "./strictEnums.js";
@@ -54,7 +55,7 @@ interface Answered {
 
 const invalid = (msg: string, traceId: string): Answered => ({ envelope: failure(INVALID_ARGUMENTS, msg, traceId), code: "invalid_argument" });
 
-async function answer(route: LegacyRoute, req: Request, traceId: string, maxBodyBytes: number, log: Logger): Promise<Answered> {
+async function answer(route: LegacyRoute, req: Request, traceId: string, principal: Principal, maxBodyBytes: number, log: Logger): Promise<Answered> {
   let input: JsonValue;
   try {
     input = JSON.parse((await readBody(req, maxBodyBytes)).toString("utf8")) as JsonValue;
@@ -81,6 +82,7 @@ async function answer(route: LegacyRoute, req: Request, traceId: string, maxBody
     url: req.url ?? "",
     // HTTP/2 pseudo-headers (:method, :path …) are no header names.
     requestHeader: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" && !k.startsWith(":") ? [[k, v] as [string, string]] : [])),
+    contextValues: callerValues(principal),
   });
   try {
     const input = route.read ? route.read(message as never) : message;
@@ -110,14 +112,17 @@ export function serveLegacy(route: LegacyRoute, req: Request, res: Response, tra
     return;
   }
   // Refused before the body is read: an unauthenticated caller gets no work done.
-  if (!opts.authorize(req.headers.authorization)) {
-    requests.record(method, "documented", "unauthenticated", startedAt);
-    const refusal = failure(envelopeCode(new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated)), UNAUTHENTICATED_MESSAGE, traceId);
-    res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": "Bearer" });
-    res.end(JSON.stringify(refusal));
+  const principal = opts.authorize(req.headers.authorization);
+  const refused = principal && refusal(principal, route.method);
+  if (!principal || refused) {
+    const error = refused ?? new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated);
+    requests.record(method, "documented", codeOf(error), startedAt);
+    const status = principal ? 403 : 401;
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...(!principal && { "www-authenticate": "Bearer" }) });
+    res.end(JSON.stringify(failure(envelopeCode(error), error.rawMessage, traceId)));
     return;
   }
-  answer(route, req, traceId, maxBodyBytes, log).then(
+  answer(route, req, traceId, principal, maxBodyBytes, log).then(
     ({ envelope, code }) => {
       requests.record(method, "documented", code, startedAt);
       const body = JSON.stringify(envelope);

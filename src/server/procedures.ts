@@ -1,9 +1,9 @@
-import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalHandlerFn } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../log/log.js";
-import type { Authorize } from "./auth.js";
-import { UNAUTHENTICATED_MESSAGE } from "./auth.js";
+import { refusal as refusalFor, UNAUTHENTICATED_MESSAGE, type Authorize } from "./auth.js";
+import { callerValues } from "../service/caller.js";
 import type { HttpRequest, HttpResponse } from "./http.js";
 import type { ProcedureStep } from "./procedureSteps.js";
 import { errorResponse } from "./protocolErrors.js";
@@ -13,8 +13,9 @@ export interface ProceduresOptions extends ConnectRouterOptions {
   // Around each procedure, the first one outermost.
   steps: ProcedureStep[];
   authorize: Authorize;
-  // A caller refused for want of a token (for the API metrics).
-  onUnauthenticated(procedure: UniversalHandler, contentType: string | null): void;
+  // A caller refused for want of a token, or for its token's role (for the
+  // API metrics).
+  onRefused(procedure: UniversalHandler, contentType: string | null, refusal: ConnectError): void;
   log: Logger;
 }
 
@@ -26,8 +27,9 @@ export type ServeProcedure = (req: HttpRequest, res: HttpResponse) => boolean;
 
 // Serves the Connect router's procedures (Connect, gRPC, gRPC-Web) on
 // node:http and node:http2 requests, as connect-node's adapter does, with
-// two things it cannot do: the token is checked before connect-es reads a
-// byte of the body, and our steps wrap each procedure. Built on
+// two things it cannot do: the token (and what its role may call) is
+// checked before connect-es reads a byte of the body, and our steps wrap
+// each procedure. The caller travels to the handlers in the context values. Built on
 // connect-es' public API only (the router's handlers, connect-node's
 // request and response converters).
 export function procedures(opts: ProceduresOptions): ServeProcedure {
@@ -50,12 +52,14 @@ export function procedures(opts: ProceduresOptions): ServeProcedure {
     const { procedure, serve } = found;
     const contentType = req.headers["content-type"] ?? null;
     const answer = async () => {
-      if (!opts.authorize(req.headers.authorization)) {
-        opts.onUnauthenticated(procedure, contentType);
-        return errorResponse(contentType, refusal);
+      const principal = opts.authorize(req.headers.authorization);
+      const refused = principal ? refusalFor(principal, procedure.method) : refusal;
+      if (refused) {
+        opts.onRefused(procedure, contentType, refused);
+        return errorResponse(contentType, refused);
       }
       if (Number(req.headers["content-length"]) > limit + 5) return errorResponse(contentType, tooLarge);
-      const request = universalRequestFromNodeRequest(req, res, undefined, createContextValues());
+      const request = universalRequestFromNodeRequest(req, res, undefined, callerValues(principal));
       // A step or connect-es that stops reading (a body over the limit)
       // leaves the rest unread rather than destroying the request, so that
       // settleUnreadBodies can discard it and keep the connection.

@@ -9,9 +9,15 @@ import { goCronRequest } from "../service/goCronRequest.js";
 import type { Clock } from "../clock.js";
 import type { TaskEvents } from "../service/ports.js";
 import type { Db } from "../store/database.js";
-import { apiMetricsInterceptor, ApiRequests, rpcName } from "./apiMetrics.js";
+import { apiMetricsInterceptor, ApiRequests, codeOf, rpcName } from "./apiMetrics.js";
 import type { CallbackTargets } from "../callback/targets.js";
 import { bearerTokens } from "./auth.js";
+import { audited } from "./auditWrites.js";
+import { AuditLog } from "../audit/auditLog.js";
+import { apiTokens, type AlertSettings, type ApiToken } from "../config/config.js";
+import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
+import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
+import { TaskService } from "../../gen/easytask/v1/task_pb.js";
 import { loadConsoleAssets, serveConsole } from "./consoleAssets.js";
 import { reportDecodeFailuresAsInvalid } from "./decodeFailures.js";
 import { refuseUnknownEnumNames } from "./strictEnums.js";
@@ -36,7 +42,8 @@ export interface ServerDeps {
   leadership: Leadership;
   node: NodeInfo;
   metrics: Metrics;
-  auth: { tokens: string[]; protectHealth: boolean; protectMetrics: boolean };
+  auth: { tokens: (string | ApiToken)[]; protectHealth: boolean; protectMetrics: boolean };
+  alerts: AlertSettings;
   callbackTargets: CallbackTargets;
   // The built web console; dist/console by default.
   consoleDir?: string;
@@ -79,13 +86,17 @@ function serveReadiness(cluster: ClusterServiceImpl, res: HttpResponse, log: Log
 // Wires the API (Connect, gRPC, gRPC-Web and the documented JSON paths) into
 // one request handler. It does not listen, so tests and main share it.
 export function build(deps: ServerDeps): RequestHandler {
+  const tokens = apiTokens(deps.auth.tokens);
+  const authorize = bearerTokens(tokens);
+  const cluster = new ClusterServiceImpl(deps.db, deps.leadership, deps.node, deps.clock, { authRequired: tokens.length > 0, alerts: deps.alerts });
+  // Every change through any surface goes into the audit log.
+  const audit = new AuditLog(deps.db, deps.clock, deps.log);
   const services = {
-    tasks: new TaskServiceImpl(deps.db, deps.clock, deps.events),
-    registry: new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets),
-    cluster: new ClusterServiceImpl(deps.db, deps.leadership, deps.node, deps.clock),
+    tasks: audited(TaskService, new TaskServiceImpl(deps.db, deps.clock, deps.events), audit),
+    registry: audited(RegistryService, new RegistryServiceImpl(deps.db, deps.clock, deps.callbackTargets), audit),
+    cluster: audited(ClusterService, cluster, audit),
   };
   const legacy = legacyRoutes(implementedServices(services), deps.goCron ? { "/add_task": goCronRequest(deps.goCron.timeZone, deps.clock) } : {});
-  const authorize = bearerTokens(deps.auth.tokens);
   const requests = new ApiRequests(deps.metrics, deps.log, deps.clock);
   const legacyOptions = { maxBodyBytes: deps.maxBodyBytes, authorize, log: deps.log, requests };
   const consoleAssets = loadConsoleAssets(deps.consoleDir);
@@ -101,7 +112,7 @@ export function build(deps: ServerDeps): RequestHandler {
       res.end("ok\n");
       return;
     }
-    if (path === "/readyz") return serveReadiness(services.cluster, res, deps.log);
+    if (path === "/readyz") return serveReadiness(cluster, res, deps.log);
     if (path === "/metrics") {
       if (deps.auth.protectMetrics && !authorize(req.headers.authorization)) return refuseUnauthenticated(res);
       return serveMetrics(deps.metrics, res, deps.log);
@@ -117,8 +128,7 @@ export function build(deps: ServerDeps): RequestHandler {
     },
     steps: [reportDecodeFailuresAsInvalid, refuseUnknownEnumNames({ maxBodyBytes: deps.maxBodyBytes, log: deps.log })],
     authorize,
-    onUnauthenticated: (procedure, contentType) =>
-      requests.record(rpcName(procedure.method), rpcProtocolOf(contentType), "unauthenticated", requests.started()),
+    onRefused: (procedure, contentType, refusal) => requests.record(rpcName(procedure.method), rpcProtocolOf(contentType), codeOf(refusal), requests.started()),
     log: deps.log,
     interceptors: [markMethodReached, apiMetricsInterceptor(requests), errorInterceptor(deps.log)],
     // Proto field names (task_id) in JSON answers, as the documented API

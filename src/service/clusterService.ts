@@ -1,17 +1,33 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
-import { ClusterMemberSchema, ClusterService, GetClusterResponseSchema, type GetClusterResponse } from "../../gen/easytask/v1/cluster_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  ClusterMemberSchema,
+  ClusterService,
+  GetClusterResponseSchema,
+  type GetClusterResponse,
+  type ListAlertsRequest,
+  type ListAuditLogRequest,
+} from "../../gen/easytask/v1/cluster_pb.js";
 import { withDeadline, type Clock } from "../clock.js";
 import { SHUTTING_DOWN, type ClusterView, type Leadership } from "../cluster/leadership.js";
 import { ping } from "../store/availability.js";
 import type { Db } from "../store/database.js";
+import { callerOfContext } from "./caller.js";
+import type { AlertSettings } from "../config/config.js";
+import { alerts, auditLog, whoAmI } from "./operations.js";
 
 export interface NodeInfo {
   nodeId: string;
   electDriver: string;
   clusterName: string;
   shardCount: number;
+}
+
+// How the node is run: whether the API asks for tokens, where alerts go.
+export interface Operation {
+  authRequired: boolean;
+  alerts: AlertSettings;
 }
 
 export interface Readiness {
@@ -40,6 +56,7 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
     private readonly leadership: Leadership,
     private readonly node: NodeInfo,
     private readonly clock: Clock,
+    private readonly operation: Operation,
   ) {}
 
   async readiness(): Promise<Readiness> {
@@ -81,5 +98,17 @@ export class ClusterServiceImpl implements ServiceImpl<typeof ClusterService> {
       leadershipKnown: readiness.leadershipKnown,
       leadershipUnknownReason: readiness.leadershipReason,
     });
+  }
+
+  whoAmI(_req: unknown, ctx: HandlerContext) {
+    return whoAmI(callerOfContext(ctx), this.operation.authRequired);
+  }
+
+  listAuditLog(req: ListAuditLogRequest) {
+    return auditLog(this.db, req);
+  }
+
+  listAlerts(req: ListAlertsRequest) {
+    return alerts(this.db, req, this.operation.alerts);
   }
 }

@@ -15,5 +15,5 @@ export class DomainError extends Error {
 
 export const invalidArgument = (field: string, message: string) => new DomainError(ErrorReason.INVALID_ARGUMENT, message, field);
 export const taskNotFound = (taskId: bigint | number) => new DomainError(ErrorReason.TASK_NOT_FOUND, `task ${taskId} not found`, "task_id");
-export const taskServerNotFound = (message: string) => new DomainError(ErrorReason.TASK_SERVER_NOT_FOUND, message, "srv_name");
+export const taskServerNotFound = (message: string, field = "srv_name") => new DomainError(ErrorReason.TASK_SERVER_NOT_FOUND, message, field);
 export const unavailable = (message: string) => new DomainError(ErrorReason.SERVER_STOPPED, message);

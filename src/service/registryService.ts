@@ -6,6 +6,8 @@ import {
   type AddTaskServerRequest,
   AddTaskServerRequestSchema,
   type DelTaskServerRequest,
+  type DeleteTaskServerRequest,
+  DeleteTaskServerRequestSchema,
   RegistryService,
   RouteSchema,
   TaskServerSchema,
@@ -13,8 +15,9 @@ import {
 import type { CallbackTargets } from "../callback/targets.js";
 import { routeUrl } from "../callback/routeUrl.js";
 import type { Db } from "../store/database.js";
-import { deleteRoute, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
-import { invalidArgument, taskServerNotFound } from "./errors.js";
+import { ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
+import { deleteRoute, deleteTaskServer, listTaskServers, upsertRoute, type EvictionRow, type RouteKey, type RouteRow } from "../store/taskServers.js";
+import { DomainError, invalidArgument, taskServerNotFound } from "./errors.js";
 import { limitOf } from "./limits.js";
 import type { Clock } from "../clock.js";
 import { optionalTimestamp } from "./timestamps.js";
@@ -94,6 +97,16 @@ export class RegistryServiceImpl implements ServiceImpl<typeof RegistryService> 
     const result = await deleteRoute(this.db, key);
     if (result === "no_task_server") throw taskServerNotFound(`task server ${key.name} not found`);
     if (result === "no_route") throw taskServerNotFound(`task server ${key.name} has no route ${routeUrl(key)}`);
+    return {};
+  }
+
+  async deleteTaskServer(req: DeleteTaskServerRequest) {
+    const name = maxLength("name", required("name", req.name), limitOf(DeleteTaskServerRequestSchema, "name", "maxChars"));
+    const result = await deleteTaskServer(this.db, name);
+    if (!result) throw taskServerNotFound(`task server ${name} not found`, "name");
+    if (!result.deleted) {
+      throw new DomainError(ErrorReason.TASK_SERVER_IN_USE, `task server ${name} is used by ${result.tasks === 1 ? "1 task: delete it" : `${result.tasks} tasks: delete them`} first`, "name");
+    }
     return {};
   }
 

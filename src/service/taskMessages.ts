@@ -66,5 +66,7 @@ export function toTaskLog(row: RunWithTask) {
     confirmedAt: optionalTimestamp(row.confirmed_at),
     deadlineAt: optionalTimestamp(row.deadline_at),
     nodeId: row.node_id,
+    arg: row.arg ?? undefined,
+    manual: row.manual === 1,
   });
 }

@@ -65,7 +65,7 @@ export async function claimSlots(
         .where("task_id", "=", c.after.id)
         .where("state", "in", OPEN_STATES)
         .executeTakeFirst();
-      endedAs(tx, c.after.task_server_id, RunState.CANCELED, Number(canceled.numUpdatedRows));
+      endedAs(tx, c.after, RunState.CANCELED, Number(canceled.numUpdatedRows));
     }
     const runs = claimed.filter((c) => c.plan.fire).map((c) => runningRow(tx, c.after.id, c.after.run_times, 1, c.dueAt, now, c.deadlineAt));
     if (runs.length > 0) await tx.kysely.insertInto("task_log").values(runs).execute();

@@ -105,6 +105,44 @@ export interface TaskLogTable {
   pending_confirms: Generated<number>;
   // The node that claimed the attempt (fired it); "" while pending.
   node_id: Generated<string>;
+  // The arg sent when not the task's own (TriggerTask with an arg, and the
+  // retries of that run); null: the task's.
+  arg: Generated<string | null>;
+  // 1: asked for by an operator (TriggerTask, RetryRun); such a run fires
+  // while its task is paused.
+  manual: Generated<number>;
+}
+
+// A change made through the API: who, what, when.
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  // The API token's name, or "anonymous".
+  actor: string;
+  method: string;
+  protocol: string;
+  // ",task:42,task_server:reports,": each target between commas, so one can
+  // be found with LIKE.
+  targets: string;
+  request: string;
+  result: string;
+  trace_id: string;
+}
+
+export interface AlertTable {
+  id: Generated<number>;
+  at: number;
+  kind: number;
+  task_id: number;
+  task_server: string;
+  route: string;
+  text: string;
+  // Set while the condition lasts (a task's failing streak), unique: one
+  // alert per streak, whichever node sees it first. Null for events.
+  open_key: string | null;
+  // AlertDelivery.
+  delivery: number;
+  delivery_error: string;
 }
 
 // Settings all nodes of a cluster must agree on, recorded by the first.
@@ -120,6 +158,8 @@ export interface Database {
   task_log: TaskLogTable;
   route_eviction: RouteEvictionTable;
   cluster_setting: ClusterSettingTable;
+  audit_log: AuditLogTable;
+  alert: AlertTable;
 }
 
 export type Dialect = "sqlite" | "mysql";
@@ -127,6 +167,7 @@ export type Dialect = "sqlite" | "mysql";
 // An attempt that ended (any terminal state), whoever ended it: the result
 // writer, the sweeper, a confirmation, a kill.
 export interface RunEnd {
+  taskId: number;
   taskServerId: number;
   state: number;
 }

@@ -86,3 +86,30 @@ export function updateRows(
   const assign = sql.join(sets.map(([c, v]) => sql`${sql.ref(c)} = ${v}`));
   return sql`update ${sql.table(table)} as t set ${assign} from (${values}) as v where t.id = v.id${where}`;
 }
+
+// Locks the rows a SELECT reads against changes by others until the
+// transaction ends, letting others read them too (MySQL; LOCK IN SHARE MODE,
+// which MariaDB also speaks). SQLite: as forUpdate.
+export function forShare<Q extends { modifyEnd(modifier: RawBuilder<unknown>): Q }>(db: Db, query: Q): Q {
+  return db.dialect === "mysql" ? query.modifyEnd(sql`lock in share mode`) : query;
+}
+
+// Inserts one row and returns its id, or undefined when a row with the same
+// unique `key` exists. MySQL: a duplicate key error, told apart (its driver
+// counts a row found by ON DUPLICATE KEY UPDATE as affected, so that cannot
+// tell an insert from a duplicate); SQLite: ON CONFLICT DO NOTHING.
+export async function insertUnlessDuplicate<T extends "alert">(db: Db, insert: Insert<T>, key: Column<T>[]): Promise<number | undefined> {
+  if (db.dialect === "mysql") {
+    try {
+      return Number((await insert.executeTakeFirstOrThrow()).insertId);
+    } catch (err) {
+      if ((err as { code?: string }).code === "ER_DUP_ENTRY") return undefined;
+      throw err;
+    }
+  }
+  const row = await insert
+    .onConflict((oc) => oc.columns(key).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -143,6 +143,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0007_operations": {
+      async up(db) {
+        // Nullable or defaulted: an instant change on MariaDB however large task_log is.
+        await db.schema.alterTable("task_log").addColumn("arg", longText).execute();
+        await db.schema.alterTable("task_log").addColumn("manual", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await table(db, "audit_log")
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("actor", "varchar(64)", (c) => c.notNull())
+          .addColumn("method", "varchar(128)", (c) => c.notNull())
+          .addColumn("protocol", "varchar(32)", (c) => c.notNull())
+          .addColumn("targets", sql`text`, (c) => c.notNull())
+          .addColumn("request", sql`text`, (c) => c.notNull())
+          .addColumn("result", sql`text`, (c) => c.notNull())
+          .addColumn("trace_id", "varchar(128)", (c) => c.notNull())
+          .execute();
+        // Retention deletes the oldest entries through it.
+        await db.schema.createIndex("ix_audit_log_at").ifNotExists().on("audit_log").column("at").execute();
+        await table(db, "alert")
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("kind", "integer", (c) => c.notNull())
+          .addColumn("task_id", "bigint", (c) => c.notNull())
+          .addColumn("task_server", "varchar(255)", (c) => c.notNull())
+          .addColumn("route", "varchar(300)", (c) => c.notNull())
+          .addColumn("text", sql`text`, (c) => c.notNull())
+          .addColumn("open_key", "varchar(64)", (c) => c.unique())
+          .addColumn("delivery", "integer", (c) => c.notNull())
+          .addColumn("delivery_error", sql`text`, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("ix_alert_at").ifNotExists().on("alert").column("at").execute();
+      },
+    },
   };
 }
 

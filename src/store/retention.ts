@@ -28,3 +28,15 @@ export async function deleteFinishedRunsBefore(db: Db, cutoff: number, limit: nu
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+// Deletes up to `limit` audit entries or alerts made before `cutoff`, oldest
+// first. Returns how many went.
+export async function deleteRecordsBefore(db: Db, table: "audit_log" | "alert", cutoff: number, limit: number): Promise<number> {
+  const rows = await db.kysely.selectFrom(table).select("id").where("at", "<", cutoff).orderBy("at").limit(limit).execute();
+  if (rows.length === 0) return 0;
+  const result = await db.kysely
+    .deleteFrom(table)
+    .where("id", "in", rows.map((r) => r.id))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

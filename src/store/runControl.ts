@@ -1,7 +1,8 @@
 import { RunState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db } from "./database.js";
 import { OPEN_STATES } from "../policy/runStates.js";
-import { finishAttempt, latestAttempt } from "./taskLogs.js";
+import { finishAttempt, latestAttempt, pendingRow } from "./taskLogs.js";
+import { forUpdate } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type ConfirmResult = "confirmed" | "partly_confirmed" | "already_confirmed" | "conflict" | "late" | "no_run" | "not_async";
@@ -50,5 +51,34 @@ export async function killRun(db: Db, taskId: number, runTimes: number, now: num
     const outcome = { state: RunState.KILLED, fields: { error: "killed through KillRun", finished_at: now } };
     const killed = await finishAttempt(tx, { taskId, runTimes, attempt: run.attempt }, outcome, [...OPEN_STATES, RunState.PENDING], now);
     return killed ? "killed" : "not_open";
+  });
+}
+
+// What a run may have ended as to be run again: anything but a success.
+const RETRYABLE = [RunState.FAILED, RunState.TIMEOUT, RunState.KILLED, RunState.ABORTED, RunState.CANCELED];
+
+export type RetryResult = { attempt: number } | "no_run" | "not_retryable";
+
+// Adds an attempt to a run that ended without success, due now, sending
+// what its latest attempt sent; an operator asked for it, so it fires while
+// the task is paused too. On MySQL the task's row is locked first and the
+// run read after (SQLite writes one transaction at a time), so of two
+// retries of one run one adds an attempt and the other sees it.
+export async function retryRun(db: Db, taskId: number, runTimes: number, now: number): Promise<RetryResult> {
+  return transaction(db, async (tx) => {
+    await forUpdate(tx, tx.kysely.selectFrom("task").select("id").where("id", "=", taskId)).execute();
+    const run = await tx.kysely
+      .selectFrom("task_log")
+      .select(["attempt", "state", "arg"])
+      .where("task_id", "=", taskId)
+      .where("run_times", "=", runTimes)
+      .orderBy("attempt", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (!run) return "no_run";
+    if (!RETRYABLE.includes(run.state)) return "not_retryable";
+    const attempt = run.attempt + 1;
+    await tx.kysely.insertInto("task_log").values(pendingRow(taskId, runTimes, attempt, now, { arg: run.arg, manual: 1 })).execute();
+    return { attempt };
   });
 }

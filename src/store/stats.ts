@@ -4,6 +4,8 @@ import type { Db } from "./database.js";
 import { integerDivision } from "./dialect.js";
 
 export const MINUTE_MS = 60_000;
+// Attempts of one task a history reads at most, newest first.
+export const HISTORY_SCAN = 100_000;
 const FAILED = [RunState.FAILED, RunState.TIMEOUT];
 
 export interface Counts {
@@ -100,4 +102,59 @@ export async function failingTasks(db: Db, since: number, limit: number): Promis
     .limit(limit)
     .execute();
   return rows.map((r) => ({ ...r, failures: Number(r.failures), last_failure_at: Number(r.last_failure_at) }));
+}
+
+export interface HistoryRow {
+  // Start of the bucket, epoch ms.
+  bucket: number;
+  succeeded: number;
+  failed: number;
+  total: number;
+  durationAvg: number;
+  durationMax: number;
+}
+
+// A task's attempts started since `since`, per bucket: how they ended and
+// how long the finished ones took. It reads the task's newest HISTORY_SCAN
+// attempts at most, through the (task_id, run_times, attempt) index;
+// `truncated` says whether older ones in the period were left out.
+export async function taskHistory(db: Db, taskId: number, since: number, bucketMs: number): Promise<{ rows: HistoryRow[]; truncated: boolean }> {
+  const finished = sql`case when finished_at is not null then finished_at - started_at end`;
+  const { rows } = await sql<{ bucket: number; succeeded: number; failed: number; total: number; avg_ms: number | null; max_ms: number | null }>`
+    select bucket, sum(succeeded) as succeeded, sum(failed) as failed, count(*) as total, avg(took) as avg_ms, max(took) as max_ms
+    from (
+      select ${integerDivision(db, sql`started_at`, bucketMs)} as bucket,
+             case when state = ${RunState.SUCCEEDED} then 1 else 0 end as succeeded,
+             case when state in (${sql.join(FAILED)}) then 1 else 0 end as failed,
+             ${finished} as took,
+             started_at
+      from task_log
+      where task_id = ${taskId} and state <> ${RunState.PENDING}
+      order by run_times desc, attempt desc
+      limit ${HISTORY_SCAN}
+    ) recent
+    where started_at >= ${since}
+    group by bucket
+    order by bucket`.execute(db.kysely);
+  const older = await db.kysely
+    .selectFrom("task_log")
+    .select("started_at")
+    .where("task_id", "=", taskId)
+    .where("state", "<>", RunState.PENDING)
+    .orderBy("run_times", "desc")
+    .orderBy("attempt", "desc")
+    .offset(HISTORY_SCAN)
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    rows: rows.map((r) => ({
+      bucket: Number(r.bucket) * bucketMs,
+      succeeded: Number(r.succeeded),
+      failed: Number(r.failed),
+      total: Number(r.total),
+      durationAvg: Math.round(Number(r.avg_ms ?? 0)),
+      durationMax: Number(r.max_ms ?? 0),
+    })),
+    truncated: older !== undefined && older.started_at >= since,
+  };
 }

@@ -67,15 +67,16 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
       tx,
       tx.kysely
         .selectFrom("task_log")
-        .select(["id", "task_id", "run_times", "attempt"])
+        .select(["id", "task_id", "run_times", "attempt", "arg", "manual"])
         .where(attemptsNamed(finishes.map((f) => f.ref)))
         .where("state", "in", from),
     ).execute();
-    const idOf = new Map(open.map((r) => [refKey(r.task_id, r.run_times, r.attempt), r.id]));
+    const rowOf = new Map(open.map((r) => [refKey(r.task_id, r.run_times, r.attempt), r]));
     const moving = finishes.flatMap((f) => {
-      const id = idOf.get(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
-      idOf.delete(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
-      return id === undefined ? [] : [{ ...f, id }];
+      const row = rowOf.get(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      rowOf.delete(refKey(f.ref.taskId, f.ref.runTimes, f.ref.attempt));
+      // A retry sends what its attempt sent, and is as manual as it was.
+      return row === undefined ? [] : [{ ...f, id: row.id, run: { arg: row.arg, manual: row.manual } }];
     });
     if (moving.length === 0) return finishes.map(() => false);
     // One statement per set of columns: the outcomes of a kind (ended, or
@@ -98,9 +99,9 @@ export async function finishAttempts(db: Db, finishes: Finish[], from: RunState[
     for (const m of ended) {
       const t = m.task ?? read.get(m.ref.taskId);
       if (!t) continue;
-      ends.push({ taskServerId: t.task_server_id, state: m.outcome.state });
+      ends.push({ taskId: t.id, taskServerId: t.task_server_id, state: m.outcome.state });
       const plan = planFinish(t, m.ref.attempt, m.outcome.state, m.at);
-      if (plan.retryAt !== undefined) retries.push(pendingRow(m.ref.taskId, m.ref.runTimes, m.ref.attempt + 1, plan.retryAt));
+      if (plan.retryAt !== undefined) retries.push(pendingRow(m.ref.taskId, m.ref.runTimes, m.ref.attempt + 1, plan.retryAt, m.run));
       if (plan.nextFireAt !== undefined) delays.push({ id: t.id, nextFireAt: plan.nextFireAt });
       if (plan.startQueuedRun) queued.push({ taskId: t.id, at: m.at });
     }
@@ -125,8 +126,16 @@ export async function finishAttempt(db: Db, ref: AttemptRef, outcome: Outcome, f
   return moved;
 }
 
-export function pendingRow(taskId: number, runTimes: number, attempt: number, dueAt: number) {
+// A run outside the schedule: asked for by an operator (TriggerTask,
+// RetryRun), maybe with its own arg.
+export interface RunOptions {
+  arg: string | null;
+  manual: number;
+}
+
+export function pendingRow(taskId: number, runTimes: number, attempt: number, dueAt: number, options?: RunOptions) {
   return {
+    ...options,
     task_id: taskId,
     run_times: runTimes,
     attempt,
@@ -169,12 +178,12 @@ export async function abortOpenRuns(db: Db, task: { id: number; task_server_id: 
     .where("task_id", "=", task.id)
     .where("state", "in", [...OPEN_STATES, RunState.PENDING])
     .executeTakeFirst();
-  return endedAs(db, task.task_server_id, RunState.ABORTED, Number(result.numUpdatedRows));
+  return endedAs(db, task, RunState.ABORTED, Number(result.numUpdatedRows));
 }
 
-// Tells of `count` attempts of a task server that ended in `state`; returns count.
-export function endedAs(db: Db, taskServerId: number, state: RunState, count: number): number {
-  if (count > 0) db.runEnds.add(Array.from({ length: count }, () => ({ taskServerId, state })));
+// Tells of `count` attempts of a task that ended in `state`; returns count.
+export function endedAs(db: Db, task: { id: number; task_server_id: number }, state: RunState, count: number): number {
+  if (count > 0) db.runEnds.add(Array.from({ length: count }, () => ({ taskId: task.id, taskServerId: task.task_server_id, state })));
   return count;
 }
 
@@ -220,21 +229,30 @@ export interface PendingAttempt {
   task: TaskRow;
 }
 
-// Retries and triggered runs of the shards due by `until`, with their task;
-// those of paused or stopped tasks wait.
+// Retries and triggered runs of the shards due by `until`, with their task
+// (its arg replaced by the run's own, if it has one); those of paused or
+// stopped tasks wait, but for runs an operator asked for on a paused task.
 export async function listPendingAttempts(db: Db, until: number, shards: ShardFilter, limit: number): Promise<PendingAttempt[]> {
   const rows = await db.kysely
     .selectFrom("task_log")
     .innerJoin("task", "task.id", "task_log.task_id")
     .selectAll("task")
-    .select(["task_log.id as log_id", "task_log.run_times as log_run_times", "task_log.attempt as log_attempt", "task_log.due_at as log_due_at"])
+    .select(["task_log.id as log_id", "task_log.run_times as log_run_times", "task_log.attempt as log_attempt", "task_log.due_at as log_due_at", "task_log.arg as log_arg"])
     .where("task_log.state", "=", RunState.PENDING)
     .where("task_log.due_at", "<=", until)
-    .where("task.state", "in", [TaskState.SCHEDULED, TaskState.FINISHED])
+    .where((eb) =>
+      eb.or([eb("task.state", "in", [TaskState.SCHEDULED, TaskState.FINISHED]), eb.and([eb("task.state", "=", TaskState.PAUSED), eb("task_log.manual", "=", 1)])]),
+    )
     .where(inShards(shards))
     .limit(limit)
     .execute();
-  return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, ...task }) => ({ logId: log_id, runTimes: log_run_times, attempt: log_attempt, dueAt: log_due_at, task }));
+  return rows.map(({ log_id, log_run_times, log_attempt, log_due_at, log_arg, ...task }) => ({
+    logId: log_id,
+    runTimes: log_run_times,
+    attempt: log_attempt,
+    dueAt: log_due_at,
+    task: { ...task, arg: log_arg ?? task.arg },
+  }));
 }
 
 export interface RunFilter {
@@ -249,16 +267,24 @@ export interface RunFilter {
 
 export type RunWithTask = TaskLogRow & { task_name: string };
 
-// Runs newest first (by id), with their task's name. The names are read
-// after, for the page's tasks: joined, MySQL may start from the task table
-// and sort every run.
-export async function listTaskLogs(db: Db, f: RunFilter): Promise<RunWithTask[]> {
-  let q = db.kysely.selectFrom("task_log").selectAll().where("id", "<", f.beforeId);
+// The runs a filter selects (its limit aside), for a query to go on from.
+export function runsMatching(db: Db, f: Omit<RunFilter, "limit">) {
+  let q = db.kysely.selectFrom("task_log").where("id", "<", f.beforeId);
   if (f.taskId) q = q.where("task_id", "=", f.taskId);
   if (f.state) q = q.where("state", "=", f.state);
   if (f.startedFrom !== undefined) q = q.where("started_at", ">=", f.startedFrom);
   if (f.startedBefore !== undefined) q = q.where("started_at", "<", f.startedBefore);
-  const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+  return q;
+}
+
+// Runs newest first (by id), with their task's name.
+export async function listTaskLogs(db: Db, f: RunFilter): Promise<RunWithTask[]> {
+  return withTaskNames(db, await runsMatching(db, f).selectAll().orderBy("id", "desc").limit(f.limit).execute());
+}
+
+// The names are read after, for the page's tasks: joined, MySQL may start
+// from the task table and sort every run.
+export async function withTaskNames(db: Db, rows: TaskLogRow[]): Promise<RunWithTask[]> {
   const taskIds = [...new Set(rows.map((r) => r.task_id))];
   const names = taskIds.length ? await db.kysely.selectFrom("task").select(["id", "name"]).where("id", "in", taskIds).execute() : [];
   const nameOf = new Map(names.map((t) => [t.id, t.name]));
@@ -280,7 +306,7 @@ export async function latestRuns(db: Db, taskIds: number[]): Promise<Map<number,
 // (TriggerTask, or the run a QUEUE_ONE task queued while busy when
 // `onlyIfQueued`). Returns its run_times, or undefined when the task is
 // missing (or had nothing queued).
-export async function enqueueRun(db: Db, taskId: number, now: number, onlyIfQueued = false): Promise<number | undefined> {
+export async function enqueueRun(db: Db, taskId: number, now: number, onlyIfQueued = false, options?: RunOptions): Promise<number | undefined> {
   return transaction(db, async (tx) => {
     let update = tx.kysely
       .updateTable("task")
@@ -289,7 +315,7 @@ export async function enqueueRun(db: Db, taskId: number, now: number, onlyIfQueu
     if (onlyIfQueued) update = update.where("queued", "=", 1).where("state", "=", TaskState.SCHEDULED);
     if (Number((await update.executeTakeFirst()).numUpdatedRows) !== 1) return undefined;
     const { run_times } = await tx.kysely.selectFrom("task").select("run_times").where("id", "=", taskId).executeTakeFirstOrThrow();
-    await tx.kysely.insertInto("task_log").values(pendingRow(taskId, run_times, 1, now)).execute();
+    await tx.kysely.insertInto("task_log").values(pendingRow(taskId, run_times, 1, now, options)).execute();
     return run_times;
   });
 }

@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db, RouteEvictionTable, TaskServerRouteTable } from "./database.js";
-import { orKeep, orUpdate } from "./dialect.js";
+import { forShare, orKeep, orUpdate } from "./dialect.js";
 import { transaction } from "./transaction.js";
 
 export type RouteRow = Selectable<TaskServerRouteTable>;
@@ -104,6 +104,37 @@ export async function deleteRoute(db: Db, route: RouteKey): Promise<DeleteRouteR
     .executeTakeFirst();
   const dismissed = await deleteEviction(db, taskServerId, route);
   return Number(result.numDeletedRows) + Number(dismissed.numDeletedRows) > 0 ? "deleted" : "no_route";
+}
+
+// Which of these task servers exist, read with a shared lock (see
+// upsertTasksOfLiveServers).
+export async function liveTaskServers(db: Db, ids: number[]): Promise<Set<number>> {
+  const rows = await forShare(db, db.kysely.selectFrom("task_server").select("id").where("id", "in", ids)).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export type DeleteTaskServerResult = { deleted: true } | { deleted: false; tasks: number } | undefined;
+
+// Removes a task server with its routes and eviction records, unless tasks
+// use it (then says how many). Undefined when there is no such server. The
+// delete itself re-checks for tasks, so a task added meanwhile keeps it.
+export async function deleteTaskServer(db: Db, name: string): Promise<DeleteTaskServerResult> {
+  return transaction(db, async (tx) => {
+    const id = await findTaskServerId(tx, name);
+    if (id === undefined) return undefined;
+    const deleted = await tx.kysely
+      .deleteFrom("task_server")
+      .where("id", "=", id)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom("task").select("task.id").where("task.task_server_id", "=", id))))
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) {
+      const { n } = await tx.kysely.selectFrom("task").select((eb) => eb.fn.countAll<number>().as("n")).where("task_server_id", "=", id).executeTakeFirstOrThrow();
+      return { deleted: false, tasks: Number(n) };
+    }
+    await tx.kysely.deleteFrom("task_server_route").where("task_server_id", "=", id).execute();
+    await tx.kysely.deleteFrom("route_eviction").where("task_server_id", "=", id).execute();
+    return { deleted: true };
+  });
 }
 
 const callbackRoutes = (db: Db) =>

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Selectable } from "kysely";
 import { TaskState } from "../../gen/easytask/v1/task_pb.js";
 import type { Db, TaskTable } from "./database.js";
-import { findTaskServerId } from "./taskServers.js";
+import { findTaskServerId, liveTaskServers } from "./taskServers.js";
 import { orUpdateFromInserted, upsertReturningId } from "./dialect.js";
 import { transaction } from "./transaction.js";
 import { SHARD_SPACE } from "../policy/shards.js";
@@ -55,6 +55,17 @@ export async function upsertTasks(db: Db, tasks: TaskFields[], now: number): Pro
   return ids;
 }
 
+// upsertTasks for the tasks whose task server still exists, read with a
+// shared lock so that it is not deleted before this commits (a caller may
+// hold the id of a task server deleted since); undefined for the others.
+export async function upsertTasksOfLiveServers(db: Db, tasks: TaskFields[], now: number): Promise<(number | undefined)[]> {
+  const live = await liveTaskServers(db, [...new Set(tasks.map((t) => t.task_server_id))]);
+  const writable = tasks.filter((t) => live.has(t.task_server_id));
+  const ids = writable.length > 0 ? await upsertTasks(db, writable, now) : [];
+  const idOf = new Map(writable.map((t, i) => [t, ids[i]]));
+  return tasks.map((t) => idOf.get(t));
+}
+
 // Moves the task to a state with its next fire time, if it is in one of
 // `from`; the version bump makes a run claimed from an older read fail.
 // Returns false when the task is missing or in another state.
@@ -96,7 +107,13 @@ export interface TaskFilter {
 
 // LIKE treats % and _ as wildcards; the search text is matched literally.
 // "!" escapes them: a backslash would itself need escaping in MySQL strings.
-const likePattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => "!" + c)}%`;
+const likePattern = (text: string) => `%${text.replace(/[!%_]/g, (c) => "!" + c)}%`;
+
+// `column` contains `text`, ignoring ASCII case unless `exactCase`.
+export const containsText = (column: string, text: string, exactCase = false) =>
+  exactCase
+    ? sql<boolean>`${sql.ref(column)} like ${likePattern(text)} escape '!'`
+    : sql<boolean>`lower(${sql.ref(column)}) like ${likePattern(text.toLowerCase())} escape '!'`;
 
 // The tasks alone, in id order, and the few task server names after: a
 // join lets MySQL start from task_server and sort every task of it.
@@ -109,9 +126,8 @@ export async function listTasks(db: Db, f: TaskFilter): Promise<TaskWithServer[]
   }
   if (f.state) q = q.where("state", "=", f.state);
   if (f.query) {
-    const pattern = likePattern(f.query);
-    const contains = (column: "name" | "biz_id") => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
-    q = q.where((eb) => eb.or([contains("name"), contains("biz_id")]));
+    const query = f.query;
+    q = q.where((eb) => eb.or([containsText("name", query), containsText("biz_id", query)]));
   }
   const rows = await q.orderBy("id").limit(f.limit).execute();
   const serverIds = [...new Set(rows.map((r) => r.task_server_id))];

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseArgs } from "../../src/config/loadConfig.js";
-import { defaultConfig, resolveConfig, secretsOf } from "../../src/config/config.js";
+import { apiTokens, defaultConfig, resolveConfig, secretsOf, type ApiToken } from "../../src/config/config.js";
 import { parseMysqlDsn } from "../../src/config/parseMysqlDsn.js";
 import { hostUrls } from "../../src/store/failoverPool.js";
 
@@ -60,6 +60,7 @@ test("no file and no env gives the documented defaults", () => {
     logRetentionDays: 30,
     auth: { tokens: [], protectHealth: false, protectMetrics: false },
     callback: { allowedHosts: [] },
+    alerts: { webhookUrl: "", failingRunsInARow: 3, webhookTimeoutSec: 5 },
     env: { forClients: [], unknown: [] },
   });
   assert.deepEqual(defaultConfig, c);
@@ -295,6 +296,50 @@ test("a weak token is refused by position, and the message never shows a token",
     );
   }
   throwsConfig(() => load({}, { EASYTASK_AUTH__PROTECT_HEALTH: "yes" }), /auth\.protect_health: expected true or false.*EASYTASK_AUTH__PROTECT_HEALTH/);
+});
+
+test("auth.tokens takes {name, token, role} objects next to bare strings (admin tokens), from the file and as JSON from the environment", () => {
+  const admin = "0123456789abcdef-admin";
+  const viewer = "0123456789abcdef-viewer";
+  const tokens: (string | ApiToken)[] = [admin, { name: "grafana", token: viewer, role: "viewer" }, { name: "ci", token: `${admin}-2`, role: "admin" }];
+  assert.deepEqual(load({ auth: { tokens } }).auth.tokens, tokens);
+  assert.deepEqual(apiTokens(tokens), [
+    { name: "auth.tokens[0]", token: admin, role: "admin" },
+    { name: "grafana", token: viewer, role: "viewer" },
+    { name: "ci", token: `${admin}-2`, role: "admin" },
+  ]);
+  assert.deepEqual(load({}, { EASYTASK_AUTH__TOKENS: JSON.stringify(tokens.slice(1)) }).auth.tokens, tokens.slice(1));
+  assert.deepEqual(secretsOf(load({ auth: { tokens } })), [admin, viewer, `${admin}-2`]);
+
+  throwsConfig(() => load({ auth: { tokens: [{ name: "x", token: viewer }] } }), /auth\.tokens\[0\]\.role: expected one of "admin", "viewer", got nothing/);
+  throwsConfig(() => load({ auth: { tokens: [{ name: "x", token: viewer, role: "root" }] } }), /auth\.tokens\[0\]\.role/);
+  throwsConfig(() => load({ auth: { tokens: [{ name: "", token: viewer, role: "viewer" }] } }), /auth\.tokens\[0\]\.name: expected 1 to 64 printable/);
+  throwsConfig(() => load({ auth: { tokens: [{ name: "x", token: viewer, role: "viewer", scope: "all" }] } }), /unknown key "auth\.tokens\[0\]\.scope"/);
+  throwsConfig(() => load({ auth: { tokens: [{ name: "a", token: admin, role: "admin" }, { name: "a", token: viewer, role: "viewer" }] } }), /auth\.tokens\[1\]\.name: "a" names another token too/);
+  assert.throws(
+    () => load({ auth: { tokens: [{ name: "x", token: "short-secret", role: "viewer" }] } }),
+    (err: unknown) => err instanceof ConfigError && /auth\.tokens\[0\]\.token/.test(err.message) && !err.message.includes("short-secret"),
+  );
+  throwsConfig(() => load({}, { EASYTASK_AUTH__TOKENS: "[{" }), /EASYTASK_AUTH__TOKENS must hold JSON/);
+
+  // The README's example, its tokens filled in.
+  let n = 0;
+  const example = /\*\*Roles\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readFileSync(new URL("../../../README.md", import.meta.url), "utf8"))![1].replaceAll("…", () => `readme-example-token-${n++}`);
+  assert.deepEqual(apiTokens(load(JSON.parse(example)).auth.tokens).map((t) => [t.name, t.role]), [["ops", "admin"], ["grafana", "viewer"]]);
+});
+
+test("alerts: a webhook URL (a secret), the failing runs that raise an alert, the post's timeout", () => {
+  const url = "https://hooks.example.com/services/T000/B000/XXXXSECRET";
+  const c = load({ alerts: { webhook_url: url, failing_runs_in_a_row: 5, webhook_timeout_sec: 10 } });
+  assert.deepEqual(c.alerts, { webhookUrl: url, failingRunsInARow: 5, webhookTimeoutSec: 10 });
+  assert.ok(secretsOf(c).includes(url));
+  assert.equal(load({}, { EASYTASK_ALERTS__FAILING_RUNS_IN_A_ROW: "0" }).alerts.failingRunsInARow, 0);
+  assert.throws(
+    () => load({ alerts: { webhook_url: "ftp://hooks.example.com/XXXXSECRET" } }),
+    (err: unknown) => err instanceof ConfigError && /alerts\.webhook_url: expected an http/.test(err.message) && !err.message.includes("XXXXSECRET"),
+  );
+  throwsConfig(() => load({ alerts: { failing_runs_in_a_row: -1 } }), /alerts\.failing_runs_in_a_row: expected an integer 0\.\.1000/);
+  throwsConfig(() => load({ alerts: { webhook_timeout_sec: 0 } }), /alerts\.webhook_timeout_sec: expected an integer 1\.\.300/);
 });
 
 test("callback.allowed_hosts entries must be host names, addresses or CIDR ranges", () => {

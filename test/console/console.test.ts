@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { after, describe, test } from "node:test";
+import type { Page } from "playwright-core";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients, type Clients } from "../support/api.js";
-import { launchBrowser, openConsole, unexpectedErrors, type ConsolePage } from "../support/browser.js";
-import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
+import { openConsole, unexpectedErrors } from "../support/browser.js";
+import { consoleSuite } from "../support/consoleSuite.js";
+import { DIALECTS, stopSharedMariaDb } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { sleep, waitFor } from "../support/waitFor.js";
 
@@ -23,27 +23,11 @@ async function taskIdOf(page: Page): Promise<bigint> {
 
 for (const dialect of DIALECTS) {
   describe(`web console on ${dialect}`, () => {
-    let node: TestNode;
-    let api: Clients;
-    let browser: Browser;
-    const worker = new FakeTaskServer();
-
-    before(async () => {
-      await worker.start();
-      node = await startTestNode(dialect);
-      api = clients(node.port);
-      await api.registry.addTaskServer({ name: "reports", schema: "http", host: "127.0.0.1", port: worker.port });
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await node.stop();
-      await worker.stop();
-    });
+    const s = consoleSuite(dialect, { taskServer: "reports" });
 
     test("create an interval task in the form, watch its runs, pause it, edit it, trigger it, read a run's answer", async () => {
-      worker.answer("/jobs/console", { body: { is_success: true, extra: "console-answer-42" } });
-      const c = await openConsole(browser, `http://127.0.0.1:${node.port}/`, { prefix: `${dialect}-main` });
+      s.worker.answer("/jobs/console", { body: { is_success: true, extra: "console-answer-42" } });
+      const c = await openConsole(s.browser, `http://127.0.0.1:${s.node.port}/`, { prefix: `${dialect}-main` });
       const { page } = c;
       try {
         assert.match(page.url(), /\/console\/$/, "/ redirects to the console");
@@ -63,22 +47,22 @@ for (const dialect of DIALECTS) {
         await c.shot("new-task");
         await page.getByRole("button", { name: "Create task" }).click();
         const taskId = await taskIdOf(page);
-        const stored = (await api.tasks.getTask({ taskId })).task!;
+        const stored = (await s.api.tasks.getTask({ taskId })).task!;
         assert.deepEqual([stored.name, stored.bizId, stored.srvName, stored.schedMode, stored.timeIntervalSec, stored.arg], ["console-report", "team-7", "reports", SchedMode.INTERVAL, 1, '{"team":7}']);
         assert.match(await text(page, ".schedule"), /every second/);
 
         // Runs appear without a reload (the page polls).
         await waitFor("three runs on the page", () => rowsOf(page, "Runs").count(), (n) => n >= 3);
-        assert.ok(worker.tasks("/jobs/console").length >= 3);
+        assert.ok(s.worker.tasks("/jobs/console").length >= 3);
         await c.shot("task-running");
 
-        await page.getByRole("button", { name: "Pause" }).click();
+        await page.getByRole("button", { name: "Pause", exact: true }).click();
         await page.getByRole("status").getByText("Paused.").waitFor();
-        assert.equal((await api.tasks.getTask({ taskId })).task!.state, TaskState.PAUSED);
-        await page.getByText("It will not fire again.").waitFor();
-        const firedBefore = worker.tasks("/jobs/console").length;
+        assert.equal((await s.api.tasks.getTask({ taskId })).task!.state, TaskState.PAUSED);
+        await page.getByText("Paused: it fires again after Resume.").waitFor();
+        const firedBefore = s.worker.tasks("/jobs/console").length;
         await sleep(2500);
-        assert.equal(worker.tasks("/jobs/console").length, firedBefore, "a paused task fires no more");
+        assert.equal(s.worker.tasks("/jobs/console").length, firedBefore, "a paused task fires no more");
         await c.shot("task-paused");
 
         // Edit: an hour between runs; saving schedules it again.
@@ -89,19 +73,19 @@ for (const dialect of DIALECTS) {
         await c.shot("edit-task");
         await page.getByRole("button", { name: "Save" }).click();
         assert.equal(await taskIdOf(page), taskId, "an edit keeps the task id");
-        await waitFor("the edit", async () => (await api.tasks.getTask({ taskId })).task!, (t) => t.timeIntervalSec === 3600 && t.state === TaskState.SCHEDULED);
+        await waitFor("the edit", async () => (await s.api.tasks.getTask({ taskId })).task!, (t) => t.timeIntervalSec === 3600 && t.state === TaskState.SCHEDULED);
         assert.match(await text(page, ".schedule"), /every hour/);
 
-        const runsBefore = (await api.tasks.getTask({ taskId })).task!.runTimes;
-        const calledBefore = worker.tasks("/jobs/console").length;
+        const runsBefore = (await s.api.tasks.getTask({ taskId })).task!.runTimes;
+        const calledBefore = s.worker.tasks("/jobs/console").length;
         await page.getByRole("button", { name: "Trigger now" }).click();
         await page.getByRole("status").getByText("Triggered.").waitFor();
         const triggered = runsBefore + 1;
         await page.getByRole("button", { name: `Run ${triggered}`, exact: true }).waitFor();
-        await waitFor("the triggered callback", () => worker.tasks("/jobs/console").length, (n) => n === calledBefore + 1);
-        assert.equal(worker.tasks("/jobs/console").at(-1)!.body.run_times, triggered);
+        await waitFor("the triggered callback", () => s.worker.tasks("/jobs/console").length, (n) => n === calledBefore + 1);
+        assert.equal(s.worker.tasks("/jobs/console").at(-1)!.body.run_times, triggered);
 
-        await waitFor("the run to succeed", async () => (await api.tasks.listTaskLogs({ taskId, pageSize: 1 })).taskLogs[0].state, (s) => s === RunState.SUCCEEDED);
+        await waitFor("the run to succeed", async () => (await s.api.tasks.listTaskLogs({ taskId, pageSize: 1 })).taskLogs[0].state, (s) => s === RunState.SUCCEEDED);
         await page.getByRole("button", { name: `Run ${triggered}`, exact: true }).click();
         const detail = page.getByRole("region", { name: `Run ${triggered} attempt 1` });
         await detail.getByText("console-answer-42", { exact: false }).first().waitFor();
@@ -122,43 +106,14 @@ for (const dialect of DIALECTS) {
 }
 
 describe("web console pages (sqlite)", () => {
-  let node: TestNode;
-  let api: Clients;
-  let browser: Browser;
-  const worker = new FakeTaskServer();
-  const base = () => `http://127.0.0.1:${node.port}/console/`;
-
-  before(async () => {
-    await worker.start();
-    node = await startTestNode("sqlite");
-    api = clients(node.port);
-    await api.registry.addTaskServer({ name: "workers", schema: "http", host: "127.0.0.1", port: worker.port });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await node.stop();
-    await worker.stop();
-  });
-
-  async function withPage(prefix: string, fn: (c: ConsolePage) => Promise<void>, opts: { width?: number; expectedStatuses?: number[] } = {}) {
-    const c = await openConsole(browser, base(), { prefix, width: opts.width });
-    try {
-      await fn(c);
-      assert.deepEqual(unexpectedErrors(c.errors, opts.expectedStatuses), []);
-    } catch (err) {
-      await c.shot("failure");
-      throw err;
-    } finally {
-      await c.close();
-    }
-  }
+  const s = consoleSuite("sqlite", { taskServer: "workers" });
 
   test("a refused task shows the server's message at the field, and nothing is created", async () => {
-    await withPage(
+    await s.session(
       "validation",
+      1280,
       async ({ page, shot }) => {
-        await page.goto(base() + "#/tasks/new");
+        await page.goto(s.base() + "#/tasks/new");
         await page.getByLabel("Name", { exact: true }).fill("bad-cron");
         await page.getByLabel("Task server").selectOption("workers");
         await page.getByLabel("Schedule", { exact: true }).selectOption({ label: "cron" });
@@ -172,7 +127,7 @@ describe("web console pages (sqlite)", () => {
         assert.equal(await page.evaluate(() => document.activeElement?.id), "f-time_cron", "the keyboard is taken to the refused field");
         assert.equal(await page.locator(".field-error").count(), 1);
         await shot("cron-refused");
-        assert.equal((await api.tasks.listTasks({ query: "bad-cron" })).tasks.length, 0);
+        assert.equal((await s.api.tasks.listTasks({ query: "bad-cron" })).tasks.length, 0);
       },
       { expectedStatuses: [400] },
     );
@@ -181,21 +136,22 @@ describe("web console pages (sqlite)", () => {
   test("task servers page: add a route, see its health and an eviction, remove routes", async () => {
     const extra = await new FakeTaskServer().start();
     try {
-      await withPage(
+      await s.session(
         "servers",
+        1280,
         async ({ page, shot }) => {
-          await page.goto(base() + "#/servers");
+          await page.goto(s.base() + "#/servers");
           const form = page.getByRole("form", { name: "Add a route" });
           await form.getByLabel("Task server name").fill("billing");
           await form.getByLabel("Host").fill("127.0.0.1");
           await form.getByRole("button", { name: "Add route" }).click();
           await page.locator("#f-port-error").waitFor();
-          assert.match(await text(page, "#f-port-error"), /port is required/);
+          assert.equal(await text(page, "#f-port-error"), "Port is required.");
           await form.getByLabel("Port").fill(String(extra.port));
           await form.getByRole("button", { name: "Add route" }).click();
           const billing = page.getByRole("region", { name: "Task server billing" });
           await billing.getByText("healthy").waitFor();
-          const listed = (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "billing")!;
+          const listed = (await s.api.registry.listTaskServers({})).taskServers.find((s) => s.name === "billing")!;
           assert.deepEqual(
             listed.routes.map((r) => [r.host, r.port, r.isEnableHealthCheck]),
             [["127.0.0.1", extra.port, true]],
@@ -204,16 +160,16 @@ describe("web console pages (sqlite)", () => {
 
           extra.pong = { pong: false };
           await billing.getByRole("cell", { name: "evicted" }).waitFor();
-          await page.goto(base());
+          await page.goto(s.base());
           await page.getByRole("heading", { name: "Evicted routes" }).waitFor();
           assert.match(await page.locator(".attention").innerText(), new RegExp(`billing http://127.0.0.1:${extra.port}`));
           await shot("overview-evicted");
 
           await page.getByRole("link", { name: "Task servers" }).click();
           page.once("dialog", (d) => d.accept());
-          await page.getByRole("button", { name: `Remove http://127.0.0.1:${extra.port} from billing` }).click();
+          await page.getByRole("button", { name: `Dismiss the eviction of http://127.0.0.1:${extra.port} from billing` }).click();
           await page.getByRole("region", { name: "Task server billing" }).getByText("No routes.").waitFor();
-          const after = (await api.registry.listTaskServers({})).taskServers.find((s) => s.name === "billing")!;
+          const after = (await s.api.registry.listTaskServers({})).taskServers.find((s) => s.name === "billing")!;
           assert.deepEqual([after.routes.length, after.evictedRoutes.length], [0, 0]);
           await shot("route-removed");
         },
@@ -225,19 +181,19 @@ describe("web console pages (sqlite)", () => {
   });
 
   test("runs page: every task's runs, filtered by state, task and time; an async run killed from its details", async () => {
-    worker.answer("/ok", { body: { is_success: true, extra: "fine" } });
-    worker.answer("/fail", { body: { is_success: false, extra: "broken" } });
-    worker.answer("/async", { body: { is_run_in_async: true } });
+    s.worker.answer("/ok", { body: { is_success: true, extra: "fine" } });
+    s.worker.answer("/fail", { body: { is_success: false, extra: "broken" } });
+    s.worker.answer("/async", { body: { is_run_in_async: true } });
     const add = async (name: string, callbackPath: string) =>
-      (await api.tasks.addTask({ name, srvName: "workers", callbackPath, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId;
+      (await s.api.tasks.addTask({ name, srvName: "workers", callbackPath, schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 })).taskId;
     const ok = await add("runs-ok", "/ok");
     const failing = await add("runs-fail", "/fail");
     const waiting = await add("runs-async", "/async");
-    for (const taskId of [ok, failing, ok, waiting]) await api.tasks.triggerTask({ taskId });
-    await waitFor("four runs done", async () => (await api.tasks.listTaskLogs({})).taskLogs, (l) => l.length >= 4 && l.every((r) => r.state !== RunState.PENDING && r.state !== RunState.RUNNING));
+    for (const taskId of [ok, failing, ok, waiting]) await s.api.tasks.triggerTask({ taskId });
+    await waitFor("four runs done", async () => (await s.api.tasks.listTaskLogs({})).taskLogs, (l) => l.length >= 4 && l.every((r) => r.state !== RunState.PENDING && r.state !== RunState.RUNNING));
 
-    await withPage("runs", async ({ page, shot }) => {
-      await page.goto(base() + "#/runs");
+    await s.session("runs", 1280, async ({ page, shot }) => {
+      await page.goto(s.base() + "#/runs");
       const names = () => rowsOf(page, "Runs").locator("td:first-child").allInnerTexts();
       await waitFor("every run", names, (n) => n.length === 4);
       assert.deepEqual(await names(), ["runs-async", "runs-ok", "runs-fail", "runs-ok"]);
@@ -250,11 +206,11 @@ describe("web console pages (sqlite)", () => {
       await page.getByLabel("Task id").fill(String(ok));
       await waitFor("one task's runs", names, (n) => n.join() === "runs-ok,runs-ok");
       await page.getByLabel("Task id").fill("");
-      await page.getByLabel("Started before").fill("2020-01-01T00:00:00");
+      await page.getByLabel("Started before").fill("2020-01-01 00:00:00");
       await waitFor("no run before 2020", names, (n) => n.length === 0);
       await page.getByText("No runs.").waitFor();
       await page.getByLabel("Started before").fill("");
-      await page.getByLabel("Started from").fill("2020-01-01T00:00:00");
+      await page.getByLabel("Started from").fill("2020-01-01 00:00:00");
       await waitFor("every run since 2020", names, (n) => n.length === 4);
 
       await page.getByRole("button", { name: "Run 1", exact: true }).first().click();
@@ -263,17 +219,20 @@ describe("web console pages (sqlite)", () => {
       await shot("async-run");
       await detail.getByRole("button", { name: "Kill run 1" }).click();
       await detail.getByText("killed", { exact: true }).waitFor();
-      assert.equal((await api.tasks.listTaskLogs({ taskId: waiting })).taskLogs[0].state, RunState.KILLED);
+      assert.equal(await detail.locator("pre.answer.error").innerText(), "Killed from the console or the API (Kill run).");
+      assert.ok(!(await page.locator("main").innerText()).includes("KillRun"), "run errors read as words");
+      assert.equal((await s.api.tasks.listTaskLogs({ taskId: waiting })).taskLogs[0].state, RunState.KILLED);
       await shot("killed");
     });
   });
 
   test("readable at 375 px: no horizontal scrolling of the page", async () => {
-    await withPage(
+    await s.session(
       "narrow",
+      375,
       async ({ page, shot }) => {
         for (const hash of ["#/tasks", "#/runs", "#/servers", "#/", "#/tasks/new"]) {
-          await page.goto(base() + hash);
+          await page.goto(s.base() + hash);
           await page.locator("h1").waitFor();
           await page.waitForLoadState("networkidle");
           const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
@@ -282,13 +241,12 @@ describe("web console pages (sqlite)", () => {
           await shot(hash.replace(/\W+/g, "-") || "overview");
         }
       },
-      { width: 375 },
     );
   });
 
   test("keyboard: the task form is reached, filled and sent with the keyboard alone", async () => {
-    await withPage("keyboard", async ({ page, shot }) => {
-      await page.goto(base() + "#/tasks/new");
+    await s.session("keyboard", 1280, async ({ page, shot }) => {
+      await page.goto(s.base() + "#/tasks/new");
       await page.getByLabel("Name", { exact: true }).focus();
       await page.keyboard.type("typed-task");
       await page.keyboard.press("Tab");
@@ -300,7 +258,7 @@ describe("web console pages (sqlite)", () => {
       await page.getByRole("button", { name: "Create task" }).focus();
       await page.keyboard.press("Enter");
       const taskId = await taskIdOf(page);
-      assert.equal((await api.tasks.getTask({ taskId })).task!.name, "typed-task");
+      assert.equal((await s.api.tasks.getTask({ taskId })).task!.name, "typed-task");
       await page.getByRole("heading", { name: "typed-task" }).waitFor();
       await shot("created");
     });

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { timestampDate, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorDetailSchema } from "../../gen/easytask/v1/errors_pb.js";
+import { Code } from "@connectrpc/connect";
 import { RunState, SchedMode, TaskState } from "../../gen/easytask/v1/task_pb.js";
-import { clients, type Clients } from "../support/api.js";
+import { clients, refusal, type Clients } from "../support/api.js";
 import { DIALECTS, startTestNode, stopSharedMariaDb, type TestNode } from "../support/node.js";
 import { FakeTaskServer } from "../support/taskServer.js";
 import { waitFor } from "../support/waitFor.js";
@@ -13,15 +12,6 @@ after(stopSharedMariaDb);
 
 // The RPCs the web console is built on (and SDK users get too): schedule
 // previews, the global run list, task search, stats, evictions.
-async function refusal(call: Promise<unknown>): Promise<{ code: Code; field: string; message: string }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return { code: e.code, field: e.findDetails(ErrorDetailSchema)[0]?.field ?? "", message: e.rawMessage };
-  }
-  assert.fail("the call was accepted");
-}
 
 for (const dialect of DIALECTS) {
   describe(`console RPCs on ${dialect}`, () => {

@@ -148,10 +148,10 @@ for (const dialect of DIALECTS) {
       const afterPause = a.tasks("/control").length;
       await api.tasks.resumeTask({ taskId });
       await time.until("runs after resume", () => a.tasks("/control"), (c) => c.length >= afterPause + 1);
-      await api.tasks.pauseTask({ taskId });
+      await api.tasks.stopTask({ taskId });
       const before = a.tasks("/control").length;
       const triggered = await api.tasks.triggerTask({ taskId }).catch((e: unknown) => e);
-      assert.ok(triggered instanceof ConnectError && triggered.code === Code.FailedPrecondition, "a paused task is not triggered");
+      assert.ok(triggered instanceof ConnectError && triggered.code === Code.FailedPrecondition, "a stopped task is not triggered");
       await api.tasks.resumeTask({ taskId });
       await api.tasks.addTask({ name: `/control-${n}`, srvName: "single", callbackPath: "/control", schedMode: SchedMode.INTERVAL, timeIntervalSec: 3600 });
       const { runTimes } = await api.tasks.triggerTask({ taskId });

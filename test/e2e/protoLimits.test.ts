@@ -5,7 +5,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../../gen/easytask/v1/errors_pb.js";
 import { limits } from "../../gen/easytask/v1/options_pb.js";
 import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
-import { SchedMode, TaskService } from "../../gen/easytask/v1/task_pb.js";
+import { SchedMode, TaskAction, TaskService } from "../../gen/easytask/v1/task_pb.js";
+import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
 import { clients, type Clients } from "../support/api.js";
 import { startTestNode, type TestNode } from "../support/node.js";
 
@@ -71,9 +72,15 @@ const CALLS: Record<string, (path: string) => { send: (req: Record<string, unkno
   ListTasksRequest: () => ({ send: (r) => api.tasks.listTasks(r), base: {} }),
   ListTaskLogsRequest: () => ({ send: (r) => api.tasks.listTaskLogs(r), base: {} }),
   AddTaskServerRequest: () => ({ send: (r) => api.registry.addTaskServer(r), base: { name: "s", schema: "http", host: "127.0.0.1", port: 9 } }),
+  DeleteTaskServerRequest: () => ({ send: (r) => api.registry.deleteTaskServer(r), base: {} }),
+  TriggerTaskRequest: () => ({ send: (r) => api.tasks.triggerTask(r), base: { taskId: 1n } }),
+  BulkTaskActionRequest: () => ({ send: (r) => api.tasks.bulkTaskAction(r), base: { action: TaskAction.PAUSE, filter: {} } }),
+  GetTaskHistoryRequest: () => ({ send: (r) => api.tasks.getTaskHistory(r), base: { taskId: 1n } }),
+  ListAuditLogRequest: () => ({ send: (r) => api.cluster.listAuditLog(r), base: {} }),
+  ListAlertsRequest: () => ({ send: (r) => api.cluster.listAlerts(r), base: {} }),
 };
 
-const methods = [...TaskService.methods, ...RegistryService.methods];
+const methods = [...TaskService.methods, ...RegistryService.methods, ...ClusterService.methods];
 
 test("every request field with a declared limit is covered here", () => {
   for (const method of methods) {

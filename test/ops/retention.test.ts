@@ -8,6 +8,8 @@ import { pruneOnce, type RetentionDeps } from "../../src/engine/logRetention.js"
 import { ShardSet } from "../../src/engine/shardSet.js";
 import type { Db } from "../../src/store/database.js";
 import { openStore } from "../../src/store/openStore.js";
+import { raiseAlert } from "../../src/store/alerts.js";
+import { insertAuditEntries } from "../../src/store/auditLog.js";
 import { pendingRow } from "../../src/store/taskLogs.js";
 import { findTaskServerId, upsertRoute } from "../../src/store/taskServers.js";
 import { upsertTask } from "../../src/store/tasks.js";
@@ -101,6 +103,33 @@ for (const dialect of DIALECTS) {
       clock.t = now + DAY + 1;
       assert.deepEqual(await pruneOnce(deps, timing, new AbortController().signal), { deleted: 2, batches: 1 });
       assert.deepEqual(await ids(store), kept.slice(0, OPEN.length), "open runs are never deleted, however old");
+      await store.close();
+      cleanup();
+    });
+
+    test("the audit log and the alerts are kept as long as the run history, and pruned in batches too", async () => {
+      const { store: config, cleanup } = await freshStore(dialect);
+      const store = await openStore(config.kind === "sqlite" ? config : { kind: "mysql", url: config.url });
+      const now = Date.UTC(2026, 5, 1);
+      const entry = (at: number) => ({ at, actor: "a", method: "m", protocol: "connect", targets: "", request: "{}", result: "{}", trace_id: "t" });
+      await insertAuditEntries(store, [31, 31, 31, 31, 29].map((days) => entry(now - days * DAY)));
+      const alert = (at: number, n: number) => ({ at, kind: 1, task_id: n, task_server: "w", route: "", text: "x", open_key: null, delivery: 1, delivery_error: "" });
+      for (const [n, days] of [31, 31, 29].entries()) await raiseAlert(store, alert(now - days * DAY, n));
+      const clock = new TestClock(now);
+      let pauses = 0;
+      clock.sleep = async () => void pauses++;
+      const shards = new ShardSet(64);
+      const deps: RetentionDeps = { db: store, clock, log: silentLogger, metrics: new Metrics(store, silentLogger, 64), retentionDays: 30, shards };
+      const timing = { batchSize: 3, pauseMs: 250, intervalMs: 60_000 };
+      shards.set([1, 2]);
+      await pruneOnce(deps, timing, new AbortController().signal);
+      assert.equal((await store.kysely.selectFrom("audit_log").select("id").execute()).length, 5, "only the leader of shard 0 prunes them");
+      shards.set([0]);
+      await pruneOnce(deps, timing, new AbortController().signal);
+      assert.equal(pauses, 1, "4 old entries: two batches of at most 3, a pause between");
+      const left = async (table: "audit_log" | "alert") => (await store.kysely.selectFrom(table).select("at").execute()).map((r) => (now - Number(r.at)) / DAY);
+      assert.deepEqual(await left("audit_log"), [29]);
+      assert.deepEqual(await left("alert"), [29]);
       await store.close();
       cleanup();
     });

@@ -1,4 +1,6 @@
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import assert from "node:assert/strict";
+import { ConnectError, createClient, type Client, type Code, type Interceptor, type Transport } from "@connectrpc/connect";
+import { ErrorDetailSchema, type ErrorReason } from "../../gen/easytask/v1/errors_pb.js";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ClusterService } from "../../gen/easytask/v1/cluster_pb.js";
 import { RegistryService } from "../../gen/easytask/v1/registry_pb.js";
@@ -74,4 +76,17 @@ export interface ReadyzBody {
 export async function readyz(port: number): Promise<{ status: number; body: ReadyzBody }> {
   const res = await fetch(`http://127.0.0.1:${port}/readyz`);
   return { status: res.status, body: await res.json() };
+}
+
+// How a call that must fail failed: its code, and the reason and field of
+// its ErrorDetail.
+export async function refusal(call: Promise<unknown>): Promise<{ code: Code; reason?: ErrorReason; field: string; message: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const e = ConnectError.from(err);
+    const detail = e.findDetails(ErrorDetailSchema)[0];
+    return { code: e.code, reason: detail?.reason, field: detail?.field ?? "", message: e.rawMessage };
+  }
+  assert.fail("the call was accepted");
 }

@@ -26,9 +26,22 @@ export interface ConsolePage {
 // A fresh browser context (own storage) on the console at baseUrl. Errors
 // the page logs are collected; a test expecting a refusal (HTTP 4xx logged
 // by the browser as a failed resource) names its status in `expectedStatuses`.
-export async function openConsole(browser: Browser, baseUrl: string, opts: { width?: number; height?: number; prefix: string }): Promise<ConsolePage> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 } });
+// The browser's zone in every console test: away from UTC (and off the
+// whole hour), so a time shown in the wrong zone cannot pass for a right one.
+export const BROWSER_ZONE = "Asia/Kolkata";
+
+// `token`: kept in the browser's storage before the console loads, as if
+// typed into its prompt earlier. `fakeClock`: the page's timers and clock
+// run only when the test moves them (page.clock).
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  opts: { width?: number; height?: number; prefix: string; timezoneId?: string; token?: string; fakeClock?: boolean },
+): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, timezoneId: opts.timezoneId ?? BROWSER_ZONE });
+  if (opts.token) await context.addInitScript((t) => localStorage.getItem("easytask.token") ?? localStorage.setItem("easytask.token", t), opts.token);
   const page = await context.newPage();
+  if (opts.fakeClock) await page.clock.install();
   const errors: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);

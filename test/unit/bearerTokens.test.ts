@@ -1,21 +1,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { apiTokens } from "../../src/config/config.js";
 import { bearerTokens } from "../../src/server/auth.js";
 
-test("without tokens every call is let through", () => {
+test("without tokens every call is let through, as anonymous with every right", () => {
   const authorize = bearerTokens([]);
-  assert.equal(authorize(undefined), true);
-  assert.equal(authorize("Bearer anything"), true);
+  assert.deepEqual(authorize(undefined), { name: "anonymous", role: "admin" });
+  assert.deepEqual(authorize("Bearer anything"), { name: "anonymous", role: "admin" });
 });
 
-test("only a bearer header naming a configured token passes", () => {
+test("only a bearer header naming a configured token passes, and it names the token and its role", () => {
   const a = "token-a-0123456789";
   const b = "token-b-0123456789";
-  const authorize = bearerTokens([a, b]);
-  assert.equal(authorize(`Bearer ${a}`), true);
-  assert.equal(authorize(`Bearer ${b}`), true);
-  assert.equal(authorize(`bearer ${a}`), true, "the scheme is case-insensitive");
+  const authorize = bearerTokens(apiTokens([a, { name: "dashboards", token: b, role: "viewer" }]));
+  assert.deepEqual(authorize(`Bearer ${a}`), { name: "auth.tokens[0]", role: "admin" }, "a bare string is an admin token named by its place");
+  assert.deepEqual(authorize(`Bearer ${b}`), { name: "dashboards", role: "viewer" });
+  assert.deepEqual(authorize(`bearer ${a}`), { name: "auth.tokens[0]", role: "admin" }, "the scheme is case-insensitive");
   for (const bad of [undefined, null, "", a, `Bearer ${a}x`, `Bearer ${a.slice(0, -1)}`, `Basic ${a}`, "Bearer ", `Bearer ${a} ${b}`, `Bearer ${a.toUpperCase()}`]) {
-    assert.equal(authorize(bad), false, String(bad));
+    assert.equal(authorize(bad), undefined, String(bad));
   }
 });

@@ -13,7 +13,7 @@ const LAYERS: string[][] = [
   ["server"],
   ["service"],
   ["engine"],
-  ["cluster", "metrics"],
+  ["cluster", "metrics", "audit", "alerts"],
   ["config"],
   ["store"],
   ["policy"],

@@ -1,38 +1,80 @@
+import { AlertDelivery, AlertKind, type Alert } from "../../../gen/easytask/v1/cluster_pb.js";
 import type { GetStatsResponse } from "../../../gen/easytask/v1/task_pb.js";
 import { api } from "../api.js";
-import { ProblemBanner, Table } from "../components.js";
-import { dateTime, shardRanges } from "../format.js";
+import { TimeChart } from "../chart.js";
+import { Badge, ProblemBanner, Table } from "../components.js";
+import { plural, shardRanges } from "../format.js";
 import { usePoll } from "../usePoll.js";
+import { msOf, Time } from "../zone.js";
 
 const STATS_POLL_MS = 10_000;
 
-// Fires per minute as bars, lateness p99 as a line, over the last hour.
+// Runs per minute (succeeded and failed, stacked) and lateness p99 over the
+// last hour.
 function HourChart(props: { stats: GetStatsResponse }) {
-  const minutes = props.stats.minutes;
-  const w = 600;
-  const h = 140;
-  const barW = w / Math.max(1, minutes.length);
-  const maxFires = Math.max(1, ...minutes.map((m) => m.fires));
-  const maxLate = Math.max(1, ...minutes.map((m) => m.latenessP99Ms));
-  const line = minutes.map((m, i) => `${(i + 0.5) * barW},${h - (m.latenessP99Ms / maxLate) * (h - 10)}`).join(" ");
-  const summary = `Last hour: ${props.stats.firesLastHour} runs, at most ${maxFires} in a minute; lateness p99 ${props.stats.latenessP99MsLastHour} ms.`;
+  const points = props.stats.minutes.map((m) => ({ at: msOf(m.minute)!, values: [m.fires - m.failures, m.failures], line: m.fires ? m.latenessP99Ms : undefined }));
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={summary} preserveAspectRatio="none">
-        {minutes.map((m, i) => {
-          const bh = (m.fires / maxFires) * (h - 10);
-          return (
-            <rect key={i} x={i * barW + 1} y={h - bh} width={Math.max(1, barW - 2)} height={bh} class={m.failures ? "bar failing" : "bar"}>
-              <title>{`${dateTime(m.minute)}: ${m.fires} runs, ${m.failures} failed, p99 ${m.latenessP99Ms} ms late`}</title>
-            </rect>
-          );
-        })}
-        <polyline points={line} class="p99" />
-      </svg>
-      <figcaption>
-        <span class="key bars">runs per minute (max {maxFires})</span> <span class="key line">lateness p99 (max {maxLate} ms)</span>
-      </figcaption>
-    </figure>
+    <TimeChart
+      title="Runs per minute, last hour"
+      points={points}
+      stepMs={60_000}
+      series={[
+        { name: "runs", className: "ok" },
+        { name: "failed or timed out", className: "failed" },
+      ]}
+      line={{ name: "lateness p99", unit: "ms" }}
+      describe={(p) => `${plural(p.values[0] + p.values[1], "run")}, ${p.values[1]} failed or timed out; lateness p99 ${p.line ?? 0} ms`}
+      empty="No runs in the last hour."
+    />
+  );
+}
+
+const ALERTS_SHOWN = 10;
+
+function deliveryBadge(a: Alert): [string, string] {
+  switch (a.delivery) {
+    case AlertDelivery.SENT:
+      return ["ok", "sent"];
+    case AlertDelivery.FAILED:
+      return ["bad", "not delivered"];
+    case AlertDelivery.PENDING:
+      return ["busy", "sending"];
+    default:
+      return ["", "listed only"];
+  }
+}
+
+// The latest alerts, where they go, and what raises one.
+function Alerts() {
+  const alerts = usePoll(() => api.cluster.listAlerts({ pageSize: ALERTS_SHOWN }), [], STATS_POLL_MS);
+  const d = alerts.data;
+  if (!d) return <ProblemBanner problem={alerts.problem} />;
+  const s = d.settings!;
+  const when = [s.failingRunsInARow > 0 && `a task fails ${plural(s.failingRunsInARow, "run")} in a row`, "a route is evicted"].filter(Boolean).join(" or ");
+  return (
+    <section aria-labelledby="alerts-title">
+      <h2 id="alerts-title">Alerts</h2>
+      <p class="muted">
+        Raised when {when};{" "}
+        {s.webhookConfigured ? `posted to the webhook at ${s.webhookHost}.` : "listed here only: no webhook is configured (alerts.webhook_url)."}
+      </p>
+      {d.alerts.length === 0 ? (
+        <p>No alerts.</p>
+      ) : (
+        <ul class="alerts">
+          {d.alerts.map((a) => {
+            const [tone, word] = deliveryBadge(a);
+            return (
+              <li key={String(a.alertId)}>
+                <Time at={a.at} ago /> <Badge tone={tone}>{word}</Badge>{" "}
+                {a.kind === AlertKind.TASK_FAILING ? <a href={`#/tasks/${a.taskId}`}>{a.text}</a> : <a href="#/servers">{a.text}</a>}
+                {a.deliveryError && <small class="field-error"> {a.deliveryError}</small>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -52,7 +94,7 @@ export function Overview() {
           {s.failingTasks.length > 0 && (
             <>
               <h2>Failing tasks (last hour)</h2>
-              <Table label="Failing tasks">
+              <Table label="Failing tasks" cards>
                 <thead>
                   <tr>
                     <th>Task</th>
@@ -64,12 +106,14 @@ export function Overview() {
                 <tbody>
                   {s.failingTasks.map((f) => (
                     <tr key={String(f.taskId)}>
-                      <td>
+                      <td data-label="Task">
                         <a href={`#/tasks/${f.taskId}`}>{f.name}</a>
                       </td>
-                      <td>{f.srvName}</td>
-                      <td>{f.failures}</td>
-                      <td>{dateTime(f.lastFailureAt)}</td>
+                      <td data-label="Task server">{f.srvName}</td>
+                      <td data-label="Failures">{f.failures}</td>
+                      <td data-label="Last failure">
+                        <Time at={f.lastFailureAt} ago />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -82,7 +126,7 @@ export function Overview() {
               <ul>
                 {evicted.map(({ srv, r }) => (
                   <li key={`${srv.name}-${r.routeId}`}>
-                    <a href="#/servers">{srv.name}</a> {r.schema}://{r.host}:{r.port}, evicted {dateTime(r.evictedAt)}
+                    <a href="#/servers">{srv.name}</a> {r.schema}://{r.host}:{r.port}, evicted <Time at={r.evictedAt} ago />
                   </li>
                 ))}
               </ul>
@@ -125,6 +169,7 @@ export function Overview() {
         </dl>
       )}
       {s && <HourChart stats={s} />}
+      <Alerts />
       {cluster.data && (
         <>
           <h2>Cluster {cluster.data.clusterName}</h2>
@@ -133,7 +178,7 @@ export function Overview() {
             {cluster.data.ready ? " is ready" : ` is not ready: ${cluster.data.notReadyReason}`}
             {!cluster.data.leadershipKnown && `; it cannot tell which shards it may lead (nobody may be scheduling): ${cluster.data.leadershipUnknownReason}`}.
           </p>
-          <Table label="Members">
+          <Table label="Members" cards>
             <thead>
               <tr>
                 <th>Node</th>
@@ -145,10 +190,12 @@ export function Overview() {
             <tbody>
               {cluster.data.members.map((m) => (
                 <tr key={m.nodeId}>
-                  <td>{m.nodeId}</td>
-                  <td>{m.address}</td>
-                  <td>{dateTime(m.startedAt)}</td>
-                  <td>
+                  <td data-label="Node">{m.nodeId}</td>
+                  <td data-label="Address">{m.address}</td>
+                  <td data-label="Started">
+                    <Time at={m.startedAt} ago />
+                  </td>
+                  <td data-label="Shards">
                     {m.shards.length} ({shardRanges(m.shards)})
                   </td>
                 </tr>

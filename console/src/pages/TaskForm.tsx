@@ -1,10 +1,15 @@
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
 import { MisfirePolicy, OverlapPolicy, RouteStrategy, SchedMode, type AddTaskRequest, type Task } from "../../../gen/easytask/v1/task_pb.js";
 import { api, problemOf, type Problem } from "../api.js";
 import { Field, ProblemBanner } from "../components.js";
-import { cronInWords, dateTime, misfireName, overlapName, routeStrategyName } from "../format.js";
+import { flash } from "../flash.js";
+import { cronInWords, misfireName, overlapName, routeStrategyName } from "../format.js";
 import { go } from "../route.js";
+import { formatIn, parseIn, zoneName } from "../time.js";
 import { usePoll } from "../usePoll.js";
+import { inPlainWords } from "../words.js";
+import { msOf, Time, useZone } from "../zone.js";
 
 type Form = Omit<AddTaskRequest, "$typeName" | "$unknown">;
 
@@ -41,37 +46,56 @@ const MODES: [SchedMode, string][] = [
   [SchedMode.AT, "once, at a time"],
 ];
 
-const localInput = (unixSec: bigint) => {
-  if (!unixSec) return "";
-  const d = new Date(Number(unixSec) * 1000);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
+// Every IANA zone this browser knows, offered as the time zone is typed.
+const ZONES: string[] = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.("timeZone") ?? [];
 
-// The next fire times of what is typed so far, from the server.
+// The next fire times of what is typed so far, from the server, under the
+// schedule in words; for a cron schedule in another zone than the one times
+// are shown in, each also in the schedule's zone.
 function SchedulePreview(props: { form: Form }) {
   const f = props.form;
-  const [shown, setShown] = useState<{ times: string[]; problem?: Problem }>({ times: [] });
+  const zone = useZone(f.timeZone || "UTC");
+  const [shown, setShown] = useState<{ times: Timestamp[]; problem?: Problem }>({ times: [] });
+  // Nothing to preview yet: say what is missing rather than ask the server.
+  const missing = f.schedMode === SchedMode.AT && !f.timeSpecAt ? "the time to fire at" : f.schedMode === SchedMode.CRON && !f.timeCron.trim() ? "a cron expression" : "";
   useEffect(() => {
+    if (missing) return;
     const timer = setTimeout(() => {
       api.tasks
         .previewSchedule({ schedMode: f.schedMode, timeCron: f.timeCron, timeZone: f.timeZone, timeIntervalSec: f.timeIntervalSec, timeSpecAt: f.timeSpecAt, count: 5 })
         .then(
-          (r) => setShown({ times: r.fireTimes.map(dateTime) }),
+          (r) => setShown({ times: r.fireTimes }),
           (err) => setShown({ times: [], problem: problemOf(err) }),
         );
     }, 300);
     return () => clearTimeout(timer);
   }, [f.schedMode, f.timeCron, f.timeZone, f.timeIntervalSec, f.timeSpecAt]);
+  const cronZone = f.schedMode === SchedMode.CRON ? f.timeZone || "UTC" : undefined;
+  const words = cronZone && f.timeCron ? cronInWords(f.timeCron) : undefined;
   return (
     <aside class="preview" aria-live="polite" aria-label="Schedule preview">
       <h3>Next fire times</h3>
-      {f.schedMode === SchedMode.CRON && f.timeCron && <p>{cronInWords(f.timeCron)}</p>}
-      {shown.problem ? (
-        <p class="muted">{shown.problem.message}</p>
+      {words && (
+        <p>
+          {words} ({cronZone})
+        </p>
+      )}
+      {missing ? (
+        <p class="muted">Enter {missing} to see them here.</p>
+      ) : shown.problem ? (
+        <p class="muted">{inPlainWords(shown.problem.message)}</p>
       ) : (
         <ol>
           {shown.times.map((t, i) => (
-            <li key={i}>{t}</li>
+            <li key={i}>
+              <Time at={t} taskZone={f.timeZone || "UTC"} />
+              {cronZone && cronZone !== zone && (
+                <small class="muted">
+                  {" "}
+                  = {formatIn(cronZone, msOf(t)!)} {zoneName(cronZone, msOf(t)!)}
+                </small>
+              )}
+            </li>
           ))}
         </ol>
       )}
@@ -79,23 +103,59 @@ function SchedulePreview(props: { form: Form }) {
   );
 }
 
-export function TaskForm(props: { id?: string }) {
+// The one-shot time, typed as YYYY-MM-DD HH:MM:SS in the zone times are
+// shown in (the console's one format, whatever the browser's locale).
+function FireAt(props: { value: bigint; onChange(v: bigint): void; problem?: Problem }) {
+  const zone = useZone();
+  const [text, setText] = useState(props.value ? formatIn(zone, Number(props.value) * 1000) : "");
+  const parsed = parseIn(zone, text);
+  const wrong = text.trim() !== "" && parsed === undefined;
+  return (
+    <Field label="Fire at" name="time_spec_at" problem={props.problem} hint={`YYYY-MM-DD HH:MM:SS, ${zoneName(zone, parsed ?? Date.now())} (${zone})`}>
+      {(a) => (
+        <>
+          <input
+            {...a}
+            aria-invalid={a["aria-invalid"] || wrong}
+            aria-describedby={[a["aria-describedby"], wrong && "fire-at-format"].filter(Boolean).join(" ") || undefined}
+            value={text}
+            onInput={(e) => {
+              const v = e.currentTarget.value;
+              setText(v);
+              const at = parseIn(zone, v);
+              props.onChange(at === undefined ? 0n : BigInt(Math.floor(at / 1000)));
+            }}
+          />
+          {wrong && <small id="fire-at-format" class="field-error">Not a time: write it as YYYY-MM-DD HH:MM:SS, e.g. {formatIn(zone, Date.now() + 3_600_000)}.</small>}
+        </>
+      )}
+    </Field>
+  );
+}
+
+// `id`: edit that task. `from`: a new task, a clone of that one.
+export function TaskForm(props: { id?: string; from?: string }) {
   const editing = props.id !== undefined;
+  const source = props.id ?? props.from;
   const [form, setForm] = useState<Form>(EMPTY);
-  const [loaded, setLoaded] = useState(!editing);
+  const [loaded, setLoaded] = useState(source === undefined);
   const [problem, setProblem] = useState<Problem>();
   const [saving, setSaving] = useState(false);
   const servers = usePoll(() => api.registry.listTaskServers({}), [], false);
   useEffect(() => {
-    if (!editing) return;
-    api.tasks.getTask({ taskId: BigInt(props.id!) }).then(
+    setLoaded(source === undefined);
+    setForm(EMPTY);
+    if (source === undefined) return;
+    api.tasks.getTask({ taskId: BigInt(source) }).then(
       (r) => {
-        setForm(formOf(r.task!));
+        const f = formOf(r.task!);
+        // A clone needs its own name (name and biz_id identify a task).
+        setForm(editing ? f : { ...f, name: `${f.name} copy` });
         setLoaded(true);
       },
       (err) => setProblem(problemOf(err)),
     );
-  }, [props.id]);
+  }, [props.id, props.from]);
   const set = <K extends keyof Form>(key: K) => (value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
   const num = (key: "timeIntervalSec" | "maxRetries" | "maxRunTimeSec" | "maxRunTimes" | "misfirePolicy" | "overlapPolicy" | "routeStrategy" | "schedMode") => (e: Event) =>
     set(key)(Number((e.currentTarget as HTMLInputElement).value) || 0);
@@ -105,6 +165,7 @@ export function TaskForm(props: { id?: string }) {
     setProblem(undefined);
     try {
       const { taskId } = await api.tasks.addTask(form);
+      flash.set(editing ? "Saved." : "Created.");
       go(`#/tasks/${taskId}`);
     } catch (err) {
       setProblem(problemOf(err));
@@ -119,9 +180,9 @@ export function TaskForm(props: { id?: string }) {
   return (
     <section>
       <p>
-        <a href={editing ? `#/tasks/${props.id}` : "#/tasks"}>← Back</a>
+        <a href={source ? `#/tasks/${source}` : "#/tasks"}>← Back</a>
       </p>
-      <h1>{editing ? `Edit ${form.name}` : "New task"}</h1>
+      <h1>{editing ? `Edit ${form.name}` : props.from ? "New task, a clone" : "New task"}</h1>
       <form class="task-form" onSubmit={submit} noValidate>
         <div class="form-grid">
           <Field label="Name" name="name" problem={problem} hint={editing ? "Name and biz_id identify the task." : undefined}>
@@ -132,14 +193,21 @@ export function TaskForm(props: { id?: string }) {
           </Field>
           <Field label="Task server" name="srv_name" problem={problem}>
             {(a) => (
-              <select {...a} value={form.srvName} onChange={(e) => set("srvName")(e.currentTarget.value)}>
-                <option value="">choose…</option>
-                {servers.data?.taskServers.map((s) => (
-                  <option key={s.name} value={s.name}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
+              <>
+                <select {...a} value={form.srvName} onChange={(e) => set("srvName")(e.currentTarget.value)}>
+                  <option value="">{servers.data?.taskServers.length === 0 ? "none registered yet" : "choose…"}</option>
+                  {servers.data?.taskServers.map((s) => (
+                    <option key={s.name} value={s.name}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+                {servers.data?.taskServers.length === 0 && (
+                  <small class="hint">
+                    No task server yet: <a href="#/servers">add a route on the Task servers page</a> first; it registers the task server.
+                  </small>
+                )}
+              </>
             )}
           </Field>
           <Field label="Callback path" name="callback_path" problem={problem}>
@@ -166,23 +234,21 @@ export function TaskForm(props: { id?: string }) {
               <Field label="Cron expression" name="time_cron" problem={problem} hint="5 fields, or 6 with seconds first">
                 {(a) => <input {...a} value={form.timeCron} placeholder="0 30 6 * * *" onInput={(e) => set("timeCron")(e.currentTarget.value)} />}
               </Field>
-              <Field label="Time zone" name="time_zone" problem={problem} hint="IANA name; empty means UTC">
-                {(a) => <input {...a} value={form.timeZone} placeholder="Asia/Shanghai" onInput={(e) => set("timeZone")(e.currentTarget.value)} />}
+              <Field label="Time zone" name="time_zone" problem={problem} hint="Empty means UTC; else an IANA name such as Europe/Berlin">
+                {(a) => (
+                  <>
+                    <input {...a} value={form.timeZone} list="zones" autoComplete="off" onInput={(e) => set("timeZone")(e.currentTarget.value)} />
+                    <datalist id="zones">
+                      {ZONES.map((z) => (
+                        <option key={z} value={z} />
+                      ))}
+                    </datalist>
+                  </>
+                )}
               </Field>
             </>
           )}
-          {form.schedMode === SchedMode.AT && (
-            <Field label="Fire at (local time)" name="time_spec_at" problem={problem}>
-              {(a) => (
-                <input
-                  {...a}
-                  type="datetime-local"
-                  value={localInput(form.timeSpecAt)}
-                  onInput={(e) => set("timeSpecAt")(BigInt(Math.floor((new Date(e.currentTarget.value).getTime() || 0) / 1000)))}
-                />
-              )}
-            </Field>
-          )}
+          {form.schedMode === SchedMode.AT && <FireAt value={form.timeSpecAt} onChange={set("timeSpecAt")} problem={problem} />}
           <Field label="Argument (sent as is)" name="arg" problem={problem}>
             {(a) => <textarea {...a} rows={3} value={form.arg} onInput={(e) => set("arg")(e.currentTarget.value)} />}
           </Field>
@@ -190,8 +256,8 @@ export function TaskForm(props: { id?: string }) {
         <SchedulePreview form={form} />
         <fieldset>
           <legend>Policies</legend>
-          <div class="form-grid">
-            <Field label="Missed slots" name="misfire_policy" problem={problem}>
+          <div class="form-grid aligned">
+            <Field label="Missed slots" name="misfire_policy" problem={problem} hint="Slots missed while no scheduler ran">
               {(a) => (
                 <select {...a} value={form.misfirePolicy} onChange={num("misfirePolicy")}>
                   {[MisfirePolicy.UNSPECIFIED, MisfirePolicy.SKIP, MisfirePolicy.FIRE_ALL].map((p) => (
@@ -202,7 +268,7 @@ export function TaskForm(props: { id?: string }) {
                 </select>
               )}
             </Field>
-            <Field label="When the previous run is open" name="overlap_policy" problem={problem}>
+            <Field label="Overlap" name="overlap_policy" problem={problem} hint="When a slot comes while a run is open">
               {(a) => (
                 <select {...a} value={form.overlapPolicy} onChange={num("overlapPolicy")}>
                   {[OverlapPolicy.UNSPECIFIED, OverlapPolicy.SKIP, OverlapPolicy.QUEUE_ONE, OverlapPolicy.CANCEL_PREVIOUS].map((p) => (
@@ -213,7 +279,7 @@ export function TaskForm(props: { id?: string }) {
                 </select>
               )}
             </Field>
-            <Field label="Route strategy" name="route_strategy" problem={problem}>
+            <Field label="Route strategy" name="route_strategy" problem={problem} hint="Which route gets a run">
               {(a) => (
                 <select {...a} value={form.routeStrategy} onChange={num("routeStrategy")}>
                   {[RouteStrategy.UNSPECIFIED, RouteStrategy.ROUND_ROBIN, RouteStrategy.CONSISTENT_HASH, RouteStrategy.FAILOVER, RouteStrategy.BROADCAST].map((p) => (
@@ -224,13 +290,13 @@ export function TaskForm(props: { id?: string }) {
                 </select>
               )}
             </Field>
-            <Field label="Retries" name="max_retries" problem={problem}>
+            <Field label="Retries" name="max_retries" problem={problem} hint="After a failed or timed-out run">
               {(a) => <input {...a} type="number" min="0" value={form.maxRetries} onInput={num("maxRetries")} />}
             </Field>
-            <Field label="Max run time (seconds, 0: route timeout)" name="max_run_time_sec" problem={problem}>
+            <Field label="Max run time" name="max_run_time_sec" problem={problem} hint="Seconds; 0: the route's timeout">
               {(a) => <input {...a} type="number" min="0" value={form.maxRunTimeSec} onInput={num("maxRunTimeSec")} />}
             </Field>
-            <Field label="Max runs (0: no limit)" name="max_run_times" problem={problem}>
+            <Field label="Max runs" name="max_run_times" problem={problem} hint="0: no limit">
               {(a) => <input {...a} type="number" min="0" value={form.maxRunTimes} onInput={num("maxRunTimes")} />}
             </Field>
           </div>

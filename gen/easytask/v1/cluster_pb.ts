@@ -2,8 +2,9 @@
 // @generated from file easytask/v1/cluster.proto (package easytask.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_easytask_v1_options } from "./options_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/cluster.proto.
  */
 export const file_easytask_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKvAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJEhMKC3NoYXJkX2NvdW50GAsgASgNEg4KBnNoYXJkcxgMIAMoDSJxCg1DbHVzdGVyTWVtYmVyEg8KB25vZGVfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGFyZHMYBCADKA0yXwoOQ2x1c3RlclNlcnZpY2USTQoKR2V0Q2x1c3RlchIeLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuR2V0Q2x1c3RlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChllYXN5dGFzay92MS9jbHVzdGVyLnByb3RvEgtlYXN5dGFzay52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKvAgoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEQoJaXNfbGVhZGVyGAIgASgIEhEKCWxlYWRlcl9pZBgDIAEoCRIrCgdtZW1iZXJzGAQgAygLMhouZWFzeXRhc2sudjEuQ2x1c3Rlck1lbWJlchIUCgxlbGVjdF9kcml2ZXIYBSABKAkSFAoMY2x1c3Rlcl9uYW1lGAYgASgJEg0KBXJlYWR5GAcgASgIEhgKEG5vdF9yZWFkeV9yZWFzb24YCCABKAkSGAoQbGVhZGVyc2hpcF9rbm93bhgJIAEoCBIhChlsZWFkZXJzaGlwX3Vua25vd25fcmVhc29uGAogASgJEhMKC3NoYXJkX2NvdW50GAsgASgNEg4KBnNoYXJkcxgMIAMoDSJxCg1DbHVzdGVyTWVtYmVyEg8KB25vZGVfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGFyZHMYBCADKA0iDwoNV2hvQW1JUmVxdWVzdCJWCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5lYXN5dGFzay52MS5Sb2xlEhUKDWF1dGhfcmVxdWlyZWQYAyABKAgiuwEKCkF1ZGl0RW50cnkSEAoIYXVkaXRfaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWFjdG9yGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIQCghwcm90b2NvbBgFIAEoCRIPCgd0YXJnZXRzGAYgAygJEg8KB3JlcXVlc3QYByABKAkSDgoGcmVzdWx0GAggASgJEhAKCHRyYWNlX2lkGAkgASgJInUKE0xpc3RBdWRpdExvZ1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkSFQoFYWN0b3IYAyABKAlCBpq1GAIIQBIXCgZ0YXJnZXQYBCABKAlCB5q1GAMIrAIiWQoUTGlzdEF1ZGl0TG9nUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLmVhc3l0YXNrLnYxLkF1ZGl0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIvABCgVBbGVydBIQCghhbGVydF9pZBgBIAEoAxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEa2luZBgDIAEoDjIWLmVhc3l0YXNrLnYxLkFsZXJ0S2luZBIMCgR0ZXh0GAQgASgJEg8KB3Rhc2tfaWQYBSABKAMSEwoLdGFza19zZXJ2ZXIYBiABKAkSDQoFcm91dGUYByABKAkSLAoIZGVsaXZlcnkYCCABKA4yGi5lYXN5dGFzay52MS5BbGVydERlbGl2ZXJ5EhYKDmRlbGl2ZXJ5X2Vycm9yGAkgASgJImAKDUFsZXJ0U2V0dGluZ3MSGgoSd2ViaG9va19jb25maWd1cmVkGAEgASgIEhQKDHdlYmhvb2tfaG9zdBgCIAEoCRIdChVmYWlsaW5nX3J1bnNfaW5fYV9yb3cYAyABKA0iQwoRTGlzdEFsZXJ0c1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkifwoSTGlzdEFsZXJ0c1Jlc3BvbnNlEiIKBmFsZXJ0cxgBIAMoCzISLmVhc3l0YXNrLnYxLkFsZXJ0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIsCghzZXR0aW5ncxgDIAEoCzIaLmVhc3l0YXNrLnYxLkFsZXJ0U2V0dGluZ3MqPQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9BRE1JThABEg8KC1JPTEVfVklFV0VSEAIqYgoJQWxlcnRLaW5kEhoKFkFMRVJUX0tJTkRfVU5TUEVDSUZJRUQQABIbChdBTEVSVF9LSU5EX1RBU0tfRkFJTElORxABEhwKGEFMRVJUX0tJTkRfUk9VVEVfRVZJQ1RFRBACKp4BCg1BbGVydERlbGl2ZXJ5Eh4KGkFMRVJUX0RFTElWRVJZX1VOU1BFQ0lGSUVEEAASHQoZQUxFUlRfREVMSVZFUllfTk9fV0VCSE9PSxABEhoKFkFMRVJUX0RFTElWRVJZX1BFTkRJTkcQAhIXChNBTEVSVF9ERUxJVkVSWV9TRU5UEAMSGQoVQUxFUlRfREVMSVZFUllfRkFJTEVEEAQy2gIKDkNsdXN0ZXJTZXJ2aWNlElIKCkdldENsdXN0ZXISHi5lYXN5dGFzay52MS5HZXRDbHVzdGVyUmVxdWVzdBofLmVhc3l0YXNrLnYxLkdldENsdXN0ZXJSZXNwb25zZSIDkAIBEkYKBldob0FtSRIaLmVhc3l0YXNrLnYxLldob0FtSVJlcXVlc3QaGy5lYXN5dGFzay52MS5XaG9BbUlSZXNwb25zZSIDkAIBElgKDExpc3RBdWRpdExvZxIgLmVhc3l0YXNrLnYxLkxpc3RBdWRpdExvZ1JlcXVlc3QaIS5lYXN5dGFzay52MS5MaXN0QXVkaXRMb2dSZXNwb25zZSIDkAIBElIKCkxpc3RBbGVydHMSHi5lYXN5dGFzay52MS5MaXN0QWxlcnRzUmVxdWVzdBofLmVhc3l0YXNrLnYxLkxpc3RBbGVydHNSZXNwb25zZSIDkAIBQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.GetClusterRequest
@@ -164,7 +165,432 @@ export const ClusterMemberSchema: GenMessage<ClusterMember> = /*@__PURE__*/
   messageDesc(file_easytask_v1_cluster, 2);
 
 /**
- * The scheduler nodes: which are there and which shards each leads.
+ * @generated from message easytask.v1.WhoAmIRequest
+ */
+export type WhoAmIRequest = Message<"easytask.v1.WhoAmIRequest"> & {
+};
+
+/**
+ * Describes the message easytask.v1.WhoAmIRequest.
+ * Use `create(WhoAmIRequestSchema)` to create a new message.
+ */
+export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 3);
+
+/**
+ * @generated from message easytask.v1.WhoAmIResponse
+ */
+export type WhoAmIResponse = Message<"easytask.v1.WhoAmIResponse"> & {
+  /**
+   * The token's name from auth.tokens; "anonymous" when the API is open.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: easytask.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * Whether the server asks for a token (auth.tokens is set).
+   *
+   * @generated from field: bool auth_required = 3;
+   */
+  authRequired: boolean;
+};
+
+/**
+ * Describes the message easytask.v1.WhoAmIResponse.
+ * Use `create(WhoAmIResponseSchema)` to create a new message.
+ */
+export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 4);
+
+/**
+ * @generated from message easytask.v1.AuditEntry
+ */
+export type AuditEntry = Message<"easytask.v1.AuditEntry"> & {
+  /**
+   * @generated from field: int64 audit_id = 1;
+   */
+  auditId: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * Who: the API token's name, or "anonymous" when the API is open.
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * What: the RPC, e.g. "easytask.v1.TaskService/PauseTask" (also for its
+   * documented path).
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * "connect", "grpc", "grpc-web" or "documented".
+   *
+   * @generated from field: string protocol = 5;
+   */
+  protocol: string;
+
+  /**
+   * What it was about: "task:42", "task_server:reports" …
+   *
+   * @generated from field: repeated string targets = 6;
+   */
+  targets: string[];
+
+  /**
+   * The request as proto JSON, secrets replaced by "[REDACTED]" and long
+   * values cut short.
+   *
+   * @generated from field: string request = 7;
+   */
+  request: string;
+
+  /**
+   * The answer as proto JSON, cut short the same way.
+   *
+   * @generated from field: string result = 8;
+   */
+  result: string;
+
+  /**
+   * @generated from field: string trace_id = 9;
+   */
+  traceId: string;
+};
+
+/**
+ * Describes the message easytask.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 5);
+
+/**
+ * @generated from message easytask.v1.ListAuditLogRequest
+ */
+export type ListAuditLogRequest = Message<"easytask.v1.ListAuditLogRequest"> & {
+  /**
+   * At most 1000; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only entries of this actor (token name).
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+
+  /**
+   * Only entries about this target, e.g. "task:42".
+   *
+   * @generated from field: string target = 4;
+   */
+  target: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAuditLogRequest.
+ * Use `create(ListAuditLogRequestSchema)` to create a new message.
+ */
+export const ListAuditLogRequestSchema: GenMessage<ListAuditLogRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 6);
+
+/**
+ * @generated from message easytask.v1.ListAuditLogResponse
+ */
+export type ListAuditLogResponse = Message<"easytask.v1.ListAuditLogResponse"> & {
+  /**
+   * @generated from field: repeated easytask.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAuditLogResponse.
+ * Use `create(ListAuditLogResponseSchema)` to create a new message.
+ */
+export const ListAuditLogResponseSchema: GenMessage<ListAuditLogResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 7);
+
+/**
+ * @generated from message easytask.v1.Alert
+ */
+export type Alert = Message<"easytask.v1.Alert"> & {
+  /**
+   * @generated from field: int64 alert_id = 1;
+   */
+  alertId: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: easytask.v1.AlertKind kind = 3;
+   */
+  kind: AlertKind;
+
+  /**
+   * The alert in words, as posted in the webhook's "text".
+   *
+   * @generated from field: string text = 4;
+   */
+  text: string;
+
+  /**
+   * TASK_FAILING: the task.
+   *
+   * @generated from field: int64 task_id = 5;
+   */
+  taskId: bigint;
+
+  /**
+   * @generated from field: string task_server = 6;
+   */
+  taskServer: string;
+
+  /**
+   * ROUTE_EVICTED: scheme://host:port of the route.
+   *
+   * @generated from field: string route = 7;
+   */
+  route: string;
+
+  /**
+   * @generated from field: easytask.v1.AlertDelivery delivery = 8;
+   */
+  delivery: AlertDelivery;
+
+  /**
+   * @generated from field: string delivery_error = 9;
+   */
+  deliveryError: string;
+};
+
+/**
+ * Describes the message easytask.v1.Alert.
+ * Use `create(AlertSchema)` to create a new message.
+ */
+export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 8);
+
+/**
+ * The alerts.* configuration, without the webhook's URL (it is a secret).
+ *
+ * @generated from message easytask.v1.AlertSettings
+ */
+export type AlertSettings = Message<"easytask.v1.AlertSettings"> & {
+  /**
+   * @generated from field: bool webhook_configured = 1;
+   */
+  webhookConfigured: boolean;
+
+  /**
+   * The webhook's host, to say where alerts go.
+   *
+   * @generated from field: string webhook_host = 2;
+   */
+  webhookHost: string;
+
+  /**
+   * 0: tasks failing raise no alert.
+   *
+   * @generated from field: uint32 failing_runs_in_a_row = 3;
+   */
+  failingRunsInARow: number;
+};
+
+/**
+ * Describes the message easytask.v1.AlertSettings.
+ * Use `create(AlertSettingsSchema)` to create a new message.
+ */
+export const AlertSettingsSchema: GenMessage<AlertSettings> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 9);
+
+/**
+ * @generated from message easytask.v1.ListAlertsRequest
+ */
+export type ListAlertsRequest = Message<"easytask.v1.ListAlertsRequest"> & {
+  /**
+   * At most 1000; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.ListAlertsRequest.
+ * Use `create(ListAlertsRequestSchema)` to create a new message.
+ */
+export const ListAlertsRequestSchema: GenMessage<ListAlertsRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 10);
+
+/**
+ * @generated from message easytask.v1.ListAlertsResponse
+ */
+export type ListAlertsResponse = Message<"easytask.v1.ListAlertsResponse"> & {
+  /**
+   * @generated from field: repeated easytask.v1.Alert alerts = 1;
+   */
+  alerts: Alert[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * @generated from field: easytask.v1.AlertSettings settings = 3;
+   */
+  settings?: AlertSettings | undefined;
+};
+
+/**
+ * Describes the message easytask.v1.ListAlertsResponse.
+ * Use `create(ListAlertsResponseSchema)` to create a new message.
+ */
+export const ListAlertsResponseSchema: GenMessage<ListAlertsResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_cluster, 11);
+
+/**
+ * @generated from enum easytask.v1.Role
+ */
+export enum Role {
+  /**
+   * @generated from enum value: ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * May call every method.
+   *
+   * @generated from enum value: ROLE_ADMIN = 1;
+   */
+  ADMIN = 1,
+
+  /**
+   * May call only the methods marked NO_SIDE_EFFECTS; others are refused
+   * with permission_denied.
+   *
+   * @generated from enum value: ROLE_VIEWER = 2;
+   */
+  VIEWER = 2,
+}
+
+/**
+ * Describes the enum easytask.v1.Role.
+ */
+export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 0);
+
+/**
+ * @generated from enum easytask.v1.AlertKind
+ */
+export enum AlertKind {
+  /**
+   * @generated from enum value: ALERT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A task's last alerts.failing_runs_in_a_row runs failed or timed out.
+   *
+   * @generated from enum value: ALERT_KIND_TASK_FAILING = 1;
+   */
+  TASK_FAILING = 1,
+
+  /**
+   * A route was evicted after failed heartbeats.
+   *
+   * @generated from enum value: ALERT_KIND_ROUTE_EVICTED = 2;
+   */
+  ROUTE_EVICTED = 2,
+}
+
+/**
+ * Describes the enum easytask.v1.AlertKind.
+ */
+export const AlertKindSchema: GenEnum<AlertKind> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 1);
+
+/**
+ * @generated from enum easytask.v1.AlertDelivery
+ */
+export enum AlertDelivery {
+  /**
+   * @generated from enum value: ALERT_DELIVERY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No alerts.webhook_url is configured: the alert is only listed.
+   *
+   * @generated from enum value: ALERT_DELIVERY_NO_WEBHOOK = 1;
+   */
+  NO_WEBHOOK = 1,
+
+  /**
+   * @generated from enum value: ALERT_DELIVERY_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * @generated from enum value: ALERT_DELIVERY_SENT = 3;
+   */
+  SENT = 3,
+
+  /**
+   * The webhook did not answer 2xx in time; delivery_error says why.
+   *
+   * @generated from enum value: ALERT_DELIVERY_FAILED = 4;
+   */
+  FAILED = 4,
+}
+
+/**
+ * Describes the enum easytask.v1.AlertDelivery.
+ */
+export const AlertDeliverySchema: GenEnum<AlertDelivery> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_cluster, 2);
+
+/**
+ * The scheduler nodes and their operation: which are there and which
+ * shards each leads, who is calling, what was changed through the API, what
+ * went wrong.
  *
  * @generated from service easytask.v1.ClusterService
  */
@@ -180,6 +606,39 @@ export const ClusterService: GenService<{
     methodKind: "unary";
     input: typeof GetClusterRequestSchema;
     output: typeof GetClusterResponseSchema;
+  },
+  /**
+   * The caller as the server knows it: its API token's name and role.
+   *
+   * @generated from rpc easytask.v1.ClusterService.WhoAmI
+   */
+  whoAmI: {
+    methodKind: "unary";
+    input: typeof WhoAmIRequestSchema;
+    output: typeof WhoAmIResponseSchema;
+  },
+  /**
+   * Changes made through the API (every method not marked
+   * NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+   * newest first; kept as long as the run history (log_retention_days).
+   *
+   * @generated from rpc easytask.v1.ClusterService.ListAuditLog
+   */
+  listAuditLog: {
+    methodKind: "unary";
+    input: typeof ListAuditLogRequestSchema;
+    output: typeof ListAuditLogResponseSchema;
+  },
+  /**
+   * Alerts raised (a task failing runs in a row, a route evicted), newest
+   * first, how their delivery to the webhook went, and the alert settings.
+   *
+   * @generated from rpc easytask.v1.ClusterService.ListAlerts
+   */
+  listAlerts: {
+    methodKind: "unary";
+    input: typeof ListAlertsRequestSchema;
+    output: typeof ListAlertsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_easytask_v1_cluster, 0);

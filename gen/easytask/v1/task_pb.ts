@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/task.proto.
  */
 export const file_easytask_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSJmCgxSZXRyeUJhY2tvZmYSHgoLaW5pdGlhbF9zZWMYASABKA1CCZq1GAUYgJqeARIaCgptdWx0aXBsaWVyGAIgASgBQgaatRgCGGQSGgoHbWF4X3NlYxgDIAEoDUIJmrUYBRiAmp4BIsgFCg5BZGRUYXNrUmVxdWVzdBIVCgRuYW1lGAEgASgJQgeatRgDCP8BEhkKCHNydl9uYW1lGAIgASgJQgeatRgDCP8BEh4KDWNhbGxiYWNrX3BhdGgYAyABKAlCB5q1GAMIgAgSKgoKc2NoZWRfbW9kZRgEIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIaCgl0aW1lX2Nyb24YBSABKAlCB5q1GAMI/wESJAoRdGltZV9pbnRlcnZhbF9zZWMYBiABKA1CCZq1GAUYgJqeARIhCgx0aW1lX3NwZWNfYXQYByABKANCC5q1GAcY/4LR/68HEhUKA2FyZxgIIAEoCUIImrUYBBCAgBASFwoGYml6X2lkGAkgASgJQgeatRgDCP8BEhkKCXRpbWVfem9uZRgKIAEoCUIGmrUYAghAEjIKDm1pc2ZpcmVfcG9saWN5GAsgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIlChRtaXNmaXJlX21heF9jYXRjaF91cBgMIAEoDUIHmrUYAxjoBxIyCg5vdmVybGFwX3BvbGljeRgNIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSGwoLbWF4X3JldHJpZXMYDiABKA1CBpq1GAIYZBIwCg1yZXRyeV9iYWNrb2ZmGA8gASgLMhkuZWFzeXRhc2sudjEuUmV0cnlCYWNrb2ZmEiMKEG1heF9ydW5fdGltZV9zZWMYECABKA1CCZq1GAUYgJqeARIVCg1tYXhfcnVuX3RpbWVzGBEgASgNEh0KCHN0YXJ0X2F0GBIgASgDQguatRgHGP+C0f+vBxIbCgZlbmRfYXQYEyABKANCC5q1GAcY/4LR/68HEjIKDnJvdXRlX3N0cmF0ZWd5GBQgASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneSIiCg9BZGRUYXNrUmVzcG9uc2USDwoHdGFza19pZBgBIAEoAyIiCg9TdG9wVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyISChBTdG9wVGFza1Jlc3BvbnNlImoKEkNvbmZpcm1UYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhIKCmlzX3N1Y2Nlc3MYAiABKAgSFwoFZXh0cmEYAyABKAlCCJq1GAQQgIAEEhYKDnRhc2tfcnVuX3RpbWVzGAQgASgNIhUKE0NvbmZpcm1UYXNrUmVzcG9uc2UijQcKBFRhc2sSDwoHdGFza19pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhAKCHNydl9uYW1lGAMgASgJEhUKDWNhbGxiYWNrX3BhdGgYBCABKAkSKgoKc2NoZWRfbW9kZRgFIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIRCgl0aW1lX2Nyb24YBiABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYByABKA0SFAoMdGltZV9zcGVjX2F0GAggASgDEgsKA2FyZxgJIAEoCRIOCgZiaXpfaWQYCiABKAkSJQoFc3RhdGUYCyABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSEQoJcnVuX3RpbWVzGAwgASgNEjAKDG5leHRfZmlyZV9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJdGltZV96b25lGBAgASgJEjIKDm1pc2ZpcmVfcG9saWN5GBEgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIcChRtaXNmaXJlX21heF9jYXRjaF91cBgSIAEoDRIyCg5vdmVybGFwX3BvbGljeRgTIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSEwoLbWF4X3JldHJpZXMYFCABKA0SMAoNcmV0cnlfYmFja29mZhgVIAEoCzIZLmVhc3l0YXNrLnYxLlJldHJ5QmFja29mZhIYChBtYXhfcnVuX3RpbWVfc2VjGBYgASgNEhUKDW1heF9ydW5fdGltZXMYFyABKA0SEAoIc3RhcnRfYXQYGCABKAMSDgoGZW5kX2F0GBkgASgDEjIKDnJvdXRlX3N0cmF0ZWd5GBogASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneRItCg5sYXN0X3J1bl9zdGF0ZRgbIAEoDjIVLmVhc3l0YXNrLnYxLlJ1blN0YXRlEjcKE2xhc3RfcnVuX3N0YXJ0ZWRfYXQYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhdXNlZF9yZWFzb24YHSABKAkiIQoOR2V0VGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyIyCg9HZXRUYXNrUmVzcG9uc2USHwoEdGFzaxgBIAEoCzIRLmVhc3l0YXNrLnYxLlRhc2sikwEKEExpc3RUYXNrc1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSFgoFcXVlcnkYBSABKAlCB5q1GAMI/wEiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSL1AwoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlYWRsaW5lX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0YXNrX25hbWUYESABKAkSDwoHbm9kZV9pZBgSIAEoCSLiAQoTTGlzdFRhc2tMb2dzUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhoKCXBhZ2Vfc2l6ZRgCIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSMAoMc3RhcnRlZF9mcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5zdGFydGVkX2JlZm9yZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoUTGlzdFRhc2tMb2dzUmVzcG9uc2USJwoJdGFza19sb2dzGAEgAygLMhQuZWFzeXRhc2sudjEuVGFza0xvZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQUGF1c2VUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhMKEVBhdXNlVGFza1Jlc3BvbnNlIiQKEVJlc3VtZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiFAoSUmVzdW1lVGFza1Jlc3BvbnNlIiUKElRyaWdnZXJUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIigKE1RyaWdnZXJUYXNrUmVzcG9uc2USEQoJcnVuX3RpbWVzGAEgASgNIjQKDktpbGxSdW5SZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcnVuX3RpbWVzGAIgASgNIhEKD0tpbGxSdW5SZXNwb25zZSIkChFEZWxldGVUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSKoAgoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEioKCnNjaGVkX21vZGUYAiABKA4yFi5lYXN5dGFzay52MS5TY2hlZE1vZGUSGgoJdGltZV9jcm9uGAMgASgJQgeatRgDCP8BEhkKCXRpbWVfem9uZRgEIAEoCUIGmrUYAghAEiQKEXRpbWVfaW50ZXJ2YWxfc2VjGAUgASgNQgmatRgFGICangESIQoMdGltZV9zcGVjX2F0GAYgASgDQguatRgHGP+C0f+vBxIdCghzdGFydF9hdBgHIAEoA0ILmrUYBxj/gtH/rwcSGwoGZW5kX2F0GAggASgDQguatRgHGP+C0f+vBxIVCgVjb3VudBgJIAEoDUIGmrUYAhhkIkkKF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEi4KCmZpcmVfdGltZXMYASADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhEKD0dldFN0YXRzUmVxdWVzdCJzCgtNaW51dGVTdGF0cxIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZpcmVzGAIgASgNEhAKCGZhaWx1cmVzGAMgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgEIAEoDSKFAQoLRmFpbGluZ1Rhc2sSDwoHdGFza19pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhAKCHNydl9uYW1lGAMgASgJEhAKCGZhaWx1cmVzGAQgASgNEjMKD2xhc3RfZmFpbHVyZV9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi4AIKEEdldFN0YXRzUmVzcG9uc2USFwoPdGFza3Nfc2NoZWR1bGVkGAEgASgNEhQKDHRhc2tzX3BhdXNlZBgCIAEoDRIVCg10YXNrc19zdG9wcGVkGAMgASgNEhYKDnRhc2tzX2ZpbmlzaGVkGAQgASgNEhQKDHRhc2tfc2VydmVycxgFIAEoDRIOCgZyb3V0ZXMYBiABKA0SGAoQcm91dGVzX3VuaGVhbHRoeRgHIAEoDRIWCg5yb3V0ZXNfZXZpY3RlZBgIIAEoDRIpCgdtaW51dGVzGAkgAygLMhguZWFzeXRhc2sudjEuTWludXRlU3RhdHMSFwoPZmlyZXNfbGFzdF9ob3VyGAogASgNEiEKGWxhdGVuZXNzX3A5OV9tc19sYXN0X2hvdXIYCyABKA0SLwoNZmFpbGluZ190YXNrcxgMIAMoCzIYLmVhc3l0YXNrLnYxLkZhaWxpbmdUYXNrKoQBCglTY2hlZE1vZGUSGgoWU0NIRURfTU9ERV9VTlNQRUNJRklFRBAAEhMKD1NDSEVEX01PREVfQ1JPThABEhEKDVNDSEVEX01PREVfQVQQAhIXChNTQ0hFRF9NT0RFX0lOVEVSVkFMEAMSGgoWU0NIRURfTU9ERV9GSVhFRF9ERUxBWRAEKoMBCg1NaXNmaXJlUG9saWN5Eh4KGk1JU0ZJUkVfUE9MSUNZX1VOU1BFQ0lGSUVEEAASHAoYTUlTRklSRV9QT0xJQ1lfRklSRV9PTkNFEAESFwoTTUlTRklSRV9QT0xJQ1lfU0tJUBACEhsKF01JU0ZJUkVfUE9MSUNZX0ZJUkVfQUxMEAMqpAEKDU92ZXJsYXBQb2xpY3kSHgoaT1ZFUkxBUF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIYChRPVkVSTEFQX1BPTElDWV9BTExPVxABEhcKE09WRVJMQVBfUE9MSUNZX1NLSVAQAhIcChhPVkVSTEFQX1BPTElDWV9RVUVVRV9PTkUQAxIiCh5PVkVSTEFQX1BPTElDWV9DQU5DRUxfUFJFVklPVVMQBCrJAQoNUm91dGVTdHJhdGVneRIeChpST1VURV9TVFJBVEVHWV9VTlNQRUNJRklFRBAAEhkKFVJPVVRFX1NUUkFURUdZX1JBTkRPTRABEh4KGlJPVVRFX1NUUkFURUdZX1JPVU5EX1JPQklOEAISIgoeUk9VVEVfU1RSQVRFR1lfQ09OU0lTVEVOVF9IQVNIEAMSGwoXUk9VVEVfU1RSQVRFR1lfRkFJTE9WRVIQBBIcChhST1VURV9TVFJBVEVHWV9CUk9BRENBU1QQBSqJAQoJVGFza1N0YXRlEhoKFlRBU0tfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRUQVNLX1NUQVRFX1NDSEVEVUxFRBABEhYKElRBU0tfU1RBVEVfU1RPUFBFRBACEhcKE1RBU0tfU1RBVEVfRklOSVNIRUQQAxIVChFUQVNLX1NUQVRFX1BBVVNFRBAEKvsBCghSdW5TdGF0ZRIZChVSVU5fU1RBVEVfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVEVfUlVOTklORxABEhsKF1JVTl9TVEFURV9BU1lOQ19XQUlUSU5HEAISFwoTUlVOX1NUQVRFX1NVQ0NFRURFRBADEhQKEFJVTl9TVEFURV9GQUlMRUQQBBIVChFSVU5fU1RBVEVfQUJPUlRFRBAFEhUKEVJVTl9TVEFURV9USU1FT1VUEAYSFAoQUlVOX1NUQVRFX0tJTExFRBAHEhYKElJVTl9TVEFURV9DQU5DRUxFRBAIEhUKEVJVTl9TVEFURV9QRU5ESU5HEAkysAgKC1Rhc2tTZXJ2aWNlElMKB0FkZFRhc2sSGy5lYXN5dGFzay52MS5BZGRUYXNrUmVxdWVzdBocLmVhc3l0YXNrLnYxLkFkZFRhc2tSZXNwb25zZSINirUYCS9hZGRfdGFzaxJXCghTdG9wVGFzaxIcLmVhc3l0YXNrLnYxLlN0b3BUYXNrUmVxdWVzdBodLmVhc3l0YXNrLnYxLlN0b3BUYXNrUmVzcG9uc2UiDoq1GAovc3RvcF90YXNrEmMKC0NvbmZpcm1UYXNrEh8uZWFzeXRhc2sudjEuQ29uZmlybVRhc2tSZXF1ZXN0GiAuZWFzeXRhc2sudjEuQ29uZmlybVRhc2tSZXNwb25zZSIRirUYDS9jb25maXJtX3Rhc2sSRAoHR2V0VGFzaxIbLmVhc3l0YXNrLnYxLkdldFRhc2tSZXF1ZXN0GhwuZWFzeXRhc2sudjEuR2V0VGFza1Jlc3BvbnNlEkoKCUxpc3RUYXNrcxIdLmVhc3l0YXNrLnYxLkxpc3RUYXNrc1JlcXVlc3QaHi5lYXN5dGFzay52MS5MaXN0VGFza3NSZXNwb25zZRJTCgxMaXN0VGFza0xvZ3MSIC5lYXN5dGFzay52MS5MaXN0VGFza0xvZ3NSZXF1ZXN0GiEuZWFzeXRhc2sudjEuTGlzdFRhc2tMb2dzUmVzcG9uc2USXAoPUHJldmlld1NjaGVkdWxlEiMuZWFzeXRhc2sudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBokLmVhc3l0YXNrLnYxLlByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEkcKCEdldFN0YXRzEhwuZWFzeXRhc2sudjEuR2V0U3RhdHNSZXF1ZXN0Gh0uZWFzeXRhc2sudjEuR2V0U3RhdHNSZXNwb25zZRJKCglQYXVzZVRhc2sSHS5lYXN5dGFzay52MS5QYXVzZVRhc2tSZXF1ZXN0Gh4uZWFzeXRhc2sudjEuUGF1c2VUYXNrUmVzcG9uc2USTQoKUmVzdW1lVGFzaxIeLmVhc3l0YXNrLnYxLlJlc3VtZVRhc2tSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuUmVzdW1lVGFza1Jlc3BvbnNlElAKC1RyaWdnZXJUYXNrEh8uZWFzeXRhc2sudjEuVHJpZ2dlclRhc2tSZXF1ZXN0GiAuZWFzeXRhc2sudjEuVHJpZ2dlclRhc2tSZXNwb25zZRJECgdLaWxsUnVuEhsuZWFzeXRhc2sudjEuS2lsbFJ1blJlcXVlc3QaHC5lYXN5dGFzay52MS5LaWxsUnVuUmVzcG9uc2USTQoKRGVsZXRlVGFzaxIeLmVhc3l0YXNrLnYxLkRlbGV0ZVRhc2tSZXF1ZXN0Gh8uZWFzeXRhc2sudjEuRGVsZXRlVGFza1Jlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChZlYXN5dGFzay92MS90YXNrLnByb3RvEgtlYXN5dGFzay52MSJmCgxSZXRyeUJhY2tvZmYSHgoLaW5pdGlhbF9zZWMYASABKA1CCZq1GAUYgJqeARIaCgptdWx0aXBsaWVyGAIgASgBQgaatRgCGGQSGgoHbWF4X3NlYxgDIAEoDUIJmrUYBRiAmp4BIsgFCg5BZGRUYXNrUmVxdWVzdBIVCgRuYW1lGAEgASgJQgeatRgDCP8BEhkKCHNydl9uYW1lGAIgASgJQgeatRgDCP8BEh4KDWNhbGxiYWNrX3BhdGgYAyABKAlCB5q1GAMIgAgSKgoKc2NoZWRfbW9kZRgEIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIaCgl0aW1lX2Nyb24YBSABKAlCB5q1GAMI/wESJAoRdGltZV9pbnRlcnZhbF9zZWMYBiABKA1CCZq1GAUYgJqeARIhCgx0aW1lX3NwZWNfYXQYByABKANCC5q1GAcY/4LR/68HEhUKA2FyZxgIIAEoCUIImrUYBBCAgBASFwoGYml6X2lkGAkgASgJQgeatRgDCP8BEhkKCXRpbWVfem9uZRgKIAEoCUIGmrUYAghAEjIKDm1pc2ZpcmVfcG9saWN5GAsgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIlChRtaXNmaXJlX21heF9jYXRjaF91cBgMIAEoDUIHmrUYAxjoBxIyCg5vdmVybGFwX3BvbGljeRgNIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSGwoLbWF4X3JldHJpZXMYDiABKA1CBpq1GAIYZBIwCg1yZXRyeV9iYWNrb2ZmGA8gASgLMhkuZWFzeXRhc2sudjEuUmV0cnlCYWNrb2ZmEiMKEG1heF9ydW5fdGltZV9zZWMYECABKA1CCZq1GAUYgJqeARIVCg1tYXhfcnVuX3RpbWVzGBEgASgNEh0KCHN0YXJ0X2F0GBIgASgDQguatRgHGP+C0f+vBxIbCgZlbmRfYXQYEyABKANCC5q1GAcY/4LR/68HEjIKDnJvdXRlX3N0cmF0ZWd5GBQgASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneSIiCg9BZGRUYXNrUmVzcG9uc2USDwoHdGFza19pZBgBIAEoAyIiCg9TdG9wVGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyISChBTdG9wVGFza1Jlc3BvbnNlImoKEkNvbmZpcm1UYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhIKCmlzX3N1Y2Nlc3MYAiABKAgSFwoFZXh0cmEYAyABKAlCCJq1GAQQgIAEEhYKDnRhc2tfcnVuX3RpbWVzGAQgASgNIhUKE0NvbmZpcm1UYXNrUmVzcG9uc2UijQcKBFRhc2sSDwoHdGFza19pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhAKCHNydl9uYW1lGAMgASgJEhUKDWNhbGxiYWNrX3BhdGgYBCABKAkSKgoKc2NoZWRfbW9kZRgFIAEoDjIWLmVhc3l0YXNrLnYxLlNjaGVkTW9kZRIRCgl0aW1lX2Nyb24YBiABKAkSGQoRdGltZV9pbnRlcnZhbF9zZWMYByABKA0SFAoMdGltZV9zcGVjX2F0GAggASgDEgsKA2FyZxgJIAEoCRIOCgZiaXpfaWQYCiABKAkSJQoFc3RhdGUYCyABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSEQoJcnVuX3RpbWVzGAwgASgNEjAKDG5leHRfZmlyZV9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJdGltZV96b25lGBAgASgJEjIKDm1pc2ZpcmVfcG9saWN5GBEgASgOMhouZWFzeXRhc2sudjEuTWlzZmlyZVBvbGljeRIcChRtaXNmaXJlX21heF9jYXRjaF91cBgSIAEoDRIyCg5vdmVybGFwX3BvbGljeRgTIAEoDjIaLmVhc3l0YXNrLnYxLk92ZXJsYXBQb2xpY3kSEwoLbWF4X3JldHJpZXMYFCABKA0SMAoNcmV0cnlfYmFja29mZhgVIAEoCzIZLmVhc3l0YXNrLnYxLlJldHJ5QmFja29mZhIYChBtYXhfcnVuX3RpbWVfc2VjGBYgASgNEhUKDW1heF9ydW5fdGltZXMYFyABKA0SEAoIc3RhcnRfYXQYGCABKAMSDgoGZW5kX2F0GBkgASgDEjIKDnJvdXRlX3N0cmF0ZWd5GBogASgOMhouZWFzeXRhc2sudjEuUm91dGVTdHJhdGVneRItCg5sYXN0X3J1bl9zdGF0ZRgbIAEoDjIVLmVhc3l0YXNrLnYxLlJ1blN0YXRlEjcKE2xhc3RfcnVuX3N0YXJ0ZWRfYXQYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhdXNlZF9yZWFzb24YHSABKAkiIQoOR2V0VGFza1JlcXVlc3QSDwoHdGFza19pZBgBIAEoAyIyCg9HZXRUYXNrUmVzcG9uc2USHwoEdGFzaxgBIAEoCzIRLmVhc3l0YXNrLnYxLlRhc2sikwEKEExpc3RUYXNrc1JlcXVlc3QSGgoJcGFnZV9zaXplGAEgASgNQgeatRgDGOgHEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIc3J2X25hbWUYAyABKAkSJQoFc3RhdGUYBCABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSFgoFcXVlcnkYBSABKAlCB5q1GAMI/wEiTgoRTGlzdFRhc2tzUmVzcG9uc2USIAoFdGFza3MYASADKAsyES5lYXN5dGFzay52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKfBAoHVGFza0xvZxITCgt0YXNrX2xvZ19pZBgBIAEoAxIPCgd0YXNrX2lkGAIgASgDEhEKCXJ1bl90aW1lcxgDIAEoDRIPCgdhdHRlbXB0GAQgASgNEiQKBXN0YXRlGAUgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSDQoFcm91dGUYBiABKAkSEwoLaHR0cF9zdGF0dXMYByABKA0SEAoIcmVzcG9uc2UYCCABKAkSDQoFZXJyb3IYCSABKAkSEgoKaXNfc3VjY2VzcxgKIAEoCBINCgVleHRyYRgLIAEoCRIqCgZkdWVfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxjb25maXJtZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlYWRsaW5lX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0YXNrX25hbWUYESABKAkSDwoHbm9kZV9pZBgSIAEoCRIQCgNhcmcYEyABKAlIAIgBARIOCgZtYW51YWwYFCABKAhCBgoEX2FyZyKDAgoTTGlzdFRhc2tMb2dzUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhoKCXBhZ2Vfc2l6ZRgCIAEoDUIHmrUYAxjoBxISCgpwYWdlX3Rva2VuGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuZWFzeXRhc2sudjEuUnVuU3RhdGUSMAoMc3RhcnRlZF9mcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5zdGFydGVkX2JlZm9yZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHwoOZXJyb3JfY29udGFpbnMYByABKAlCB5q1GAMI/wEiWAoUTGlzdFRhc2tMb2dzUmVzcG9uc2USJwoJdGFza19sb2dzGAEgAygLMhQuZWFzeXRhc2sudjEuVGFza0xvZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQUGF1c2VUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhMKEVBhdXNlVGFza1Jlc3BvbnNlIiQKEVJlc3VtZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMiFAoSUmVzdW1lVGFza1Jlc3BvbnNlIkkKElRyaWdnZXJUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDEhoKA2FyZxgCIAEoCUIImrUYBBCAgBBIAIgBAUIGCgRfYXJnIigKE1RyaWdnZXJUYXNrUmVzcG9uc2USEQoJcnVuX3RpbWVzGAEgASgNIjQKDktpbGxSdW5SZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAMSEQoJcnVuX3RpbWVzGAIgASgNIhEKD0tpbGxSdW5SZXNwb25zZSIkChFEZWxldGVUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgDIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSI1Cg9SZXRyeVJ1blJlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIRCglydW5fdGltZXMYAiABKA0iIwoQUmV0cnlSdW5SZXNwb25zZRIPCgdhdHRlbXB0GAEgASgNImYKClRhc2tGaWx0ZXISGQoIc3J2X25hbWUYASABKAlCB5q1GAMI/wESJQoFc3RhdGUYAiABKA4yFi5lYXN5dGFzay52MS5UYXNrU3RhdGUSFgoFcXVlcnkYAyABKAlCB5q1GAMI/wEijwEKFUJ1bGtUYXNrQWN0aW9uUmVxdWVzdBInCgZhY3Rpb24YASABKA4yFy5lYXN5dGFzay52MS5UYXNrQWN0aW9uEhAKCHRhc2tfaWRzGAIgAygDEicKBmZpbHRlchgDIAEoCzIXLmVhc3l0YXNrLnYxLlRhc2tGaWx0ZXISEgoKcGFnZV90b2tlbhgEIAEoCSJVChZCdWxrVGFza0FjdGlvblJlc3BvbnNlEg8KB2NoYW5nZWQYASABKA0SEQoJdW5jaGFuZ2VkGAIgASgNEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSJgChVHZXRUYXNrSGlzdG9yeVJlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIcCgpidWNrZXRfc2VjGAIgASgNQgiatRgEGICjBRIYCgdidWNrZXRzGAMgASgNQgeatRgDGJADIp4BCg1IaXN0b3J5QnVja2V0EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglzdWNjZWVkZWQYAiABKA0SDgoGZmFpbGVkGAMgASgNEg0KBW90aGVyGAQgASgNEhcKD2R1cmF0aW9uX2F2Z19tcxgFIAEoDRIXCg9kdXJhdGlvbl9tYXhfbXMYBiABKA0iWAoWR2V0VGFza0hpc3RvcnlSZXNwb25zZRIrCgdidWNrZXRzGAEgAygLMhouZWFzeXRhc2sudjEuSGlzdG9yeUJ1Y2tldBIRCgl0cnVuY2F0ZWQYAiABKAgiqAIKFlByZXZpZXdTY2hlZHVsZVJlcXVlc3QSDwoHdGFza19pZBgBIAEoAxIqCgpzY2hlZF9tb2RlGAIgASgOMhYuZWFzeXRhc2sudjEuU2NoZWRNb2RlEhoKCXRpbWVfY3JvbhgDIAEoCUIHmrUYAwj/ARIZCgl0aW1lX3pvbmUYBCABKAlCBpq1GAIIQBIkChF0aW1lX2ludGVydmFsX3NlYxgFIAEoDUIJmrUYBRiAmp4BEiEKDHRpbWVfc3BlY19hdBgGIAEoA0ILmrUYBxj/gtH/rwcSHQoIc3RhcnRfYXQYByABKANCC5q1GAcY/4LR/68HEhsKBmVuZF9hdBgIIAEoA0ILmrUYBxj/gtH/rwcSFQoFY291bnQYCSABKA1CBpq1GAIYZCJJChdQcmV2aWV3U2NoZWR1bGVSZXNwb25zZRIuCgpmaXJlX3RpbWVzGAEgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIRCg9HZXRTdGF0c1JlcXVlc3QicwoLTWludXRlU3RhdHMSKgoGbWludXRlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmaXJlcxgCIAEoDRIQCghmYWlsdXJlcxgDIAEoDRIXCg9sYXRlbmVzc19wOTlfbXMYBCABKA0ihQEKC0ZhaWxpbmdUYXNrEg8KB3Rhc2tfaWQYASABKAMSDAoEbmFtZRgCIAEoCRIQCghzcnZfbmFtZRgDIAEoCRIQCghmYWlsdXJlcxgEIAEoDRIzCg9sYXN0X2ZhaWx1cmVfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuACChBHZXRTdGF0c1Jlc3BvbnNlEhcKD3Rhc2tzX3NjaGVkdWxlZBgBIAEoDRIUCgx0YXNrc19wYXVzZWQYAiABKA0SFQoNdGFza3Nfc3RvcHBlZBgDIAEoDRIWCg50YXNrc19maW5pc2hlZBgEIAEoDRIUCgx0YXNrX3NlcnZlcnMYBSABKA0SDgoGcm91dGVzGAYgASgNEhgKEHJvdXRlc191bmhlYWx0aHkYByABKA0SFgoOcm91dGVzX2V2aWN0ZWQYCCABKA0SKQoHbWludXRlcxgJIAMoCzIYLmVhc3l0YXNrLnYxLk1pbnV0ZVN0YXRzEhcKD2ZpcmVzX2xhc3RfaG91chgKIAEoDRIhChlsYXRlbmVzc19wOTlfbXNfbGFzdF9ob3VyGAsgASgNEi8KDWZhaWxpbmdfdGFza3MYDCADKAsyGC5lYXN5dGFzay52MS5GYWlsaW5nVGFzayqEAQoJU2NoZWRNb2RlEhoKFlNDSEVEX01PREVfVU5TUEVDSUZJRUQQABITCg9TQ0hFRF9NT0RFX0NST04QARIRCg1TQ0hFRF9NT0RFX0FUEAISFwoTU0NIRURfTU9ERV9JTlRFUlZBTBADEhoKFlNDSEVEX01PREVfRklYRURfREVMQVkQBCqDAQoNTWlzZmlyZVBvbGljeRIeChpNSVNGSVJFX1BPTElDWV9VTlNQRUNJRklFRBAAEhwKGE1JU0ZJUkVfUE9MSUNZX0ZJUkVfT05DRRABEhcKE01JU0ZJUkVfUE9MSUNZX1NLSVAQAhIbChdNSVNGSVJFX1BPTElDWV9GSVJFX0FMTBADKqQBCg1PdmVybGFwUG9saWN5Eh4KGk9WRVJMQVBfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGAoUT1ZFUkxBUF9QT0xJQ1lfQUxMT1cQARIXChNPVkVSTEFQX1BPTElDWV9TS0lQEAISHAoYT1ZFUkxBUF9QT0xJQ1lfUVVFVUVfT05FEAMSIgoeT1ZFUkxBUF9QT0xJQ1lfQ0FOQ0VMX1BSRVZJT1VTEAQqyQEKDVJvdXRlU3RyYXRlZ3kSHgoaUk9VVEVfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIZChVST1VURV9TVFJBVEVHWV9SQU5ET00QARIeChpST1VURV9TVFJBVEVHWV9ST1VORF9ST0JJThACEiIKHlJPVVRFX1NUUkFURUdZX0NPTlNJU1RFTlRfSEFTSBADEhsKF1JPVVRFX1NUUkFURUdZX0ZBSUxPVkVSEAQSHAoYUk9VVEVfU1RSQVRFR1lfQlJPQURDQVNUEAUqiQEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUVEFTS19TVEFURV9TQ0hFRFVMRUQQARIWChJUQVNLX1NUQVRFX1NUT1BQRUQQAhIXChNUQVNLX1NUQVRFX0ZJTklTSEVEEAMSFQoRVEFTS19TVEFURV9QQVVTRUQQBCr7AQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRFX1JVTk5JTkcQARIbChdSVU5fU1RBVEVfQVNZTkNfV0FJVElORxACEhcKE1JVTl9TVEFURV9TVUNDRUVERUQQAxIUChBSVU5fU1RBVEVfRkFJTEVEEAQSFQoRUlVOX1NUQVRFX0FCT1JURUQQBRIVChFSVU5fU1RBVEVfVElNRU9VVBAGEhQKEFJVTl9TVEFURV9LSUxMRUQQBxIWChJSVU5fU1RBVEVfQ0FOQ0VMRUQQCBIVChFSVU5fU1RBVEVfUEVORElORxAJKoYBCgpUYXNrQWN0aW9uEhsKF1RBU0tfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFQoRVEFTS19BQ1RJT05fUEFVU0UQARIWChJUQVNLX0FDVElPTl9SRVNVTUUQAhIUChBUQVNLX0FDVElPTl9TVE9QEAMSFgoSVEFTS19BQ1RJT05fREVMRVRFEAQyzQoKC1Rhc2tTZXJ2aWNlElMKB0FkZFRhc2sSGy5lYXN5dGFzay52MS5BZGRUYXNrUmVxdWVzdBocLmVhc3l0YXNrLnYxLkFkZFRhc2tSZXNwb25zZSINirUYCS9hZGRfdGFzaxJXCghTdG9wVGFzaxIcLmVhc3l0YXNrLnYxLlN0b3BUYXNrUmVxdWVzdBodLmVhc3l0YXNrLnYxLlN0b3BUYXNrUmVzcG9uc2UiDoq1GAovc3RvcF90YXNrEmMKC0NvbmZpcm1UYXNrEh8uZWFzeXRhc2sudjEuQ29uZmlybVRhc2tSZXF1ZXN0GiAuZWFzeXRhc2sudjEuQ29uZmlybVRhc2tSZXNwb25zZSIRirUYDS9jb25maXJtX3Rhc2sSSQoHR2V0VGFzaxIbLmVhc3l0YXNrLnYxLkdldFRhc2tSZXF1ZXN0GhwuZWFzeXRhc2sudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESTwoJTGlzdFRhc2tzEh0uZWFzeXRhc2sudjEuTGlzdFRhc2tzUmVxdWVzdBoeLmVhc3l0YXNrLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESWAoMTGlzdFRhc2tMb2dzEiAuZWFzeXRhc2sudjEuTGlzdFRhc2tMb2dzUmVxdWVzdBohLmVhc3l0YXNrLnYxLkxpc3RUYXNrTG9nc1Jlc3BvbnNlIgOQAgESYQoPUHJldmlld1NjaGVkdWxlEiMuZWFzeXRhc2sudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBokLmVhc3l0YXNrLnYxLlByZXZpZXdTY2hlZHVsZVJlc3BvbnNlIgOQAgESTAoIR2V0U3RhdHMSHC5lYXN5dGFzay52MS5HZXRTdGF0c1JlcXVlc3QaHS5lYXN5dGFzay52MS5HZXRTdGF0c1Jlc3BvbnNlIgOQAgESSgoJUGF1c2VUYXNrEh0uZWFzeXRhc2sudjEuUGF1c2VUYXNrUmVxdWVzdBoeLmVhc3l0YXNrLnYxLlBhdXNlVGFza1Jlc3BvbnNlEk0KClJlc3VtZVRhc2sSHi5lYXN5dGFzay52MS5SZXN1bWVUYXNrUmVxdWVzdBofLmVhc3l0YXNrLnYxLlJlc3VtZVRhc2tSZXNwb25zZRJQCgtUcmlnZ2VyVGFzaxIfLmVhc3l0YXNrLnYxLlRyaWdnZXJUYXNrUmVxdWVzdBogLmVhc3l0YXNrLnYxLlRyaWdnZXJUYXNrUmVzcG9uc2USRAoHS2lsbFJ1bhIbLmVhc3l0YXNrLnYxLktpbGxSdW5SZXF1ZXN0GhwuZWFzeXRhc2sudjEuS2lsbFJ1blJlc3BvbnNlEk0KCkRlbGV0ZVRhc2sSHi5lYXN5dGFzay52MS5EZWxldGVUYXNrUmVxdWVzdBofLmVhc3l0YXNrLnYxLkRlbGV0ZVRhc2tSZXNwb25zZRJHCghSZXRyeVJ1bhIcLmVhc3l0YXNrLnYxLlJldHJ5UnVuUmVxdWVzdBodLmVhc3l0YXNrLnYxLlJldHJ5UnVuUmVzcG9uc2USWQoOQnVsa1Rhc2tBY3Rpb24SIi5lYXN5dGFzay52MS5CdWxrVGFza0FjdGlvblJlcXVlc3QaIy5lYXN5dGFzay52MS5CdWxrVGFza0FjdGlvblJlc3BvbnNlEl4KDkdldFRhc2tIaXN0b3J5EiIuZWFzeXRhc2sudjEuR2V0VGFza0hpc3RvcnlSZXF1ZXN0GiMuZWFzeXRhc2sudjEuR2V0VGFza0hpc3RvcnlSZXNwb25zZSIDkAIBQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * Retries of a failed, errored or timed-out run: attempt n+1 waits
@@ -671,6 +671,21 @@ export type TaskLog = Message<"easytask.v1.TaskLog"> & {
    * @generated from field: string node_id = 18;
    */
   nodeId: string;
+
+  /**
+   * The arg sent to the task server when it was not the task's own
+   * (TriggerTask with an arg, and the retries of that run).
+   *
+   * @generated from field: optional string arg = 19;
+   */
+  arg?: string | undefined;
+
+  /**
+   * Asked for by an operator (TriggerTask, RetryRun) rather than scheduled.
+   *
+   * @generated from field: bool manual = 20;
+   */
+  manual: boolean;
 };
 
 /**
@@ -723,6 +738,15 @@ export type ListTaskLogsRequest = Message<"easytask.v1.ListTaskLogsRequest"> & {
    * @generated from field: google.protobuf.Timestamp started_before = 6;
    */
   startedBefore?: Timestamp | undefined;
+
+  /**
+   * Only runs whose error contains this text (ignoring ASCII case). A call
+   * with it reads at most 50,000 runs, newest first: a page with fewer
+   * runs than page_size and a next_page_token means "search on from there".
+   *
+   * @generated from field: string error_contains = 7;
+   */
+  errorContains: string;
 };
 
 /**
@@ -822,6 +846,13 @@ export type TriggerTaskRequest = Message<"easytask.v1.TriggerTaskRequest"> & {
    * @generated from field: int64 task_id = 1;
    */
   taskId: bigint;
+
+  /**
+   * Sent instead of the task's arg, for this run (and its retries) only.
+   *
+   * @generated from field: optional string arg = 2;
+   */
+  arg?: string | undefined;
 };
 
 /**
@@ -914,6 +945,262 @@ export const DeleteTaskResponseSchema: GenMessage<DeleteTaskResponse> = /*@__PUR
   messageDesc(file_easytask_v1_task, 24);
 
 /**
+ * @generated from message easytask.v1.RetryRunRequest
+ */
+export type RetryRunRequest = Message<"easytask.v1.RetryRunRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+
+  /**
+   * @generated from field: uint32 run_times = 2;
+   */
+  runTimes: number;
+};
+
+/**
+ * Describes the message easytask.v1.RetryRunRequest.
+ * Use `create(RetryRunRequestSchema)` to create a new message.
+ */
+export const RetryRunRequestSchema: GenMessage<RetryRunRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 25);
+
+/**
+ * @generated from message easytask.v1.RetryRunResponse
+ */
+export type RetryRunResponse = Message<"easytask.v1.RetryRunResponse"> & {
+  /**
+   * The new attempt of the run.
+   *
+   * @generated from field: uint32 attempt = 1;
+   */
+  attempt: number;
+};
+
+/**
+ * Describes the message easytask.v1.RetryRunResponse.
+ * Use `create(RetryRunResponseSchema)` to create a new message.
+ */
+export const RetryRunResponseSchema: GenMessage<RetryRunResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 26);
+
+/**
+ * Tasks as ListTasks filters them; every field empty matches every task.
+ *
+ * @generated from message easytask.v1.TaskFilter
+ */
+export type TaskFilter = Message<"easytask.v1.TaskFilter"> & {
+  /**
+   * @generated from field: string srv_name = 1;
+   */
+  srvName: string;
+
+  /**
+   * @generated from field: easytask.v1.TaskState state = 2;
+   */
+  state: TaskState;
+
+  /**
+   * Text that the name or biz_id contains (ignoring ASCII case).
+   *
+   * @generated from field: string query = 3;
+   */
+  query: string;
+};
+
+/**
+ * Describes the message easytask.v1.TaskFilter.
+ * Use `create(TaskFilterSchema)` to create a new message.
+ */
+export const TaskFilterSchema: GenMessage<TaskFilter> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 27);
+
+/**
+ * @generated from message easytask.v1.BulkTaskActionRequest
+ */
+export type BulkTaskActionRequest = Message<"easytask.v1.BulkTaskActionRequest"> & {
+  /**
+   * @generated from field: easytask.v1.TaskAction action = 1;
+   */
+  action: TaskAction;
+
+  /**
+   * These tasks (at most 1000, the bound of one call); or, when empty, the
+   * tasks matching filter.
+   *
+   * @generated from field: repeated int64 task_ids = 2;
+   */
+  taskIds: bigint[];
+
+  /**
+   * Required when task_ids is empty: the tasks to act on, 1000 a call in
+   * id order.
+   *
+   * @generated from field: easytask.v1.TaskFilter filter = 3;
+   */
+  filter?: TaskFilter | undefined;
+
+  /**
+   * With filter: next_page_token of the previous call.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.BulkTaskActionRequest.
+ * Use `create(BulkTaskActionRequestSchema)` to create a new message.
+ */
+export const BulkTaskActionRequestSchema: GenMessage<BulkTaskActionRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 28);
+
+/**
+ * @generated from message easytask.v1.BulkTaskActionResponse
+ */
+export type BulkTaskActionResponse = Message<"easytask.v1.BulkTaskActionResponse"> & {
+  /**
+   * Tasks the action changed.
+   *
+   * @generated from field: uint32 changed = 1;
+   */
+  changed: number;
+
+  /**
+   * Tasks it did not change: already so, in a state it does not apply to
+   * (e.g. resuming a finished task), or not found.
+   *
+   * @generated from field: uint32 unchanged = 2;
+   */
+  unchanged: number;
+
+  /**
+   * With filter: more tasks may match; call again with this page_token.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message easytask.v1.BulkTaskActionResponse.
+ * Use `create(BulkTaskActionResponseSchema)` to create a new message.
+ */
+export const BulkTaskActionResponseSchema: GenMessage<BulkTaskActionResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 29);
+
+/**
+ * @generated from message easytask.v1.GetTaskHistoryRequest
+ */
+export type GetTaskHistoryRequest = Message<"easytask.v1.GetTaskHistoryRequest"> & {
+  /**
+   * @generated from field: int64 task_id = 1;
+   */
+  taskId: bigint;
+
+  /**
+   * Width of a bucket in seconds, 60 to 86400; 0 means 3600.
+   *
+   * @generated from field: uint32 bucket_sec = 2;
+   */
+  bucketSec: number;
+
+  /**
+   * How many buckets, the current one last; 1 to 400, and bucket_sec x
+   * buckets at most 400 days; 0 means 24.
+   *
+   * @generated from field: uint32 buckets = 3;
+   */
+  buckets: number;
+};
+
+/**
+ * Describes the message easytask.v1.GetTaskHistoryRequest.
+ * Use `create(GetTaskHistoryRequestSchema)` to create a new message.
+ */
+export const GetTaskHistoryRequestSchema: GenMessage<GetTaskHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 30);
+
+/**
+ * The attempts that started in one bucket.
+ *
+ * @generated from message easytask.v1.HistoryBucket
+ */
+export type HistoryBucket = Message<"easytask.v1.HistoryBucket"> & {
+  /**
+   * Buckets are aligned to whole multiples of bucket_sec since the epoch (UTC).
+   *
+   * @generated from field: google.protobuf.Timestamp start = 1;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: uint32 succeeded = 2;
+   */
+  succeeded: number;
+
+  /**
+   * Ended FAILED or TIMEOUT.
+   *
+   * @generated from field: uint32 failed = 3;
+   */
+  failed: number;
+
+  /**
+   * Killed, aborted, canceled, or still open.
+   *
+   * @generated from field: uint32 other = 4;
+   */
+  other: number;
+
+  /**
+   * Of the attempts that finished: mean and longest time from start to end.
+   *
+   * @generated from field: uint32 duration_avg_ms = 5;
+   */
+  durationAvgMs: number;
+
+  /**
+   * @generated from field: uint32 duration_max_ms = 6;
+   */
+  durationMaxMs: number;
+};
+
+/**
+ * Describes the message easytask.v1.HistoryBucket.
+ * Use `create(HistoryBucketSchema)` to create a new message.
+ */
+export const HistoryBucketSchema: GenMessage<HistoryBucket> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 31);
+
+/**
+ * @generated from message easytask.v1.GetTaskHistoryResponse
+ */
+export type GetTaskHistoryResponse = Message<"easytask.v1.GetTaskHistoryResponse"> & {
+  /**
+   * Oldest first, the current bucket last; buckets without runs included.
+   *
+   * @generated from field: repeated easytask.v1.HistoryBucket buckets = 1;
+   */
+  buckets: HistoryBucket[];
+
+  /**
+   * The period holds more than 100,000 attempts: only the newest were counted.
+   *
+   * @generated from field: bool truncated = 2;
+   */
+  truncated: boolean;
+};
+
+/**
+ * Describes the message easytask.v1.GetTaskHistoryResponse.
+ * Use `create(GetTaskHistoryResponseSchema)` to create a new message.
+ */
+export const GetTaskHistoryResponseSchema: GenMessage<GetTaskHistoryResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_task, 32);
+
+/**
  * @generated from message easytask.v1.PreviewScheduleRequest
  */
 export type PreviewScheduleRequest = Message<"easytask.v1.PreviewScheduleRequest"> & {
@@ -976,7 +1263,7 @@ export type PreviewScheduleRequest = Message<"easytask.v1.PreviewScheduleRequest
  * Use `create(PreviewScheduleRequestSchema)` to create a new message.
  */
 export const PreviewScheduleRequestSchema: GenMessage<PreviewScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 25);
+  messageDesc(file_easytask_v1_task, 33);
 
 /**
  * @generated from message easytask.v1.PreviewScheduleResponse
@@ -997,7 +1284,7 @@ export type PreviewScheduleResponse = Message<"easytask.v1.PreviewScheduleRespon
  * Use `create(PreviewScheduleResponseSchema)` to create a new message.
  */
 export const PreviewScheduleResponseSchema: GenMessage<PreviewScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 26);
+  messageDesc(file_easytask_v1_task, 34);
 
 /**
  * @generated from message easytask.v1.GetStatsRequest
@@ -1010,7 +1297,7 @@ export type GetStatsRequest = Message<"easytask.v1.GetStatsRequest"> & {
  * Use `create(GetStatsRequestSchema)` to create a new message.
  */
 export const GetStatsRequestSchema: GenMessage<GetStatsRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 27);
+  messageDesc(file_easytask_v1_task, 35);
 
 /**
  * The runs that started in one minute.
@@ -1048,7 +1335,7 @@ export type MinuteStats = Message<"easytask.v1.MinuteStats"> & {
  * Use `create(MinuteStatsSchema)` to create a new message.
  */
 export const MinuteStatsSchema: GenMessage<MinuteStats> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 28);
+  messageDesc(file_easytask_v1_task, 36);
 
 /**
  * A task with failed or timed-out runs in the last hour.
@@ -1087,7 +1374,7 @@ export type FailingTask = Message<"easytask.v1.FailingTask"> & {
  * Use `create(FailingTaskSchema)` to create a new message.
  */
 export const FailingTaskSchema: GenMessage<FailingTask> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 29);
+  messageDesc(file_easytask_v1_task, 37);
 
 /**
  * @generated from message easytask.v1.GetStatsResponse
@@ -1169,7 +1456,7 @@ export type GetStatsResponse = Message<"easytask.v1.GetStatsResponse"> & {
  * Use `create(GetStatsResponseSchema)` to create a new message.
  */
 export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_task, 30);
+  messageDesc(file_easytask_v1_task, 38);
 
 /**
  * @generated from enum easytask.v1.SchedMode
@@ -1482,7 +1769,54 @@ export const RunStateSchema: GenEnum<RunState> = /*@__PURE__*/
   enumDesc(file_easytask_v1_task, 5);
 
 /**
+ * @generated from enum easytask.v1.TaskAction
+ */
+export enum TaskAction {
+  /**
+   * @generated from enum value: TASK_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Scheduled tasks stop being scheduled until resumed.
+   *
+   * @generated from enum value: TASK_ACTION_PAUSE = 1;
+   */
+  PAUSE = 1,
+
+  /**
+   * Paused and stopped tasks are scheduled again from now.
+   *
+   * @generated from enum value: TASK_ACTION_RESUME = 2;
+   */
+  RESUME = 2,
+
+  /**
+   * Tasks never fire again; their open runs are aborted.
+   *
+   * @generated from enum value: TASK_ACTION_STOP = 3;
+   */
+  STOP = 3,
+
+  /**
+   * Tasks and their run history are removed.
+   *
+   * @generated from enum value: TASK_ACTION_DELETE = 4;
+   */
+  DELETE = 4,
+}
+
+/**
+ * Describes the enum easytask.v1.TaskAction.
+ */
+export const TaskActionSchema: GenEnum<TaskAction> = /*@__PURE__*/
+  enumDesc(file_easytask_v1_task, 6);
+
+/**
  * Tasks: what to call back, and when.
+ *
+ * Methods that only read are marked NO_SIDE_EFFECTS: with auth.tokens
+ * configured, a viewer token may call those and no others.
  *
  * @generated from service easytask.v1.TaskService
  */
@@ -1592,7 +1926,9 @@ export const TaskService: GenService<{
     output: typeof ResumeTaskResponseSchema;
   },
   /**
-   * Fires one run now, outside the schedule; returns its run_times.
+   * Fires one run now, outside the schedule, with the task's arg or the one
+   * given for this run only; also while the task is paused or finished (a
+   * stopped task must be resumed first). Returns its run_times.
    *
    * @generated from rpc easytask.v1.TaskService.TriggerTask
    */
@@ -1621,6 +1957,41 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof DeleteTaskRequestSchema;
     output: typeof DeleteTaskResponseSchema;
+  },
+  /**
+   * Runs a run again that ended without success (failed, timed out,
+   * killed, aborted or canceled): a new attempt of it, due now, with the
+   * run's arg; also while the task is paused. Returns the attempt's number.
+   *
+   * @generated from rpc easytask.v1.TaskService.RetryRun
+   */
+  retryRun: {
+    methodKind: "unary";
+    input: typeof RetryRunRequestSchema;
+    output: typeof RetryRunResponseSchema;
+  },
+  /**
+   * Pauses, resumes, stops or deletes many tasks: the given ids, or the
+   * tasks matching a filter, at most 1000 per call (continue with
+   * next_page_token). Says how many it changed.
+   *
+   * @generated from rpc easytask.v1.TaskService.BulkTaskAction
+   */
+  bulkTaskAction: {
+    methodKind: "unary";
+    input: typeof BulkTaskActionRequestSchema;
+    output: typeof BulkTaskActionResponseSchema;
+  },
+  /**
+   * A task's runs over time, bucket by bucket: how many succeeded and
+   * failed, and how long they took.
+   *
+   * @generated from rpc easytask.v1.TaskService.GetTaskHistory
+   */
+  getTaskHistory: {
+    methodKind: "unary";
+    input: typeof GetTaskHistoryRequestSchema;
+    output: typeof GetTaskHistoryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_easytask_v1_task, 0);

@@ -22,6 +22,166 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type Role int32
+
+const (
+	Role_ROLE_UNSPECIFIED Role = 0
+	// May call every method.
+	Role_ROLE_ADMIN Role = 1
+	// May call only the methods marked NO_SIDE_EFFECTS; others are refused
+	// with permission_denied.
+	Role_ROLE_VIEWER Role = 2
+)
+
+// Enum value maps for Role.
+var (
+	Role_name = map[int32]string{
+		0: "ROLE_UNSPECIFIED",
+		1: "ROLE_ADMIN",
+		2: "ROLE_VIEWER",
+	}
+	Role_value = map[string]int32{
+		"ROLE_UNSPECIFIED": 0,
+		"ROLE_ADMIN":       1,
+		"ROLE_VIEWER":      2,
+	}
+)
+
+func (x Role) Enum() *Role {
+	p := new(Role)
+	*p = x
+	return p
+}
+
+func (x Role) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Role) Descriptor() protoreflect.EnumDescriptor {
+	return file_easytask_v1_cluster_proto_enumTypes[0].Descriptor()
+}
+
+func (Role) Type() protoreflect.EnumType {
+	return &file_easytask_v1_cluster_proto_enumTypes[0]
+}
+
+func (x Role) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Role.Descriptor instead.
+func (Role) EnumDescriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{0}
+}
+
+type AlertKind int32
+
+const (
+	AlertKind_ALERT_KIND_UNSPECIFIED AlertKind = 0
+	// A task's last alerts.failing_runs_in_a_row runs failed or timed out.
+	AlertKind_ALERT_KIND_TASK_FAILING AlertKind = 1
+	// A route was evicted after failed heartbeats.
+	AlertKind_ALERT_KIND_ROUTE_EVICTED AlertKind = 2
+)
+
+// Enum value maps for AlertKind.
+var (
+	AlertKind_name = map[int32]string{
+		0: "ALERT_KIND_UNSPECIFIED",
+		1: "ALERT_KIND_TASK_FAILING",
+		2: "ALERT_KIND_ROUTE_EVICTED",
+	}
+	AlertKind_value = map[string]int32{
+		"ALERT_KIND_UNSPECIFIED":   0,
+		"ALERT_KIND_TASK_FAILING":  1,
+		"ALERT_KIND_ROUTE_EVICTED": 2,
+	}
+)
+
+func (x AlertKind) Enum() *AlertKind {
+	p := new(AlertKind)
+	*p = x
+	return p
+}
+
+func (x AlertKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlertKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_easytask_v1_cluster_proto_enumTypes[1].Descriptor()
+}
+
+func (AlertKind) Type() protoreflect.EnumType {
+	return &file_easytask_v1_cluster_proto_enumTypes[1]
+}
+
+func (x AlertKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlertKind.Descriptor instead.
+func (AlertKind) EnumDescriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{1}
+}
+
+type AlertDelivery int32
+
+const (
+	AlertDelivery_ALERT_DELIVERY_UNSPECIFIED AlertDelivery = 0
+	// No alerts.webhook_url is configured: the alert is only listed.
+	AlertDelivery_ALERT_DELIVERY_NO_WEBHOOK AlertDelivery = 1
+	AlertDelivery_ALERT_DELIVERY_PENDING    AlertDelivery = 2
+	AlertDelivery_ALERT_DELIVERY_SENT       AlertDelivery = 3
+	// The webhook did not answer 2xx in time; delivery_error says why.
+	AlertDelivery_ALERT_DELIVERY_FAILED AlertDelivery = 4
+)
+
+// Enum value maps for AlertDelivery.
+var (
+	AlertDelivery_name = map[int32]string{
+		0: "ALERT_DELIVERY_UNSPECIFIED",
+		1: "ALERT_DELIVERY_NO_WEBHOOK",
+		2: "ALERT_DELIVERY_PENDING",
+		3: "ALERT_DELIVERY_SENT",
+		4: "ALERT_DELIVERY_FAILED",
+	}
+	AlertDelivery_value = map[string]int32{
+		"ALERT_DELIVERY_UNSPECIFIED": 0,
+		"ALERT_DELIVERY_NO_WEBHOOK":  1,
+		"ALERT_DELIVERY_PENDING":     2,
+		"ALERT_DELIVERY_SENT":        3,
+		"ALERT_DELIVERY_FAILED":      4,
+	}
+)
+
+func (x AlertDelivery) Enum() *AlertDelivery {
+	p := new(AlertDelivery)
+	*p = x
+	return p
+}
+
+func (x AlertDelivery) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlertDelivery) Descriptor() protoreflect.EnumDescriptor {
+	return file_easytask_v1_cluster_proto_enumTypes[2].Descriptor()
+}
+
+func (AlertDelivery) Type() protoreflect.EnumType {
+	return &file_easytask_v1_cluster_proto_enumTypes[2]
+}
+
+func (x AlertDelivery) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlertDelivery.Descriptor instead.
+func (AlertDelivery) EnumDescriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{2}
+}
+
 type GetClusterRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -277,11 +437,635 @@ func (x *ClusterMember) GetShards() []uint32 {
 	return nil
 }
 
+type WhoAmIRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhoAmIRequest) Reset() {
+	*x = WhoAmIRequest{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhoAmIRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhoAmIRequest) ProtoMessage() {}
+
+func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
+func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{3}
+}
+
+type WhoAmIResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token's name from auth.tokens; "anonymous" when the API is open.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Role Role   `protobuf:"varint,2,opt,name=role,proto3,enum=easytask.v1.Role" json:"role,omitempty"`
+	// Whether the server asks for a token (auth.tokens is set).
+	AuthRequired  bool `protobuf:"varint,3,opt,name=auth_required,json=authRequired,proto3" json:"auth_required,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhoAmIResponse) Reset() {
+	*x = WhoAmIResponse{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhoAmIResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhoAmIResponse) ProtoMessage() {}
+
+func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
+func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WhoAmIResponse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WhoAmIResponse) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *WhoAmIResponse) GetAuthRequired() bool {
+	if x != nil {
+		return x.AuthRequired
+	}
+	return false
+}
+
+type AuditEntry struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	AuditId int64                  `protobuf:"varint,1,opt,name=audit_id,json=auditId,proto3" json:"audit_id,omitempty"`
+	At      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// Who: the API token's name, or "anonymous" when the API is open.
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// What: the RPC, e.g. "easytask.v1.TaskService/PauseTask" (also for its
+	// documented path).
+	Method string `protobuf:"bytes,4,opt,name=method,proto3" json:"method,omitempty"`
+	// "connect", "grpc", "grpc-web" or "documented".
+	Protocol string `protobuf:"bytes,5,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	// What it was about: "task:42", "task_server:reports" …
+	Targets []string `protobuf:"bytes,6,rep,name=targets,proto3" json:"targets,omitempty"`
+	// The request as proto JSON, secrets replaced by "[REDACTED]" and long
+	// values cut short.
+	Request string `protobuf:"bytes,7,opt,name=request,proto3" json:"request,omitempty"`
+	// The answer as proto JSON, cut short the same way.
+	Result        string `protobuf:"bytes,8,opt,name=result,proto3" json:"result,omitempty"`
+	TraceId       string `protobuf:"bytes,9,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEntry) Reset() {
+	*x = AuditEntry{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEntry) ProtoMessage() {}
+
+func (x *AuditEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
+func (*AuditEntry) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AuditEntry) GetAuditId() int64 {
+	if x != nil {
+		return x.AuditId
+	}
+	return 0
+}
+
+func (x *AuditEntry) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *AuditEntry) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetTargets() []string {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *AuditEntry) GetRequest() string {
+	if x != nil {
+		return x.Request
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+type ListAuditLogRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 1000; 0 means 100.
+	PageSize  uint32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only entries of this actor (token name).
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Only entries about this target, e.g. "task:42".
+	Target        string `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditLogRequest) Reset() {
+	*x = ListAuditLogRequest{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditLogRequest) ProtoMessage() {}
+
+func (x *ListAuditLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditLogRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditLogRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListAuditLogRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditLogRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAuditLogRequest) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ListAuditLogRequest) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+type ListAuditLogResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*AuditEntry          `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditLogResponse) Reset() {
+	*x = ListAuditLogResponse{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditLogResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditLogResponse) ProtoMessage() {}
+
+func (x *ListAuditLogResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditLogResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditLogResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListAuditLogResponse) GetEntries() []*AuditEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListAuditLogResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type Alert struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	AlertId int64                  `protobuf:"varint,1,opt,name=alert_id,json=alertId,proto3" json:"alert_id,omitempty"`
+	At      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	Kind    AlertKind              `protobuf:"varint,3,opt,name=kind,proto3,enum=easytask.v1.AlertKind" json:"kind,omitempty"`
+	// The alert in words, as posted in the webhook's "text".
+	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// TASK_FAILING: the task.
+	TaskId     int64  `protobuf:"varint,5,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	TaskServer string `protobuf:"bytes,6,opt,name=task_server,json=taskServer,proto3" json:"task_server,omitempty"`
+	// ROUTE_EVICTED: scheme://host:port of the route.
+	Route         string        `protobuf:"bytes,7,opt,name=route,proto3" json:"route,omitempty"`
+	Delivery      AlertDelivery `protobuf:"varint,8,opt,name=delivery,proto3,enum=easytask.v1.AlertDelivery" json:"delivery,omitempty"`
+	DeliveryError string        `protobuf:"bytes,9,opt,name=delivery_error,json=deliveryError,proto3" json:"delivery_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Alert) Reset() {
+	*x = Alert{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Alert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Alert) ProtoMessage() {}
+
+func (x *Alert) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Alert.ProtoReflect.Descriptor instead.
+func (*Alert) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Alert) GetAlertId() int64 {
+	if x != nil {
+		return x.AlertId
+	}
+	return 0
+}
+
+func (x *Alert) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Alert) GetKind() AlertKind {
+	if x != nil {
+		return x.Kind
+	}
+	return AlertKind_ALERT_KIND_UNSPECIFIED
+}
+
+func (x *Alert) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Alert) GetTaskId() int64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *Alert) GetTaskServer() string {
+	if x != nil {
+		return x.TaskServer
+	}
+	return ""
+}
+
+func (x *Alert) GetRoute() string {
+	if x != nil {
+		return x.Route
+	}
+	return ""
+}
+
+func (x *Alert) GetDelivery() AlertDelivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return AlertDelivery_ALERT_DELIVERY_UNSPECIFIED
+}
+
+func (x *Alert) GetDeliveryError() string {
+	if x != nil {
+		return x.DeliveryError
+	}
+	return ""
+}
+
+// The alerts.* configuration, without the webhook's URL (it is a secret).
+type AlertSettings struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	WebhookConfigured bool                   `protobuf:"varint,1,opt,name=webhook_configured,json=webhookConfigured,proto3" json:"webhook_configured,omitempty"`
+	// The webhook's host, to say where alerts go.
+	WebhookHost string `protobuf:"bytes,2,opt,name=webhook_host,json=webhookHost,proto3" json:"webhook_host,omitempty"`
+	// 0: tasks failing raise no alert.
+	FailingRunsInARow uint32 `protobuf:"varint,3,opt,name=failing_runs_in_a_row,json=failingRunsInARow,proto3" json:"failing_runs_in_a_row,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AlertSettings) Reset() {
+	*x = AlertSettings{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertSettings) ProtoMessage() {}
+
+func (x *AlertSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertSettings.ProtoReflect.Descriptor instead.
+func (*AlertSettings) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *AlertSettings) GetWebhookConfigured() bool {
+	if x != nil {
+		return x.WebhookConfigured
+	}
+	return false
+}
+
+func (x *AlertSettings) GetWebhookHost() string {
+	if x != nil {
+		return x.WebhookHost
+	}
+	return ""
+}
+
+func (x *AlertSettings) GetFailingRunsInARow() uint32 {
+	if x != nil {
+		return x.FailingRunsInARow
+	}
+	return 0
+}
+
+type ListAlertsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 1000; 0 means 100.
+	PageSize      uint32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsRequest) Reset() {
+	*x = ListAlertsRequest{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsRequest) ProtoMessage() {}
+
+func (x *ListAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsRequest.ProtoReflect.Descriptor instead.
+func (*ListAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListAlertsRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAlertsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListAlertsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Alerts        []*Alert               `protobuf:"bytes,1,rep,name=alerts,proto3" json:"alerts,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	Settings      *AlertSettings         `protobuf:"bytes,3,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsResponse) Reset() {
+	*x = ListAlertsResponse{}
+	mi := &file_easytask_v1_cluster_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsResponse) ProtoMessage() {}
+
+func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_cluster_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsResponse.ProtoReflect.Descriptor instead.
+func (*ListAlertsResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_cluster_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListAlertsResponse) GetAlerts() []*Alert {
+	if x != nil {
+		return x.Alerts
+	}
+	return nil
+}
+
+func (x *ListAlertsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListAlertsResponse) GetSettings() *AlertSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_easytask_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
+	"\x19easytask/v1/cluster.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
 	"\x11GetClusterRequest\"\xc3\x03\n" +
 	"\x12GetClusterResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
@@ -303,10 +1087,77 @@ const file_easytask_v1_cluster_proto_rawDesc = "" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x129\n" +
 	"\n" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12\x16\n" +
-	"\x06shards\x18\x04 \x03(\rR\x06shards2_\n" +
-	"\x0eClusterService\x12M\n" +
+	"\x06shards\x18\x04 \x03(\rR\x06shards\"\x0f\n" +
+	"\rWhoAmIRequest\"p\n" +
+	"\x0eWhoAmIResponse\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
+	"\x04role\x18\x02 \x01(\x0e2\x11.easytask.v1.RoleR\x04role\x12#\n" +
+	"\rauth_required\x18\x03 \x01(\bR\fauthRequired\"\x84\x02\n" +
 	"\n" +
-	"GetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"AuditEntry\x12\x19\n" +
+	"\baudit_id\x18\x01 \x01(\x03R\aauditId\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06method\x18\x04 \x01(\tR\x06method\x12\x1a\n" +
+	"\bprotocol\x18\x05 \x01(\tR\bprotocol\x12\x18\n" +
+	"\atargets\x18\x06 \x03(\tR\atargets\x12\x18\n" +
+	"\arequest\x18\a \x01(\tR\arequest\x12\x16\n" +
+	"\x06result\x18\b \x01(\tR\x06result\x12\x19\n" +
+	"\btrace_id\x18\t \x01(\tR\atraceId\"\x99\x01\n" +
+	"\x13ListAuditLogRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1c\n" +
+	"\x05actor\x18\x03 \x01(\tB\x06\x9a\xb5\x18\x02\b@R\x05actor\x12\x1f\n" +
+	"\x06target\x18\x04 \x01(\tB\a\x9a\xb5\x18\x03\b\xac\x02R\x06target\"q\n" +
+	"\x14ListAuditLogResponse\x121\n" +
+	"\aentries\x18\x01 \x03(\v2\x17.easytask.v1.AuditEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbd\x02\n" +
+	"\x05Alert\x12\x19\n" +
+	"\balert_id\x18\x01 \x01(\x03R\aalertId\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12*\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x16.easytask.v1.AlertKindR\x04kind\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x17\n" +
+	"\atask_id\x18\x05 \x01(\x03R\x06taskId\x12\x1f\n" +
+	"\vtask_server\x18\x06 \x01(\tR\n" +
+	"taskServer\x12\x14\n" +
+	"\x05route\x18\a \x01(\tR\x05route\x126\n" +
+	"\bdelivery\x18\b \x01(\x0e2\x1a.easytask.v1.AlertDeliveryR\bdelivery\x12%\n" +
+	"\x0edelivery_error\x18\t \x01(\tR\rdeliveryError\"\x93\x01\n" +
+	"\rAlertSettings\x12-\n" +
+	"\x12webhook_configured\x18\x01 \x01(\bR\x11webhookConfigured\x12!\n" +
+	"\fwebhook_host\x18\x02 \x01(\tR\vwebhookHost\x120\n" +
+	"\x15failing_runs_in_a_row\x18\x03 \x01(\rR\x11failingRunsInARow\"X\n" +
+	"\x11ListAlertsRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\xa0\x01\n" +
+	"\x12ListAlertsResponse\x12*\n" +
+	"\x06alerts\x18\x01 \x03(\v2\x12.easytask.v1.AlertR\x06alerts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x126\n" +
+	"\bsettings\x18\x03 \x01(\v2\x1a.easytask.v1.AlertSettingsR\bsettings*=\n" +
+	"\x04Role\x12\x14\n" +
+	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"ROLE_ADMIN\x10\x01\x12\x0f\n" +
+	"\vROLE_VIEWER\x10\x02*b\n" +
+	"\tAlertKind\x12\x1a\n" +
+	"\x16ALERT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17ALERT_KIND_TASK_FAILING\x10\x01\x12\x1c\n" +
+	"\x18ALERT_KIND_ROUTE_EVICTED\x10\x02*\x9e\x01\n" +
+	"\rAlertDelivery\x12\x1e\n" +
+	"\x1aALERT_DELIVERY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19ALERT_DELIVERY_NO_WEBHOOK\x10\x01\x12\x1a\n" +
+	"\x16ALERT_DELIVERY_PENDING\x10\x02\x12\x17\n" +
+	"\x13ALERT_DELIVERY_SENT\x10\x03\x12\x19\n" +
+	"\x15ALERT_DELIVERY_FAILED\x10\x042\xda\x02\n" +
+	"\x0eClusterService\x12R\n" +
+	"\n" +
+	"GetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponse\"\x03\x90\x02\x01\x12F\n" +
+	"\x06WhoAmI\x12\x1a.easytask.v1.WhoAmIRequest\x1a\x1b.easytask.v1.WhoAmIResponse\"\x03\x90\x02\x01\x12X\n" +
+	"\fListAuditLog\x12 .easytask.v1.ListAuditLogRequest\x1a!.easytask.v1.ListAuditLogResponse\"\x03\x90\x02\x01\x12R\n" +
+	"\n" +
+	"ListAlerts\x12\x1e.easytask.v1.ListAlertsRequest\x1a\x1f.easytask.v1.ListAlertsResponse\"\x03\x90\x02\x01BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_cluster_proto_rawDescOnce sync.Once
@@ -320,23 +1171,50 @@ func file_easytask_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_easytask_v1_cluster_proto_rawDescData
 }
 
-var file_easytask_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_easytask_v1_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_easytask_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_easytask_v1_cluster_proto_goTypes = []any{
-	(*GetClusterRequest)(nil),     // 0: easytask.v1.GetClusterRequest
-	(*GetClusterResponse)(nil),    // 1: easytask.v1.GetClusterResponse
-	(*ClusterMember)(nil),         // 2: easytask.v1.ClusterMember
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(Role)(0),                     // 0: easytask.v1.Role
+	(AlertKind)(0),                // 1: easytask.v1.AlertKind
+	(AlertDelivery)(0),            // 2: easytask.v1.AlertDelivery
+	(*GetClusterRequest)(nil),     // 3: easytask.v1.GetClusterRequest
+	(*GetClusterResponse)(nil),    // 4: easytask.v1.GetClusterResponse
+	(*ClusterMember)(nil),         // 5: easytask.v1.ClusterMember
+	(*WhoAmIRequest)(nil),         // 6: easytask.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),        // 7: easytask.v1.WhoAmIResponse
+	(*AuditEntry)(nil),            // 8: easytask.v1.AuditEntry
+	(*ListAuditLogRequest)(nil),   // 9: easytask.v1.ListAuditLogRequest
+	(*ListAuditLogResponse)(nil),  // 10: easytask.v1.ListAuditLogResponse
+	(*Alert)(nil),                 // 11: easytask.v1.Alert
+	(*AlertSettings)(nil),         // 12: easytask.v1.AlertSettings
+	(*ListAlertsRequest)(nil),     // 13: easytask.v1.ListAlertsRequest
+	(*ListAlertsResponse)(nil),    // 14: easytask.v1.ListAlertsResponse
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_easytask_v1_cluster_proto_depIdxs = []int32{
-	2, // 0: easytask.v1.GetClusterResponse.members:type_name -> easytask.v1.ClusterMember
-	3, // 1: easytask.v1.ClusterMember.started_at:type_name -> google.protobuf.Timestamp
-	0, // 2: easytask.v1.ClusterService.GetCluster:input_type -> easytask.v1.GetClusterRequest
-	1, // 3: easytask.v1.ClusterService.GetCluster:output_type -> easytask.v1.GetClusterResponse
-	3, // [3:4] is the sub-list for method output_type
-	2, // [2:3] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	5,  // 0: easytask.v1.GetClusterResponse.members:type_name -> easytask.v1.ClusterMember
+	15, // 1: easytask.v1.ClusterMember.started_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: easytask.v1.WhoAmIResponse.role:type_name -> easytask.v1.Role
+	15, // 3: easytask.v1.AuditEntry.at:type_name -> google.protobuf.Timestamp
+	8,  // 4: easytask.v1.ListAuditLogResponse.entries:type_name -> easytask.v1.AuditEntry
+	15, // 5: easytask.v1.Alert.at:type_name -> google.protobuf.Timestamp
+	1,  // 6: easytask.v1.Alert.kind:type_name -> easytask.v1.AlertKind
+	2,  // 7: easytask.v1.Alert.delivery:type_name -> easytask.v1.AlertDelivery
+	11, // 8: easytask.v1.ListAlertsResponse.alerts:type_name -> easytask.v1.Alert
+	12, // 9: easytask.v1.ListAlertsResponse.settings:type_name -> easytask.v1.AlertSettings
+	3,  // 10: easytask.v1.ClusterService.GetCluster:input_type -> easytask.v1.GetClusterRequest
+	6,  // 11: easytask.v1.ClusterService.WhoAmI:input_type -> easytask.v1.WhoAmIRequest
+	9,  // 12: easytask.v1.ClusterService.ListAuditLog:input_type -> easytask.v1.ListAuditLogRequest
+	13, // 13: easytask.v1.ClusterService.ListAlerts:input_type -> easytask.v1.ListAlertsRequest
+	4,  // 14: easytask.v1.ClusterService.GetCluster:output_type -> easytask.v1.GetClusterResponse
+	7,  // 15: easytask.v1.ClusterService.WhoAmI:output_type -> easytask.v1.WhoAmIResponse
+	10, // 16: easytask.v1.ClusterService.ListAuditLog:output_type -> easytask.v1.ListAuditLogResponse
+	14, // 17: easytask.v1.ClusterService.ListAlerts:output_type -> easytask.v1.ListAlertsResponse
+	14, // [14:18] is the sub-list for method output_type
+	10, // [10:14] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_easytask_v1_cluster_proto_init() }
@@ -344,18 +1222,20 @@ func file_easytask_v1_cluster_proto_init() {
 	if File_easytask_v1_cluster_proto != nil {
 		return
 	}
+	file_easytask_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_easytask_v1_cluster_proto_rawDesc), len(file_easytask_v1_cluster_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   3,
+			NumEnums:      3,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_easytask_v1_cluster_proto_goTypes,
 		DependencyIndexes: file_easytask_v1_cluster_proto_depIdxs,
+		EnumInfos:         file_easytask_v1_cluster_proto_enumTypes,
 		MessageInfos:      file_easytask_v1_cluster_proto_msgTypes,
 	}.Build()
 	File_easytask_v1_cluster_proto = out.File

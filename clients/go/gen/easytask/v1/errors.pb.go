@@ -41,21 +41,31 @@ const (
 	// No valid API token (auth.tokens); HTTP's number on the documented paths,
 	// which the original, without tokens, did not have.
 	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 9
+	// DeleteTaskServer of a task server that tasks still use.
+	ErrorReason_ERROR_REASON_TASK_SERVER_IN_USE ErrorReason = 10
+	// RetryRun of a run that is open, succeeded, or was retried meanwhile.
+	ErrorReason_ERROR_REASON_RUN_NOT_RETRYABLE ErrorReason = 11
+	// A viewer token (auth.tokens role "viewer") called a method that changes
+	// data; HTTP's number on the documented paths.
+	ErrorReason_ERROR_REASON_READ_ONLY_TOKEN ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_INVALID_ARGUMENT",
-		2: "ERROR_REASON_TASK_NOT_FOUND",
-		3: "ERROR_REASON_TASK_SERVER_NOT_FOUND",
-		4: "ERROR_REASON_SERVER_STOPPED",
-		5: "ERROR_REASON_RUN_NOT_FOUND",
-		6: "ERROR_REASON_RUN_NOT_CONFIRMABLE",
-		7: "ERROR_REASON_RUN_NOT_OPEN",
-		8: "ERROR_REASON_TASK_STATE",
-		9: "ERROR_REASON_UNAUTHENTICATED",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INVALID_ARGUMENT",
+		2:  "ERROR_REASON_TASK_NOT_FOUND",
+		3:  "ERROR_REASON_TASK_SERVER_NOT_FOUND",
+		4:  "ERROR_REASON_SERVER_STOPPED",
+		5:  "ERROR_REASON_RUN_NOT_FOUND",
+		6:  "ERROR_REASON_RUN_NOT_CONFIRMABLE",
+		7:  "ERROR_REASON_RUN_NOT_OPEN",
+		8:  "ERROR_REASON_TASK_STATE",
+		9:  "ERROR_REASON_UNAUTHENTICATED",
+		10: "ERROR_REASON_TASK_SERVER_IN_USE",
+		11: "ERROR_REASON_RUN_NOT_RETRYABLE",
+		12: "ERROR_REASON_READ_ONLY_TOKEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -68,6 +78,9 @@ var (
 		"ERROR_REASON_RUN_NOT_OPEN":          7,
 		"ERROR_REASON_TASK_STATE":            8,
 		"ERROR_REASON_UNAUTHENTICATED":       9,
+		"ERROR_REASON_TASK_SERVER_IN_USE":    10,
+		"ERROR_REASON_RUN_NOT_RETRYABLE":     11,
+		"ERROR_REASON_READ_ONLY_TOKEN":       12,
 	}
 )
 
@@ -158,7 +171,7 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\x18easytask/v1/errors.proto\x12\veasytask.v1\x1a\x19easytask/v1/options.proto\"U\n" +
 	"\vErrorDetail\x120\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x18.easytask.v1.ErrorReasonR\x06reason\x12\x14\n" +
-	"\x05field\x18\x02 \x01(\tR\x05field*\xcf\x04\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field*\x92\x06\n" +
 	"\vErrorReason\x12.\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x10\x92\xb5\x18\f\n" +
 	"\aunknown\x10\xf4\x03\x12<\n" +
@@ -179,7 +192,14 @@ const file_easytask_v1_errors_proto_rawDesc = "" +
 	"\x17ERROR_REASON_TASK_STATE\x10\b\x1a\x1c\x92\xb5\x18\x18\n" +
 	"\x13failed_precondition\x10\x91N\x12:\n" +
 	"\x1cERROR_REASON_UNAUTHENTICATED\x10\t\x1a\x18\x92\xb5\x18\x14\n" +
-	"\x0funauthenticated\x10\x91\x03BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"\x0funauthenticated\x10\x91\x03\x12A\n" +
+	"\x1fERROR_REASON_TASK_SERVER_IN_USE\x10\n" +
+	"\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12@\n" +
+	"\x1eERROR_REASON_RUN_NOT_RETRYABLE\x10\v\x1a\x1c\x92\xb5\x18\x18\n" +
+	"\x13failed_precondition\x10\x91N\x12<\n" +
+	"\x1cERROR_REASON_READ_ONLY_TOKEN\x10\f\x1a\x1a\x92\xb5\x18\x16\n" +
+	"\x11permission_denied\x10\x93\x03BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_errors_proto_rawDescOnce sync.Once

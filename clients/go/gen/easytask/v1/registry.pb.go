@@ -262,6 +262,86 @@ func (*DelTaskServerResponse) Descriptor() ([]byte, []int) {
 	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{3}
 }
 
+type DeleteTaskServerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTaskServerRequest) Reset() {
+	*x = DeleteTaskServerRequest{}
+	mi := &file_easytask_v1_registry_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTaskServerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTaskServerRequest) ProtoMessage() {}
+
+func (x *DeleteTaskServerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_registry_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTaskServerRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTaskServerRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DeleteTaskServerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type DeleteTaskServerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTaskServerResponse) Reset() {
+	*x = DeleteTaskServerResponse{}
+	mi := &file_easytask_v1_registry_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTaskServerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTaskServerResponse) ProtoMessage() {}
+
+func (x *DeleteTaskServerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_registry_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTaskServerResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTaskServerResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{5}
+}
+
 type ListTaskServersRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -270,7 +350,7 @@ type ListTaskServersRequest struct {
 
 func (x *ListTaskServersRequest) Reset() {
 	*x = ListTaskServersRequest{}
-	mi := &file_easytask_v1_registry_proto_msgTypes[4]
+	mi := &file_easytask_v1_registry_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +362,7 @@ func (x *ListTaskServersRequest) String() string {
 func (*ListTaskServersRequest) ProtoMessage() {}
 
 func (x *ListTaskServersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_registry_proto_msgTypes[4]
+	mi := &file_easytask_v1_registry_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +375,7 @@ func (x *ListTaskServersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskServersRequest.ProtoReflect.Descriptor instead.
 func (*ListTaskServersRequest) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{4}
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{6}
 }
 
 type ListTaskServersResponse struct {
@@ -307,7 +387,7 @@ type ListTaskServersResponse struct {
 
 func (x *ListTaskServersResponse) Reset() {
 	*x = ListTaskServersResponse{}
-	mi := &file_easytask_v1_registry_proto_msgTypes[5]
+	mi := &file_easytask_v1_registry_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -319,7 +399,7 @@ func (x *ListTaskServersResponse) String() string {
 func (*ListTaskServersResponse) ProtoMessage() {}
 
 func (x *ListTaskServersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_registry_proto_msgTypes[5]
+	mi := &file_easytask_v1_registry_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -332,7 +412,7 @@ func (x *ListTaskServersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskServersResponse.ProtoReflect.Descriptor instead.
 func (*ListTaskServersResponse) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{5}
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListTaskServersResponse) GetTaskServers() []*TaskServer {
@@ -358,7 +438,7 @@ type TaskServer struct {
 
 func (x *TaskServer) Reset() {
 	*x = TaskServer{}
-	mi := &file_easytask_v1_registry_proto_msgTypes[6]
+	mi := &file_easytask_v1_registry_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -370,7 +450,7 @@ func (x *TaskServer) String() string {
 func (*TaskServer) ProtoMessage() {}
 
 func (x *TaskServer) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_registry_proto_msgTypes[6]
+	mi := &file_easytask_v1_registry_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -383,7 +463,7 @@ func (x *TaskServer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskServer.ProtoReflect.Descriptor instead.
 func (*TaskServer) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{6}
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TaskServer) GetTaskServerId() int64 {
@@ -441,7 +521,7 @@ type Route struct {
 
 func (x *Route) Reset() {
 	*x = Route{}
-	mi := &file_easytask_v1_registry_proto_msgTypes[7]
+	mi := &file_easytask_v1_registry_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -453,7 +533,7 @@ func (x *Route) String() string {
 func (*Route) ProtoMessage() {}
 
 func (x *Route) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_registry_proto_msgTypes[7]
+	mi := &file_easytask_v1_registry_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -466,7 +546,7 @@ func (x *Route) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Route.ProtoReflect.Descriptor instead.
 func (*Route) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{7}
+	return file_easytask_v1_registry_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Route) GetRouteId() int64 {
@@ -559,7 +639,10 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n" +
 	"\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x04 \x01(\rR\x04port\"\x17\n" +
-	"\x15DelTaskServerResponse\"\x18\n" +
+	"\x15DelTaskServerResponse\"6\n" +
+	"\x17DeleteTaskServerRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x04name\"\x1a\n" +
+	"\x18DeleteTaskServerResponse\"\x18\n" +
 	"\x16ListTaskServersRequest\"U\n" +
 	"\x17ListTaskServersResponse\x12:\n" +
 	"\ftask_servers\x18\x01 \x03(\v2\x17.easytask.v1.TaskServerR\vtaskServers\"\xc5\x01\n" +
@@ -582,11 +665,12 @@ const file_easytask_v1_registry_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"evicted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tevictedAt2\xcb\x02\n" +
+	"evicted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tevictedAt2\xb1\x03\n" +
 	"\x0fRegistryService\x12l\n" +
 	"\rAddTaskServer\x12!.easytask.v1.AddTaskServerRequest\x1a\".easytask.v1.AddTaskServerResponse\"\x14\x8a\xb5\x18\x10/add_task_server\x12l\n" +
-	"\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12\\\n" +
-	"\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12a\n" +
+	"\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\x10DeleteTaskServer\x12$.easytask.v1.DeleteTaskServerRequest\x1a%.easytask.v1.DeleteTaskServerResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_registry_proto_rawDescOnce sync.Once
@@ -600,36 +684,40 @@ func file_easytask_v1_registry_proto_rawDescGZIP() []byte {
 	return file_easytask_v1_registry_proto_rawDescData
 }
 
-var file_easytask_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_easytask_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_easytask_v1_registry_proto_goTypes = []any{
-	(*AddTaskServerRequest)(nil),    // 0: easytask.v1.AddTaskServerRequest
-	(*AddTaskServerResponse)(nil),   // 1: easytask.v1.AddTaskServerResponse
-	(*DelTaskServerRequest)(nil),    // 2: easytask.v1.DelTaskServerRequest
-	(*DelTaskServerResponse)(nil),   // 3: easytask.v1.DelTaskServerResponse
-	(*ListTaskServersRequest)(nil),  // 4: easytask.v1.ListTaskServersRequest
-	(*ListTaskServersResponse)(nil), // 5: easytask.v1.ListTaskServersResponse
-	(*TaskServer)(nil),              // 6: easytask.v1.TaskServer
-	(*Route)(nil),                   // 7: easytask.v1.Route
-	(*timestamppb.Timestamp)(nil),   // 8: google.protobuf.Timestamp
+	(*AddTaskServerRequest)(nil),     // 0: easytask.v1.AddTaskServerRequest
+	(*AddTaskServerResponse)(nil),    // 1: easytask.v1.AddTaskServerResponse
+	(*DelTaskServerRequest)(nil),     // 2: easytask.v1.DelTaskServerRequest
+	(*DelTaskServerResponse)(nil),    // 3: easytask.v1.DelTaskServerResponse
+	(*DeleteTaskServerRequest)(nil),  // 4: easytask.v1.DeleteTaskServerRequest
+	(*DeleteTaskServerResponse)(nil), // 5: easytask.v1.DeleteTaskServerResponse
+	(*ListTaskServersRequest)(nil),   // 6: easytask.v1.ListTaskServersRequest
+	(*ListTaskServersResponse)(nil),  // 7: easytask.v1.ListTaskServersResponse
+	(*TaskServer)(nil),               // 8: easytask.v1.TaskServer
+	(*Route)(nil),                    // 9: easytask.v1.Route
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
 }
 var file_easytask_v1_registry_proto_depIdxs = []int32{
-	6, // 0: easytask.v1.ListTaskServersResponse.task_servers:type_name -> easytask.v1.TaskServer
-	7, // 1: easytask.v1.TaskServer.routes:type_name -> easytask.v1.Route
-	7, // 2: easytask.v1.TaskServer.evicted_routes:type_name -> easytask.v1.Route
-	8, // 3: easytask.v1.Route.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	8, // 4: easytask.v1.Route.created_at:type_name -> google.protobuf.Timestamp
-	8, // 5: easytask.v1.Route.evicted_at:type_name -> google.protobuf.Timestamp
-	0, // 6: easytask.v1.RegistryService.AddTaskServer:input_type -> easytask.v1.AddTaskServerRequest
-	2, // 7: easytask.v1.RegistryService.DelTaskServer:input_type -> easytask.v1.DelTaskServerRequest
-	4, // 8: easytask.v1.RegistryService.ListTaskServers:input_type -> easytask.v1.ListTaskServersRequest
-	1, // 9: easytask.v1.RegistryService.AddTaskServer:output_type -> easytask.v1.AddTaskServerResponse
-	3, // 10: easytask.v1.RegistryService.DelTaskServer:output_type -> easytask.v1.DelTaskServerResponse
-	5, // 11: easytask.v1.RegistryService.ListTaskServers:output_type -> easytask.v1.ListTaskServersResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	8,  // 0: easytask.v1.ListTaskServersResponse.task_servers:type_name -> easytask.v1.TaskServer
+	9,  // 1: easytask.v1.TaskServer.routes:type_name -> easytask.v1.Route
+	9,  // 2: easytask.v1.TaskServer.evicted_routes:type_name -> easytask.v1.Route
+	10, // 3: easytask.v1.Route.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	10, // 4: easytask.v1.Route.created_at:type_name -> google.protobuf.Timestamp
+	10, // 5: easytask.v1.Route.evicted_at:type_name -> google.protobuf.Timestamp
+	0,  // 6: easytask.v1.RegistryService.AddTaskServer:input_type -> easytask.v1.AddTaskServerRequest
+	2,  // 7: easytask.v1.RegistryService.DelTaskServer:input_type -> easytask.v1.DelTaskServerRequest
+	6,  // 8: easytask.v1.RegistryService.ListTaskServers:input_type -> easytask.v1.ListTaskServersRequest
+	4,  // 9: easytask.v1.RegistryService.DeleteTaskServer:input_type -> easytask.v1.DeleteTaskServerRequest
+	1,  // 10: easytask.v1.RegistryService.AddTaskServer:output_type -> easytask.v1.AddTaskServerResponse
+	3,  // 11: easytask.v1.RegistryService.DelTaskServer:output_type -> easytask.v1.DelTaskServerResponse
+	7,  // 12: easytask.v1.RegistryService.ListTaskServers:output_type -> easytask.v1.ListTaskServersResponse
+	5,  // 13: easytask.v1.RegistryService.DeleteTaskServer:output_type -> easytask.v1.DeleteTaskServerResponse
+	10, // [10:14] is the sub-list for method output_type
+	6,  // [6:10] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_easytask_v1_registry_proto_init() }
@@ -645,7 +733,7 @@ func file_easytask_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_easytask_v1_registry_proto_rawDesc), len(file_easytask_v1_registry_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

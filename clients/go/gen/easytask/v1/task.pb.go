@@ -405,6 +405,65 @@ func (RunState) EnumDescriptor() ([]byte, []int) {
 	return file_easytask_v1_task_proto_rawDescGZIP(), []int{5}
 }
 
+type TaskAction int32
+
+const (
+	TaskAction_TASK_ACTION_UNSPECIFIED TaskAction = 0
+	// Scheduled tasks stop being scheduled until resumed.
+	TaskAction_TASK_ACTION_PAUSE TaskAction = 1
+	// Paused and stopped tasks are scheduled again from now.
+	TaskAction_TASK_ACTION_RESUME TaskAction = 2
+	// Tasks never fire again; their open runs are aborted.
+	TaskAction_TASK_ACTION_STOP TaskAction = 3
+	// Tasks and their run history are removed.
+	TaskAction_TASK_ACTION_DELETE TaskAction = 4
+)
+
+// Enum value maps for TaskAction.
+var (
+	TaskAction_name = map[int32]string{
+		0: "TASK_ACTION_UNSPECIFIED",
+		1: "TASK_ACTION_PAUSE",
+		2: "TASK_ACTION_RESUME",
+		3: "TASK_ACTION_STOP",
+		4: "TASK_ACTION_DELETE",
+	}
+	TaskAction_value = map[string]int32{
+		"TASK_ACTION_UNSPECIFIED": 0,
+		"TASK_ACTION_PAUSE":       1,
+		"TASK_ACTION_RESUME":      2,
+		"TASK_ACTION_STOP":        3,
+		"TASK_ACTION_DELETE":      4,
+	}
+)
+
+func (x TaskAction) Enum() *TaskAction {
+	p := new(TaskAction)
+	*p = x
+	return p
+}
+
+func (x TaskAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_easytask_v1_task_proto_enumTypes[6].Descriptor()
+}
+
+func (TaskAction) Type() protoreflect.EnumType {
+	return &file_easytask_v1_task_proto_enumTypes[6]
+}
+
+func (x TaskAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskAction.Descriptor instead.
+func (TaskAction) EnumDescriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{6}
+}
+
 // Retries of a failed, errored or timed-out run: attempt n+1 waits
 // min(initial_sec * multiplier^(n-1), max_sec).
 type RetryBackoff struct {
@@ -1438,7 +1497,12 @@ type TaskLog struct {
 	TaskName string `protobuf:"bytes,17,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
 	// The node that fired the attempt (its node_id in GetCluster); empty while
 	// it is pending.
-	NodeId        string `protobuf:"bytes,18,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	NodeId string `protobuf:"bytes,18,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// The arg sent to the task server when it was not the task's own
+	// (TriggerTask with an arg, and the retries of that run).
+	Arg *string `protobuf:"bytes,19,opt,name=arg,proto3,oneof" json:"arg,omitempty"`
+	// Asked for by an operator (TriggerTask, RetryRun) rather than scheduled.
+	Manual        bool `protobuf:"varint,20,opt,name=manual,proto3" json:"manual,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1599,6 +1663,20 @@ func (x *TaskLog) GetNodeId() string {
 	return ""
 }
 
+func (x *TaskLog) GetArg() string {
+	if x != nil && x.Arg != nil {
+		return *x.Arg
+	}
+	return ""
+}
+
+func (x *TaskLog) GetManual() bool {
+	if x != nil {
+		return x.Manual
+	}
+	return false
+}
+
 type ListTaskLogsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this task's runs; 0 means every task's.
@@ -1612,6 +1690,10 @@ type ListTaskLogsRequest struct {
 	StartedFrom *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=started_from,json=startedFrom,proto3" json:"started_from,omitempty"`
 	// Only runs started before this time.
 	StartedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=started_before,json=startedBefore,proto3" json:"started_before,omitempty"`
+	// Only runs whose error contains this text (ignoring ASCII case). A call
+	// with it reads at most 50,000 runs, newest first: a page with fewer
+	// runs than page_size and a next_page_token means "search on from there".
+	ErrorContains string `protobuf:"bytes,7,opt,name=error_contains,json=errorContains,proto3" json:"error_contains,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1686,6 +1768,13 @@ func (x *ListTaskLogsRequest) GetStartedBefore() *timestamppb.Timestamp {
 		return x.StartedBefore
 	}
 	return nil
+}
+
+func (x *ListTaskLogsRequest) GetErrorContains() string {
+	if x != nil {
+		return x.ErrorContains
+	}
+	return ""
 }
 
 type ListTaskLogsResponse struct {
@@ -1901,8 +1990,10 @@ func (*ResumeTaskResponse) Descriptor() ([]byte, []int) {
 }
 
 type TriggerTaskRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskId        int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	TaskId int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Sent instead of the task's arg, for this run (and its retries) only.
+	Arg           *string `protobuf:"bytes,2,opt,name=arg,proto3,oneof" json:"arg,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1942,6 +2033,13 @@ func (x *TriggerTaskRequest) GetTaskId() int64 {
 		return x.TaskId
 	}
 	return 0
+}
+
+func (x *TriggerTaskRequest) GetArg() string {
+	if x != nil && x.Arg != nil {
+		return *x.Arg
+	}
+	return ""
 }
 
 type TriggerTaskResponse struct {
@@ -2156,6 +2254,508 @@ func (*DeleteTaskResponse) Descriptor() ([]byte, []int) {
 	return file_easytask_v1_task_proto_rawDescGZIP(), []int{24}
 }
 
+type RetryRunRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TaskId        int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	RunTimes      uint32                 `protobuf:"varint,2,opt,name=run_times,json=runTimes,proto3" json:"run_times,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRunRequest) Reset() {
+	*x = RetryRunRequest{}
+	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRunRequest) ProtoMessage() {}
+
+func (x *RetryRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRunRequest.ProtoReflect.Descriptor instead.
+func (*RetryRunRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RetryRunRequest) GetTaskId() int64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *RetryRunRequest) GetRunTimes() uint32 {
+	if x != nil {
+		return x.RunTimes
+	}
+	return 0
+}
+
+type RetryRunResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new attempt of the run.
+	Attempt       uint32 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRunResponse) Reset() {
+	*x = RetryRunResponse{}
+	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRunResponse) ProtoMessage() {}
+
+func (x *RetryRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRunResponse.ProtoReflect.Descriptor instead.
+func (*RetryRunResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RetryRunResponse) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+// Tasks as ListTasks filters them; every field empty matches every task.
+type TaskFilter struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	SrvName string                 `protobuf:"bytes,1,opt,name=srv_name,json=srvName,proto3" json:"srv_name,omitempty"`
+	State   TaskState              `protobuf:"varint,2,opt,name=state,proto3,enum=easytask.v1.TaskState" json:"state,omitempty"`
+	// Text that the name or biz_id contains (ignoring ASCII case).
+	Query         string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskFilter) Reset() {
+	*x = TaskFilter{}
+	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskFilter) ProtoMessage() {}
+
+func (x *TaskFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskFilter.ProtoReflect.Descriptor instead.
+func (*TaskFilter) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *TaskFilter) GetSrvName() string {
+	if x != nil {
+		return x.SrvName
+	}
+	return ""
+}
+
+func (x *TaskFilter) GetState() TaskState {
+	if x != nil {
+		return x.State
+	}
+	return TaskState_TASK_STATE_UNSPECIFIED
+}
+
+func (x *TaskFilter) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+type BulkTaskActionRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Action TaskAction             `protobuf:"varint,1,opt,name=action,proto3,enum=easytask.v1.TaskAction" json:"action,omitempty"`
+	// These tasks (at most 1000, the bound of one call); or, when empty, the
+	// tasks matching filter.
+	TaskIds []int64 `protobuf:"varint,2,rep,packed,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	// Required when task_ids is empty: the tasks to act on, 1000 a call in
+	// id order.
+	Filter *TaskFilter `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// With filter: next_page_token of the previous call.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkTaskActionRequest) Reset() {
+	*x = BulkTaskActionRequest{}
+	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkTaskActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkTaskActionRequest) ProtoMessage() {}
+
+func (x *BulkTaskActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkTaskActionRequest.ProtoReflect.Descriptor instead.
+func (*BulkTaskActionRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *BulkTaskActionRequest) GetAction() TaskAction {
+	if x != nil {
+		return x.Action
+	}
+	return TaskAction_TASK_ACTION_UNSPECIFIED
+}
+
+func (x *BulkTaskActionRequest) GetTaskIds() []int64 {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
+}
+
+func (x *BulkTaskActionRequest) GetFilter() *TaskFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *BulkTaskActionRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type BulkTaskActionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Tasks the action changed.
+	Changed uint32 `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	// Tasks it did not change: already so, in a state it does not apply to
+	// (e.g. resuming a finished task), or not found.
+	Unchanged uint32 `protobuf:"varint,2,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
+	// With filter: more tasks may match; call again with this page_token.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkTaskActionResponse) Reset() {
+	*x = BulkTaskActionResponse{}
+	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkTaskActionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkTaskActionResponse) ProtoMessage() {}
+
+func (x *BulkTaskActionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkTaskActionResponse.ProtoReflect.Descriptor instead.
+func (*BulkTaskActionResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *BulkTaskActionResponse) GetChanged() uint32 {
+	if x != nil {
+		return x.Changed
+	}
+	return 0
+}
+
+func (x *BulkTaskActionResponse) GetUnchanged() uint32 {
+	if x != nil {
+		return x.Unchanged
+	}
+	return 0
+}
+
+func (x *BulkTaskActionResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type GetTaskHistoryRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	TaskId int64                  `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Width of a bucket in seconds, 60 to 86400; 0 means 3600.
+	BucketSec uint32 `protobuf:"varint,2,opt,name=bucket_sec,json=bucketSec,proto3" json:"bucket_sec,omitempty"`
+	// How many buckets, the current one last; 1 to 400, and bucket_sec x
+	// buckets at most 400 days; 0 means 24.
+	Buckets       uint32 `protobuf:"varint,3,opt,name=buckets,proto3" json:"buckets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTaskHistoryRequest) Reset() {
+	*x = GetTaskHistoryRequest{}
+	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTaskHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTaskHistoryRequest) ProtoMessage() {}
+
+func (x *GetTaskHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTaskHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetTaskHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetTaskHistoryRequest) GetTaskId() int64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *GetTaskHistoryRequest) GetBucketSec() uint32 {
+	if x != nil {
+		return x.BucketSec
+	}
+	return 0
+}
+
+func (x *GetTaskHistoryRequest) GetBuckets() uint32 {
+	if x != nil {
+		return x.Buckets
+	}
+	return 0
+}
+
+// The attempts that started in one bucket.
+type HistoryBucket struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Buckets are aligned to whole multiples of bucket_sec since the epoch (UTC).
+	Start     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start,proto3" json:"start,omitempty"`
+	Succeeded uint32                 `protobuf:"varint,2,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	// Ended FAILED or TIMEOUT.
+	Failed uint32 `protobuf:"varint,3,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Killed, aborted, canceled, or still open.
+	Other uint32 `protobuf:"varint,4,opt,name=other,proto3" json:"other,omitempty"`
+	// Of the attempts that finished: mean and longest time from start to end.
+	DurationAvgMs uint32 `protobuf:"varint,5,opt,name=duration_avg_ms,json=durationAvgMs,proto3" json:"duration_avg_ms,omitempty"`
+	DurationMaxMs uint32 `protobuf:"varint,6,opt,name=duration_max_ms,json=durationMaxMs,proto3" json:"duration_max_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryBucket) Reset() {
+	*x = HistoryBucket{}
+	mi := &file_easytask_v1_task_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryBucket) ProtoMessage() {}
+
+func (x *HistoryBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryBucket.ProtoReflect.Descriptor instead.
+func (*HistoryBucket) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *HistoryBucket) GetStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *HistoryBucket) GetSucceeded() uint32 {
+	if x != nil {
+		return x.Succeeded
+	}
+	return 0
+}
+
+func (x *HistoryBucket) GetFailed() uint32 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *HistoryBucket) GetOther() uint32 {
+	if x != nil {
+		return x.Other
+	}
+	return 0
+}
+
+func (x *HistoryBucket) GetDurationAvgMs() uint32 {
+	if x != nil {
+		return x.DurationAvgMs
+	}
+	return 0
+}
+
+func (x *HistoryBucket) GetDurationMaxMs() uint32 {
+	if x != nil {
+		return x.DurationMaxMs
+	}
+	return 0
+}
+
+type GetTaskHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Oldest first, the current bucket last; buckets without runs included.
+	Buckets []*HistoryBucket `protobuf:"bytes,1,rep,name=buckets,proto3" json:"buckets,omitempty"`
+	// The period holds more than 100,000 attempts: only the newest were counted.
+	Truncated     bool `protobuf:"varint,2,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTaskHistoryResponse) Reset() {
+	*x = GetTaskHistoryResponse{}
+	mi := &file_easytask_v1_task_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTaskHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTaskHistoryResponse) ProtoMessage() {}
+
+func (x *GetTaskHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_easytask_v1_task_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTaskHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetTaskHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetTaskHistoryResponse) GetBuckets() []*HistoryBucket {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+func (x *GetTaskHistoryResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 type PreviewScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The schedule of this task from its next fire time (as stored, with its
@@ -2178,7 +2778,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	mi := &file_easytask_v1_task_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2790,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[25]
+	mi := &file_easytask_v1_task_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,7 +2803,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{25}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PreviewScheduleRequest) GetTaskId() int64 {
@@ -2281,7 +2881,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	mi := &file_easytask_v1_task_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2293,7 +2893,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[26]
+	mi := &file_easytask_v1_task_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2306,7 +2906,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{26}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PreviewScheduleResponse) GetFireTimes() []*timestamppb.Timestamp {
@@ -2324,7 +2924,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	mi := &file_easytask_v1_task_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2336,7 +2936,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[27]
+	mi := &file_easytask_v1_task_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2349,7 +2949,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{27}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{35}
 }
 
 // The runs that started in one minute.
@@ -2367,7 +2967,7 @@ type MinuteStats struct {
 
 func (x *MinuteStats) Reset() {
 	*x = MinuteStats{}
-	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	mi := &file_easytask_v1_task_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2379,7 +2979,7 @@ func (x *MinuteStats) String() string {
 func (*MinuteStats) ProtoMessage() {}
 
 func (x *MinuteStats) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[28]
+	mi := &file_easytask_v1_task_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2392,7 +2992,7 @@ func (x *MinuteStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MinuteStats.ProtoReflect.Descriptor instead.
 func (*MinuteStats) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{28}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *MinuteStats) GetMinute() *timestamppb.Timestamp {
@@ -2437,7 +3037,7 @@ type FailingTask struct {
 
 func (x *FailingTask) Reset() {
 	*x = FailingTask{}
-	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	mi := &file_easytask_v1_task_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2449,7 +3049,7 @@ func (x *FailingTask) String() string {
 func (*FailingTask) ProtoMessage() {}
 
 func (x *FailingTask) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[29]
+	mi := &file_easytask_v1_task_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2462,7 +3062,7 @@ func (x *FailingTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailingTask.ProtoReflect.Descriptor instead.
 func (*FailingTask) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{29}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *FailingTask) GetTaskId() int64 {
@@ -2525,7 +3125,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	mi := &file_easytask_v1_task_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +3137,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_easytask_v1_task_proto_msgTypes[30]
+	mi := &file_easytask_v1_task_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +3150,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_easytask_v1_task_proto_rawDescGZIP(), []int{30}
+	return file_easytask_v1_task_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetStatsResponse) GetTasksScheduled() uint32 {
@@ -2736,7 +3336,7 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x05query\x18\x05 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"d\n" +
 	"\x11ListTasksResponse\x12'\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x11.easytask.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x05\n" +
 	"\aTaskLog\x12\x1e\n" +
 	"\vtask_log_id\x18\x01 \x01(\x03R\ttaskLogId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\x03R\x06taskId\x12\x1b\n" +
@@ -2761,7 +3361,10 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\vdeadline_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deadlineAt\x12\x1b\n" +
 	"\ttask_name\x18\x11 \x01(\tR\btaskName\x12\x17\n" +
-	"\anode_id\x18\x12 \x01(\tR\x06nodeId\"\xa2\x02\n" +
+	"\anode_id\x18\x12 \x01(\tR\x06nodeId\x12\x15\n" +
+	"\x03arg\x18\x13 \x01(\tH\x00R\x03arg\x88\x01\x01\x12\x16\n" +
+	"\x06manual\x18\x14 \x01(\bR\x06manualB\x06\n" +
+	"\x04_arg\"\xd2\x02\n" +
 	"\x13ListTaskLogsRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\rB\a\x9a\xb5\x18\x03\x18\xe8\aR\bpageSize\x12\x1d\n" +
@@ -2769,7 +3372,8 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12+\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x15.easytask.v1.RunStateR\x05state\x12=\n" +
 	"\fstarted_from\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vstartedFrom\x12A\n" +
-	"\x0estarted_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rstartedBefore\"q\n" +
+	"\x0estarted_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rstartedBefore\x12.\n" +
+	"\x0eerror_contains\x18\a \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\rerrorContains\"q\n" +
 	"\x14ListTaskLogsResponse\x121\n" +
 	"\ttask_logs\x18\x01 \x03(\v2\x14.easytask.v1.TaskLogR\btaskLogs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
@@ -2778,9 +3382,11 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x11PauseTaskResponse\",\n" +
 	"\x11ResumeTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x14\n" +
-	"\x12ResumeTaskResponse\"-\n" +
+	"\x12ResumeTaskResponse\"V\n" +
 	"\x12TriggerTaskRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"2\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1f\n" +
+	"\x03arg\x18\x02 \x01(\tB\b\x9a\xb5\x18\x04\x10\x80\x80\x10H\x00R\x03arg\x88\x01\x01B\x06\n" +
+	"\x04_arg\"2\n" +
 	"\x13TriggerTaskResponse\x12\x1b\n" +
 	"\trun_times\x18\x01 \x01(\rR\brunTimes\"F\n" +
 	"\x0eKillRunRequest\x12\x17\n" +
@@ -2789,7 +3395,42 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x0fKillRunResponse\",\n" +
 	"\x11DeleteTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\"\x14\n" +
-	"\x12DeleteTaskResponse\"\x83\x03\n" +
+	"\x12DeleteTaskResponse\"G\n" +
+	"\x0fRetryRunRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12\x1b\n" +
+	"\trun_times\x18\x02 \x01(\rR\brunTimes\",\n" +
+	"\x10RetryRunResponse\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\rR\aattempt\"}\n" +
+	"\n" +
+	"TaskFilter\x12\"\n" +
+	"\bsrv_name\x18\x01 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\asrvName\x12,\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x16.easytask.v1.TaskStateR\x05state\x12\x1d\n" +
+	"\x05query\x18\x03 \x01(\tB\a\x9a\xb5\x18\x03\b\xff\x01R\x05query\"\xb3\x01\n" +
+	"\x15BulkTaskActionRequest\x12/\n" +
+	"\x06action\x18\x01 \x01(\x0e2\x17.easytask.v1.TaskActionR\x06action\x12\x19\n" +
+	"\btask_ids\x18\x02 \x03(\x03R\ataskIds\x12/\n" +
+	"\x06filter\x18\x03 \x01(\v2\x17.easytask.v1.TaskFilterR\x06filter\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"x\n" +
+	"\x16BulkTaskActionResponse\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\rR\achanged\x12\x1c\n" +
+	"\tunchanged\x18\x02 \x01(\rR\tunchanged\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"|\n" +
+	"\x15GetTaskHistoryRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x12'\n" +
+	"\n" +
+	"bucket_sec\x18\x02 \x01(\rB\b\x9a\xb5\x18\x04\x18\x80\xa3\x05R\tbucketSec\x12!\n" +
+	"\abuckets\x18\x03 \x01(\rB\a\x9a\xb5\x18\x03\x18\x90\x03R\abuckets\"\xdd\x01\n" +
+	"\rHistoryBucket\x120\n" +
+	"\x05start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05start\x12\x1c\n" +
+	"\tsucceeded\x18\x02 \x01(\rR\tsucceeded\x12\x16\n" +
+	"\x06failed\x18\x03 \x01(\rR\x06failed\x12\x14\n" +
+	"\x05other\x18\x04 \x01(\rR\x05other\x12&\n" +
+	"\x0fduration_avg_ms\x18\x05 \x01(\rR\rdurationAvgMs\x12&\n" +
+	"\x0fduration_max_ms\x18\x06 \x01(\rR\rdurationMaxMs\"l\n" +
+	"\x16GetTaskHistoryResponse\x124\n" +
+	"\abuckets\x18\x01 \x03(\v2\x1a.easytask.v1.HistoryBucketR\abuckets\x12\x1c\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\x83\x03\n" +
 	"\x16PreviewScheduleRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x03R\x06taskId\x125\n" +
 	"\n" +
@@ -2871,24 +3512,35 @@ const file_easytask_v1_task_proto_rawDesc = "" +
 	"\x11RUN_STATE_TIMEOUT\x10\x06\x12\x14\n" +
 	"\x10RUN_STATE_KILLED\x10\a\x12\x16\n" +
 	"\x12RUN_STATE_CANCELED\x10\b\x12\x15\n" +
-	"\x11RUN_STATE_PENDING\x10\t2\xb0\b\n" +
+	"\x11RUN_STATE_PENDING\x10\t*\x86\x01\n" +
+	"\n" +
+	"TaskAction\x12\x1b\n" +
+	"\x17TASK_ACTION_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11TASK_ACTION_PAUSE\x10\x01\x12\x16\n" +
+	"\x12TASK_ACTION_RESUME\x10\x02\x12\x14\n" +
+	"\x10TASK_ACTION_STOP\x10\x03\x12\x16\n" +
+	"\x12TASK_ACTION_DELETE\x10\x042\xcd\n" +
+	"\n" +
 	"\vTaskService\x12S\n" +
 	"\aAddTask\x12\x1b.easytask.v1.AddTaskRequest\x1a\x1c.easytask.v1.AddTaskResponse\"\r\x8a\xb5\x18\t/add_task\x12W\n" +
 	"\bStopTask\x12\x1c.easytask.v1.StopTaskRequest\x1a\x1d.easytask.v1.StopTaskResponse\"\x0e\x8a\xb5\x18\n" +
 	"/stop_task\x12c\n" +
-	"\vConfirmTask\x12\x1f.easytask.v1.ConfirmTaskRequest\x1a .easytask.v1.ConfirmTaskResponse\"\x11\x8a\xb5\x18\r/confirm_task\x12D\n" +
-	"\aGetTask\x12\x1b.easytask.v1.GetTaskRequest\x1a\x1c.easytask.v1.GetTaskResponse\x12J\n" +
-	"\tListTasks\x12\x1d.easytask.v1.ListTasksRequest\x1a\x1e.easytask.v1.ListTasksResponse\x12S\n" +
-	"\fListTaskLogs\x12 .easytask.v1.ListTaskLogsRequest\x1a!.easytask.v1.ListTaskLogsResponse\x12\\\n" +
-	"\x0fPreviewSchedule\x12#.easytask.v1.PreviewScheduleRequest\x1a$.easytask.v1.PreviewScheduleResponse\x12G\n" +
-	"\bGetStats\x12\x1c.easytask.v1.GetStatsRequest\x1a\x1d.easytask.v1.GetStatsResponse\x12J\n" +
+	"\vConfirmTask\x12\x1f.easytask.v1.ConfirmTaskRequest\x1a .easytask.v1.ConfirmTaskResponse\"\x11\x8a\xb5\x18\r/confirm_task\x12I\n" +
+	"\aGetTask\x12\x1b.easytask.v1.GetTaskRequest\x1a\x1c.easytask.v1.GetTaskResponse\"\x03\x90\x02\x01\x12O\n" +
+	"\tListTasks\x12\x1d.easytask.v1.ListTasksRequest\x1a\x1e.easytask.v1.ListTasksResponse\"\x03\x90\x02\x01\x12X\n" +
+	"\fListTaskLogs\x12 .easytask.v1.ListTaskLogsRequest\x1a!.easytask.v1.ListTaskLogsResponse\"\x03\x90\x02\x01\x12a\n" +
+	"\x0fPreviewSchedule\x12#.easytask.v1.PreviewScheduleRequest\x1a$.easytask.v1.PreviewScheduleResponse\"\x03\x90\x02\x01\x12L\n" +
+	"\bGetStats\x12\x1c.easytask.v1.GetStatsRequest\x1a\x1d.easytask.v1.GetStatsResponse\"\x03\x90\x02\x01\x12J\n" +
 	"\tPauseTask\x12\x1d.easytask.v1.PauseTaskRequest\x1a\x1e.easytask.v1.PauseTaskResponse\x12M\n" +
 	"\n" +
 	"ResumeTask\x12\x1e.easytask.v1.ResumeTaskRequest\x1a\x1f.easytask.v1.ResumeTaskResponse\x12P\n" +
 	"\vTriggerTask\x12\x1f.easytask.v1.TriggerTaskRequest\x1a .easytask.v1.TriggerTaskResponse\x12D\n" +
 	"\aKillRun\x12\x1b.easytask.v1.KillRunRequest\x1a\x1c.easytask.v1.KillRunResponse\x12M\n" +
 	"\n" +
-	"DeleteTask\x12\x1e.easytask.v1.DeleteTaskRequest\x1a\x1f.easytask.v1.DeleteTaskResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
+	"DeleteTask\x12\x1e.easytask.v1.DeleteTaskRequest\x1a\x1f.easytask.v1.DeleteTaskResponse\x12G\n" +
+	"\bRetryRun\x12\x1c.easytask.v1.RetryRunRequest\x1a\x1d.easytask.v1.RetryRunResponse\x12Y\n" +
+	"\x0eBulkTaskAction\x12\".easytask.v1.BulkTaskActionRequest\x1a#.easytask.v1.BulkTaskActionResponse\x12^\n" +
+	"\x0eGetTaskHistory\x12\".easytask.v1.GetTaskHistoryRequest\x1a#.easytask.v1.GetTaskHistoryResponse\"\x03\x90\x02\x01BDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3"
 
 var (
 	file_easytask_v1_task_proto_rawDescOnce sync.Once
@@ -2902,8 +3554,8 @@ func file_easytask_v1_task_proto_rawDescGZIP() []byte {
 	return file_easytask_v1_task_proto_rawDescData
 }
 
-var file_easytask_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_easytask_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_easytask_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_easytask_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_easytask_v1_task_proto_goTypes = []any{
 	(SchedMode)(0),                  // 0: easytask.v1.SchedMode
 	(MisfirePolicy)(0),              // 1: easytask.v1.MisfirePolicy
@@ -2911,106 +3563,126 @@ var file_easytask_v1_task_proto_goTypes = []any{
 	(RouteStrategy)(0),              // 3: easytask.v1.RouteStrategy
 	(TaskState)(0),                  // 4: easytask.v1.TaskState
 	(RunState)(0),                   // 5: easytask.v1.RunState
-	(*RetryBackoff)(nil),            // 6: easytask.v1.RetryBackoff
-	(*AddTaskRequest)(nil),          // 7: easytask.v1.AddTaskRequest
-	(*AddTaskResponse)(nil),         // 8: easytask.v1.AddTaskResponse
-	(*StopTaskRequest)(nil),         // 9: easytask.v1.StopTaskRequest
-	(*StopTaskResponse)(nil),        // 10: easytask.v1.StopTaskResponse
-	(*ConfirmTaskRequest)(nil),      // 11: easytask.v1.ConfirmTaskRequest
-	(*ConfirmTaskResponse)(nil),     // 12: easytask.v1.ConfirmTaskResponse
-	(*Task)(nil),                    // 13: easytask.v1.Task
-	(*GetTaskRequest)(nil),          // 14: easytask.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),         // 15: easytask.v1.GetTaskResponse
-	(*ListTasksRequest)(nil),        // 16: easytask.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),       // 17: easytask.v1.ListTasksResponse
-	(*TaskLog)(nil),                 // 18: easytask.v1.TaskLog
-	(*ListTaskLogsRequest)(nil),     // 19: easytask.v1.ListTaskLogsRequest
-	(*ListTaskLogsResponse)(nil),    // 20: easytask.v1.ListTaskLogsResponse
-	(*PauseTaskRequest)(nil),        // 21: easytask.v1.PauseTaskRequest
-	(*PauseTaskResponse)(nil),       // 22: easytask.v1.PauseTaskResponse
-	(*ResumeTaskRequest)(nil),       // 23: easytask.v1.ResumeTaskRequest
-	(*ResumeTaskResponse)(nil),      // 24: easytask.v1.ResumeTaskResponse
-	(*TriggerTaskRequest)(nil),      // 25: easytask.v1.TriggerTaskRequest
-	(*TriggerTaskResponse)(nil),     // 26: easytask.v1.TriggerTaskResponse
-	(*KillRunRequest)(nil),          // 27: easytask.v1.KillRunRequest
-	(*KillRunResponse)(nil),         // 28: easytask.v1.KillRunResponse
-	(*DeleteTaskRequest)(nil),       // 29: easytask.v1.DeleteTaskRequest
-	(*DeleteTaskResponse)(nil),      // 30: easytask.v1.DeleteTaskResponse
-	(*PreviewScheduleRequest)(nil),  // 31: easytask.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil), // 32: easytask.v1.PreviewScheduleResponse
-	(*GetStatsRequest)(nil),         // 33: easytask.v1.GetStatsRequest
-	(*MinuteStats)(nil),             // 34: easytask.v1.MinuteStats
-	(*FailingTask)(nil),             // 35: easytask.v1.FailingTask
-	(*GetStatsResponse)(nil),        // 36: easytask.v1.GetStatsResponse
-	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
+	(TaskAction)(0),                 // 6: easytask.v1.TaskAction
+	(*RetryBackoff)(nil),            // 7: easytask.v1.RetryBackoff
+	(*AddTaskRequest)(nil),          // 8: easytask.v1.AddTaskRequest
+	(*AddTaskResponse)(nil),         // 9: easytask.v1.AddTaskResponse
+	(*StopTaskRequest)(nil),         // 10: easytask.v1.StopTaskRequest
+	(*StopTaskResponse)(nil),        // 11: easytask.v1.StopTaskResponse
+	(*ConfirmTaskRequest)(nil),      // 12: easytask.v1.ConfirmTaskRequest
+	(*ConfirmTaskResponse)(nil),     // 13: easytask.v1.ConfirmTaskResponse
+	(*Task)(nil),                    // 14: easytask.v1.Task
+	(*GetTaskRequest)(nil),          // 15: easytask.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),         // 16: easytask.v1.GetTaskResponse
+	(*ListTasksRequest)(nil),        // 17: easytask.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),       // 18: easytask.v1.ListTasksResponse
+	(*TaskLog)(nil),                 // 19: easytask.v1.TaskLog
+	(*ListTaskLogsRequest)(nil),     // 20: easytask.v1.ListTaskLogsRequest
+	(*ListTaskLogsResponse)(nil),    // 21: easytask.v1.ListTaskLogsResponse
+	(*PauseTaskRequest)(nil),        // 22: easytask.v1.PauseTaskRequest
+	(*PauseTaskResponse)(nil),       // 23: easytask.v1.PauseTaskResponse
+	(*ResumeTaskRequest)(nil),       // 24: easytask.v1.ResumeTaskRequest
+	(*ResumeTaskResponse)(nil),      // 25: easytask.v1.ResumeTaskResponse
+	(*TriggerTaskRequest)(nil),      // 26: easytask.v1.TriggerTaskRequest
+	(*TriggerTaskResponse)(nil),     // 27: easytask.v1.TriggerTaskResponse
+	(*KillRunRequest)(nil),          // 28: easytask.v1.KillRunRequest
+	(*KillRunResponse)(nil),         // 29: easytask.v1.KillRunResponse
+	(*DeleteTaskRequest)(nil),       // 30: easytask.v1.DeleteTaskRequest
+	(*DeleteTaskResponse)(nil),      // 31: easytask.v1.DeleteTaskResponse
+	(*RetryRunRequest)(nil),         // 32: easytask.v1.RetryRunRequest
+	(*RetryRunResponse)(nil),        // 33: easytask.v1.RetryRunResponse
+	(*TaskFilter)(nil),              // 34: easytask.v1.TaskFilter
+	(*BulkTaskActionRequest)(nil),   // 35: easytask.v1.BulkTaskActionRequest
+	(*BulkTaskActionResponse)(nil),  // 36: easytask.v1.BulkTaskActionResponse
+	(*GetTaskHistoryRequest)(nil),   // 37: easytask.v1.GetTaskHistoryRequest
+	(*HistoryBucket)(nil),           // 38: easytask.v1.HistoryBucket
+	(*GetTaskHistoryResponse)(nil),  // 39: easytask.v1.GetTaskHistoryResponse
+	(*PreviewScheduleRequest)(nil),  // 40: easytask.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil), // 41: easytask.v1.PreviewScheduleResponse
+	(*GetStatsRequest)(nil),         // 42: easytask.v1.GetStatsRequest
+	(*MinuteStats)(nil),             // 43: easytask.v1.MinuteStats
+	(*FailingTask)(nil),             // 44: easytask.v1.FailingTask
+	(*GetStatsResponse)(nil),        // 45: easytask.v1.GetStatsResponse
+	(*timestamppb.Timestamp)(nil),   // 46: google.protobuf.Timestamp
 }
 var file_easytask_v1_task_proto_depIdxs = []int32{
 	0,  // 0: easytask.v1.AddTaskRequest.sched_mode:type_name -> easytask.v1.SchedMode
 	1,  // 1: easytask.v1.AddTaskRequest.misfire_policy:type_name -> easytask.v1.MisfirePolicy
 	2,  // 2: easytask.v1.AddTaskRequest.overlap_policy:type_name -> easytask.v1.OverlapPolicy
-	6,  // 3: easytask.v1.AddTaskRequest.retry_backoff:type_name -> easytask.v1.RetryBackoff
+	7,  // 3: easytask.v1.AddTaskRequest.retry_backoff:type_name -> easytask.v1.RetryBackoff
 	3,  // 4: easytask.v1.AddTaskRequest.route_strategy:type_name -> easytask.v1.RouteStrategy
 	0,  // 5: easytask.v1.Task.sched_mode:type_name -> easytask.v1.SchedMode
 	4,  // 6: easytask.v1.Task.state:type_name -> easytask.v1.TaskState
-	37, // 7: easytask.v1.Task.next_fire_at:type_name -> google.protobuf.Timestamp
-	37, // 8: easytask.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	37, // 9: easytask.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 7: easytask.v1.Task.next_fire_at:type_name -> google.protobuf.Timestamp
+	46, // 8: easytask.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	46, // 9: easytask.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 10: easytask.v1.Task.misfire_policy:type_name -> easytask.v1.MisfirePolicy
 	2,  // 11: easytask.v1.Task.overlap_policy:type_name -> easytask.v1.OverlapPolicy
-	6,  // 12: easytask.v1.Task.retry_backoff:type_name -> easytask.v1.RetryBackoff
+	7,  // 12: easytask.v1.Task.retry_backoff:type_name -> easytask.v1.RetryBackoff
 	3,  // 13: easytask.v1.Task.route_strategy:type_name -> easytask.v1.RouteStrategy
 	5,  // 14: easytask.v1.Task.last_run_state:type_name -> easytask.v1.RunState
-	37, // 15: easytask.v1.Task.last_run_started_at:type_name -> google.protobuf.Timestamp
-	13, // 16: easytask.v1.GetTaskResponse.task:type_name -> easytask.v1.Task
+	46, // 15: easytask.v1.Task.last_run_started_at:type_name -> google.protobuf.Timestamp
+	14, // 16: easytask.v1.GetTaskResponse.task:type_name -> easytask.v1.Task
 	4,  // 17: easytask.v1.ListTasksRequest.state:type_name -> easytask.v1.TaskState
-	13, // 18: easytask.v1.ListTasksResponse.tasks:type_name -> easytask.v1.Task
+	14, // 18: easytask.v1.ListTasksResponse.tasks:type_name -> easytask.v1.Task
 	5,  // 19: easytask.v1.TaskLog.state:type_name -> easytask.v1.RunState
-	37, // 20: easytask.v1.TaskLog.due_at:type_name -> google.protobuf.Timestamp
-	37, // 21: easytask.v1.TaskLog.started_at:type_name -> google.protobuf.Timestamp
-	37, // 22: easytask.v1.TaskLog.finished_at:type_name -> google.protobuf.Timestamp
-	37, // 23: easytask.v1.TaskLog.confirmed_at:type_name -> google.protobuf.Timestamp
-	37, // 24: easytask.v1.TaskLog.deadline_at:type_name -> google.protobuf.Timestamp
+	46, // 20: easytask.v1.TaskLog.due_at:type_name -> google.protobuf.Timestamp
+	46, // 21: easytask.v1.TaskLog.started_at:type_name -> google.protobuf.Timestamp
+	46, // 22: easytask.v1.TaskLog.finished_at:type_name -> google.protobuf.Timestamp
+	46, // 23: easytask.v1.TaskLog.confirmed_at:type_name -> google.protobuf.Timestamp
+	46, // 24: easytask.v1.TaskLog.deadline_at:type_name -> google.protobuf.Timestamp
 	5,  // 25: easytask.v1.ListTaskLogsRequest.state:type_name -> easytask.v1.RunState
-	37, // 26: easytask.v1.ListTaskLogsRequest.started_from:type_name -> google.protobuf.Timestamp
-	37, // 27: easytask.v1.ListTaskLogsRequest.started_before:type_name -> google.protobuf.Timestamp
-	18, // 28: easytask.v1.ListTaskLogsResponse.task_logs:type_name -> easytask.v1.TaskLog
-	0,  // 29: easytask.v1.PreviewScheduleRequest.sched_mode:type_name -> easytask.v1.SchedMode
-	37, // 30: easytask.v1.PreviewScheduleResponse.fire_times:type_name -> google.protobuf.Timestamp
-	37, // 31: easytask.v1.MinuteStats.minute:type_name -> google.protobuf.Timestamp
-	37, // 32: easytask.v1.FailingTask.last_failure_at:type_name -> google.protobuf.Timestamp
-	34, // 33: easytask.v1.GetStatsResponse.minutes:type_name -> easytask.v1.MinuteStats
-	35, // 34: easytask.v1.GetStatsResponse.failing_tasks:type_name -> easytask.v1.FailingTask
-	7,  // 35: easytask.v1.TaskService.AddTask:input_type -> easytask.v1.AddTaskRequest
-	9,  // 36: easytask.v1.TaskService.StopTask:input_type -> easytask.v1.StopTaskRequest
-	11, // 37: easytask.v1.TaskService.ConfirmTask:input_type -> easytask.v1.ConfirmTaskRequest
-	14, // 38: easytask.v1.TaskService.GetTask:input_type -> easytask.v1.GetTaskRequest
-	16, // 39: easytask.v1.TaskService.ListTasks:input_type -> easytask.v1.ListTasksRequest
-	19, // 40: easytask.v1.TaskService.ListTaskLogs:input_type -> easytask.v1.ListTaskLogsRequest
-	31, // 41: easytask.v1.TaskService.PreviewSchedule:input_type -> easytask.v1.PreviewScheduleRequest
-	33, // 42: easytask.v1.TaskService.GetStats:input_type -> easytask.v1.GetStatsRequest
-	21, // 43: easytask.v1.TaskService.PauseTask:input_type -> easytask.v1.PauseTaskRequest
-	23, // 44: easytask.v1.TaskService.ResumeTask:input_type -> easytask.v1.ResumeTaskRequest
-	25, // 45: easytask.v1.TaskService.TriggerTask:input_type -> easytask.v1.TriggerTaskRequest
-	27, // 46: easytask.v1.TaskService.KillRun:input_type -> easytask.v1.KillRunRequest
-	29, // 47: easytask.v1.TaskService.DeleteTask:input_type -> easytask.v1.DeleteTaskRequest
-	8,  // 48: easytask.v1.TaskService.AddTask:output_type -> easytask.v1.AddTaskResponse
-	10, // 49: easytask.v1.TaskService.StopTask:output_type -> easytask.v1.StopTaskResponse
-	12, // 50: easytask.v1.TaskService.ConfirmTask:output_type -> easytask.v1.ConfirmTaskResponse
-	15, // 51: easytask.v1.TaskService.GetTask:output_type -> easytask.v1.GetTaskResponse
-	17, // 52: easytask.v1.TaskService.ListTasks:output_type -> easytask.v1.ListTasksResponse
-	20, // 53: easytask.v1.TaskService.ListTaskLogs:output_type -> easytask.v1.ListTaskLogsResponse
-	32, // 54: easytask.v1.TaskService.PreviewSchedule:output_type -> easytask.v1.PreviewScheduleResponse
-	36, // 55: easytask.v1.TaskService.GetStats:output_type -> easytask.v1.GetStatsResponse
-	22, // 56: easytask.v1.TaskService.PauseTask:output_type -> easytask.v1.PauseTaskResponse
-	24, // 57: easytask.v1.TaskService.ResumeTask:output_type -> easytask.v1.ResumeTaskResponse
-	26, // 58: easytask.v1.TaskService.TriggerTask:output_type -> easytask.v1.TriggerTaskResponse
-	28, // 59: easytask.v1.TaskService.KillRun:output_type -> easytask.v1.KillRunResponse
-	30, // 60: easytask.v1.TaskService.DeleteTask:output_type -> easytask.v1.DeleteTaskResponse
-	48, // [48:61] is the sub-list for method output_type
-	35, // [35:48] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	46, // 26: easytask.v1.ListTaskLogsRequest.started_from:type_name -> google.protobuf.Timestamp
+	46, // 27: easytask.v1.ListTaskLogsRequest.started_before:type_name -> google.protobuf.Timestamp
+	19, // 28: easytask.v1.ListTaskLogsResponse.task_logs:type_name -> easytask.v1.TaskLog
+	4,  // 29: easytask.v1.TaskFilter.state:type_name -> easytask.v1.TaskState
+	6,  // 30: easytask.v1.BulkTaskActionRequest.action:type_name -> easytask.v1.TaskAction
+	34, // 31: easytask.v1.BulkTaskActionRequest.filter:type_name -> easytask.v1.TaskFilter
+	46, // 32: easytask.v1.HistoryBucket.start:type_name -> google.protobuf.Timestamp
+	38, // 33: easytask.v1.GetTaskHistoryResponse.buckets:type_name -> easytask.v1.HistoryBucket
+	0,  // 34: easytask.v1.PreviewScheduleRequest.sched_mode:type_name -> easytask.v1.SchedMode
+	46, // 35: easytask.v1.PreviewScheduleResponse.fire_times:type_name -> google.protobuf.Timestamp
+	46, // 36: easytask.v1.MinuteStats.minute:type_name -> google.protobuf.Timestamp
+	46, // 37: easytask.v1.FailingTask.last_failure_at:type_name -> google.protobuf.Timestamp
+	43, // 38: easytask.v1.GetStatsResponse.minutes:type_name -> easytask.v1.MinuteStats
+	44, // 39: easytask.v1.GetStatsResponse.failing_tasks:type_name -> easytask.v1.FailingTask
+	8,  // 40: easytask.v1.TaskService.AddTask:input_type -> easytask.v1.AddTaskRequest
+	10, // 41: easytask.v1.TaskService.StopTask:input_type -> easytask.v1.StopTaskRequest
+	12, // 42: easytask.v1.TaskService.ConfirmTask:input_type -> easytask.v1.ConfirmTaskRequest
+	15, // 43: easytask.v1.TaskService.GetTask:input_type -> easytask.v1.GetTaskRequest
+	17, // 44: easytask.v1.TaskService.ListTasks:input_type -> easytask.v1.ListTasksRequest
+	20, // 45: easytask.v1.TaskService.ListTaskLogs:input_type -> easytask.v1.ListTaskLogsRequest
+	40, // 46: easytask.v1.TaskService.PreviewSchedule:input_type -> easytask.v1.PreviewScheduleRequest
+	42, // 47: easytask.v1.TaskService.GetStats:input_type -> easytask.v1.GetStatsRequest
+	22, // 48: easytask.v1.TaskService.PauseTask:input_type -> easytask.v1.PauseTaskRequest
+	24, // 49: easytask.v1.TaskService.ResumeTask:input_type -> easytask.v1.ResumeTaskRequest
+	26, // 50: easytask.v1.TaskService.TriggerTask:input_type -> easytask.v1.TriggerTaskRequest
+	28, // 51: easytask.v1.TaskService.KillRun:input_type -> easytask.v1.KillRunRequest
+	30, // 52: easytask.v1.TaskService.DeleteTask:input_type -> easytask.v1.DeleteTaskRequest
+	32, // 53: easytask.v1.TaskService.RetryRun:input_type -> easytask.v1.RetryRunRequest
+	35, // 54: easytask.v1.TaskService.BulkTaskAction:input_type -> easytask.v1.BulkTaskActionRequest
+	37, // 55: easytask.v1.TaskService.GetTaskHistory:input_type -> easytask.v1.GetTaskHistoryRequest
+	9,  // 56: easytask.v1.TaskService.AddTask:output_type -> easytask.v1.AddTaskResponse
+	11, // 57: easytask.v1.TaskService.StopTask:output_type -> easytask.v1.StopTaskResponse
+	13, // 58: easytask.v1.TaskService.ConfirmTask:output_type -> easytask.v1.ConfirmTaskResponse
+	16, // 59: easytask.v1.TaskService.GetTask:output_type -> easytask.v1.GetTaskResponse
+	18, // 60: easytask.v1.TaskService.ListTasks:output_type -> easytask.v1.ListTasksResponse
+	21, // 61: easytask.v1.TaskService.ListTaskLogs:output_type -> easytask.v1.ListTaskLogsResponse
+	41, // 62: easytask.v1.TaskService.PreviewSchedule:output_type -> easytask.v1.PreviewScheduleResponse
+	45, // 63: easytask.v1.TaskService.GetStats:output_type -> easytask.v1.GetStatsResponse
+	23, // 64: easytask.v1.TaskService.PauseTask:output_type -> easytask.v1.PauseTaskResponse
+	25, // 65: easytask.v1.TaskService.ResumeTask:output_type -> easytask.v1.ResumeTaskResponse
+	27, // 66: easytask.v1.TaskService.TriggerTask:output_type -> easytask.v1.TriggerTaskResponse
+	29, // 67: easytask.v1.TaskService.KillRun:output_type -> easytask.v1.KillRunResponse
+	31, // 68: easytask.v1.TaskService.DeleteTask:output_type -> easytask.v1.DeleteTaskResponse
+	33, // 69: easytask.v1.TaskService.RetryRun:output_type -> easytask.v1.RetryRunResponse
+	36, // 70: easytask.v1.TaskService.BulkTaskAction:output_type -> easytask.v1.BulkTaskActionResponse
+	39, // 71: easytask.v1.TaskService.GetTaskHistory:output_type -> easytask.v1.GetTaskHistoryResponse
+	56, // [56:72] is the sub-list for method output_type
+	40, // [40:56] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_easytask_v1_task_proto_init() }
@@ -3019,13 +3691,15 @@ func file_easytask_v1_task_proto_init() {
 		return
 	}
 	file_easytask_v1_options_proto_init()
+	file_easytask_v1_task_proto_msgTypes[12].OneofWrappers = []any{}
+	file_easytask_v1_task_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_easytask_v1_task_proto_rawDesc), len(file_easytask_v1_task_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   31,
+			NumEnums:      7,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

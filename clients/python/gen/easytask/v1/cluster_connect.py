@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .cluster_pb2 import GetClusterRequest, GetClusterResponse
+from .cluster_pb2 import GetClusterRequest, GetClusterResponse, ListAlertsRequest, ListAlertsResponse, ListAuditLogRequest, ListAuditLogResponse, WhoAmIRequest, WhoAmIResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -39,13 +39,36 @@ _GZIP_COMPRESSION = GzipCompression()
 
 class ClusterService(Protocol):
     """
-    The scheduler nodes: which are there and which shards each leads.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     async def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
         The cluster as the answering node sees it. It answers even when etcd or
         Redis cannot be reached, with what the node knows (leadership_known
         false and the reason).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def who_am_i(self, request: WhoAmIRequest, ctx: RequestContext[WhoAmIRequest, WhoAmIResponse], /) -> WhoAmIResponse:
+        """
+        The caller as the server knows it: its API token's name and role.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_audit_log(self, request: ListAuditLogRequest, ctx: RequestContext[ListAuditLogRequest, ListAuditLogResponse], /) -> ListAuditLogResponse:
+        """
+        Changes made through the API (every method not marked
+        NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+        newest first; kept as long as the run history (log_retention_days).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_alerts(self, request: ListAlertsRequest, ctx: RequestContext[ListAlertsRequest, ListAlertsResponse], /) -> ListAlertsResponse:
+        """
+        Alerts raised (a task failing runs in a row, a route evicted), newest
+        first, how their delivery to the webhook went, and the alert settings.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -69,10 +92,43 @@ class ClusterServiceASGIApplication(ConnectASGIApplication[ClusterService]):
                         service_name="easytask.v1.ClusterService",
                         input=GetClusterRequest,
                         output=GetClusterResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_cluster,
+                ),
+                "/easytask.v1.ClusterService/WhoAmI": Endpoint.unary(
+                    method=MethodInfo(
+                        name="WhoAmI",
+                        service_name="easytask.v1.ClusterService",
+                        input=WhoAmIRequest,
+                        output=WhoAmIResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.who_am_i,
+                ),
+                "/easytask.v1.ClusterService/ListAuditLog": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListAuditLog",
+                        service_name="easytask.v1.ClusterService",
+                        input=ListAuditLogRequest,
+                        output=ListAuditLogResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_audit_log,
+                ),
+                "/easytask.v1.ClusterService/ListAlerts": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListAlerts",
+                        service_name="easytask.v1.ClusterService",
+                        input=ListAlertsRequest,
+                        output=ListAlertsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_alerts,
                 ),
             },
             interceptors=interceptors,
@@ -89,7 +145,9 @@ class ClusterServiceASGIApplication(ConnectASGIApplication[ClusterService]):
 
 class ClusterServiceClient(ConnectClient):
     """
-    The scheduler nodes: which are there and which shards each leads.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def __init__(
         self,
@@ -121,6 +179,7 @@ class ClusterServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetClusterResponse:
         """
         The cluster as the answering node sees it. It answers even when etcd or
@@ -134,22 +193,124 @@ class ClusterServiceClient(ConnectClient):
                 service_name="easytask.v1.ClusterService",
                 input=GetClusterRequest,
                 output=GetClusterResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def who_am_i(
+        self,
+        request: WhoAmIRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> WhoAmIResponse:
+        """
+        The caller as the server knows it: its API token's name and role.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="WhoAmI",
+                service_name="easytask.v1.ClusterService",
+                input=WhoAmIRequest,
+                output=WhoAmIResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def list_audit_log(
+        self,
+        request: ListAuditLogRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListAuditLogResponse:
+        """
+        Changes made through the API (every method not marked
+        NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+        newest first; kept as long as the run history (log_retention_days).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListAuditLog",
+                service_name="easytask.v1.ClusterService",
+                input=ListAuditLogRequest,
+                output=ListAuditLogResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def list_alerts(
+        self,
+        request: ListAlertsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListAlertsResponse:
+        """
+        Alerts raised (a task failing runs in a row, a route evicted), newest
+        first, how their delivery to the webhook went, and the alert settings.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListAlerts",
+                service_name="easytask.v1.ClusterService",
+                input=ListAlertsRequest,
+                output=ListAlertsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )
 
 class ClusterServiceSync(Protocol):
     """
-    The scheduler nodes: which are there and which shards each leads.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def get_cluster(self, request: GetClusterRequest, ctx: RequestContext[GetClusterRequest, GetClusterResponse], /) -> GetClusterResponse:
         """
         The cluster as the answering node sees it. It answers even when etcd or
         Redis cannot be reached, with what the node knows (leadership_known
         false and the reason).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def who_am_i(self, request: WhoAmIRequest, ctx: RequestContext[WhoAmIRequest, WhoAmIResponse], /) -> WhoAmIResponse:
+        """
+        The caller as the server knows it: its API token's name and role.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def list_audit_log(self, request: ListAuditLogRequest, ctx: RequestContext[ListAuditLogRequest, ListAuditLogResponse], /) -> ListAuditLogResponse:
+        """
+        Changes made through the API (every method not marked
+        NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+        newest first; kept as long as the run history (log_retention_days).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def list_alerts(self, request: ListAlertsRequest, ctx: RequestContext[ListAlertsRequest, ListAlertsResponse], /) -> ListAlertsResponse:
+        """
+        Alerts raised (a task failing runs in a row, a route evicted), newest
+        first, how their delivery to the webhook went, and the alert settings.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -171,10 +332,43 @@ class ClusterServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.ClusterService",
                         input=GetClusterRequest,
                         output=GetClusterResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_cluster,
+                ),
+                "/easytask.v1.ClusterService/WhoAmI": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="WhoAmI",
+                        service_name="easytask.v1.ClusterService",
+                        input=WhoAmIRequest,
+                        output=WhoAmIResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.who_am_i,
+                ),
+                "/easytask.v1.ClusterService/ListAuditLog": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListAuditLog",
+                        service_name="easytask.v1.ClusterService",
+                        input=ListAuditLogRequest,
+                        output=ListAuditLogResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_audit_log,
+                ),
+                "/easytask.v1.ClusterService/ListAlerts": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListAlerts",
+                        service_name="easytask.v1.ClusterService",
+                        input=ListAlertsRequest,
+                        output=ListAlertsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_alerts,
                 ),
             },
             interceptors=interceptors,
@@ -191,7 +385,9 @@ class ClusterServiceWSGIApplication(ConnectWSGIApplication):
 
 class ClusterServiceClientSync(ConnectClientSync):
     """
-    The scheduler nodes: which are there and which shards each leads.
+    The scheduler nodes and their operation: which are there and which
+    shards each leads, who is calling, what was changed through the API, what
+    went wrong.
     """
     def __init__(
         self,
@@ -223,6 +419,7 @@ class ClusterServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetClusterResponse:
         """
         The cluster as the answering node sees it. It answers even when etcd or
@@ -236,9 +433,88 @@ class ClusterServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.ClusterService",
                 input=GetClusterRequest,
                 output=GetClusterResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def who_am_i(
+        self,
+        request: WhoAmIRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> WhoAmIResponse:
+        """
+        The caller as the server knows it: its API token's name and role.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="WhoAmI",
+                service_name="easytask.v1.ClusterService",
+                input=WhoAmIRequest,
+                output=WhoAmIResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def list_audit_log(
+        self,
+        request: ListAuditLogRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListAuditLogResponse:
+        """
+        Changes made through the API (every method not marked
+        NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+        newest first; kept as long as the run history (log_retention_days).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListAuditLog",
+                service_name="easytask.v1.ClusterService",
+                input=ListAuditLogRequest,
+                output=ListAuditLogResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def list_alerts(
+        self,
+        request: ListAlertsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListAlertsResponse:
+        """
+        Alerts raised (a task failing runs in a row, a route evicted), newest
+        first, how their delivery to the webhook went, and the alert settings.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListAlerts",
+                service_name="easytask.v1.ClusterService",
+                input=ListAlertsRequest,
+                output=ListAlertsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

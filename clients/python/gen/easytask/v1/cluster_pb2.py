@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from easytask.v1 import options_pb2 as easytask_dot_v1_dot_options__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/cluster.proto\x12\x0b\x65\x61sytask.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n\x11GetClusterRequest\"\xc3\x03\n\x12GetClusterResponse\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n\tis_leader\x18\x02 \x01(\x08R\x08isLeader\x12\x1b\n\tleader_id\x18\x03 \x01(\tR\x08leaderId\x12\x34\n\x07members\x18\x04 \x03(\x0b\x32\x1a.easytask.v1.ClusterMemberR\x07members\x12!\n\x0c\x65lect_driver\x18\x05 \x01(\tR\x0b\x65lectDriver\x12!\n\x0c\x63luster_name\x18\x06 \x01(\tR\x0b\x63lusterName\x12\x14\n\x05ready\x18\x07 \x01(\x08R\x05ready\x12(\n\x10not_ready_reason\x18\x08 \x01(\tR\x0enotReadyReason\x12)\n\x10leadership_known\x18\t \x01(\x08R\x0fleadershipKnown\x12:\n\x19leadership_unknown_reason\x18\n \x01(\tR\x17leadershipUnknownReason\x12\x1f\n\x0bshard_count\x18\x0b \x01(\rR\nshardCount\x12\x16\n\x06shards\x18\x0c \x03(\rR\x06shards\"\x95\x01\n\rClusterMember\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x39\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartedAt\x12\x16\n\x06shards\x18\x04 \x03(\rR\x06shards2_\n\x0e\x43lusterService\x12M\n\nGetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65\x61sytask/v1/cluster.proto\x12\x0b\x65\x61sytask.v1\x1a\x19\x65\x61sytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n\x11GetClusterRequest\"\xc3\x03\n\x12GetClusterResponse\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n\tis_leader\x18\x02 \x01(\x08R\x08isLeader\x12\x1b\n\tleader_id\x18\x03 \x01(\tR\x08leaderId\x12\x34\n\x07members\x18\x04 \x03(\x0b\x32\x1a.easytask.v1.ClusterMemberR\x07members\x12!\n\x0c\x65lect_driver\x18\x05 \x01(\tR\x0b\x65lectDriver\x12!\n\x0c\x63luster_name\x18\x06 \x01(\tR\x0b\x63lusterName\x12\x14\n\x05ready\x18\x07 \x01(\x08R\x05ready\x12(\n\x10not_ready_reason\x18\x08 \x01(\tR\x0enotReadyReason\x12)\n\x10leadership_known\x18\t \x01(\x08R\x0fleadershipKnown\x12:\n\x19leadership_unknown_reason\x18\n \x01(\tR\x17leadershipUnknownReason\x12\x1f\n\x0bshard_count\x18\x0b \x01(\rR\nshardCount\x12\x16\n\x06shards\x18\x0c \x03(\rR\x06shards\"\x95\x01\n\rClusterMember\x12\x17\n\x07node_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x39\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartedAt\x12\x16\n\x06shards\x18\x04 \x03(\rR\x06shards\"\x0f\n\rWhoAmIRequest\"p\n\x0eWhoAmIResponse\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12%\n\x04role\x18\x02 \x01(\x0e\x32\x11.easytask.v1.RoleR\x04role\x12#\n\rauth_required\x18\x03 \x01(\x08R\x0c\x61uthRequired\"\x84\x02\n\nAuditEntry\x12\x19\n\x08\x61udit_id\x18\x01 \x01(\x03R\x07\x61uditId\x12*\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t\x12\x14\n\x05\x61\x63tor\x18\x03 \x01(\tR\x05\x61\x63tor\x12\x16\n\x06method\x18\x04 \x01(\tR\x06method\x12\x1a\n\x08protocol\x18\x05 \x01(\tR\x08protocol\x12\x18\n\x07targets\x18\x06 \x03(\tR\x07targets\x12\x18\n\x07request\x18\x07 \x01(\tR\x07request\x12\x16\n\x06result\x18\x08 \x01(\tR\x06result\x12\x19\n\x08trace_id\x18\t \x01(\tR\x07traceId\"\x99\x01\n\x13ListAuditLogRequest\x12$\n\tpage_size\x18\x01 \x01(\rB\x07\x9a\xb5\x18\x03\x18\xe8\x07R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1c\n\x05\x61\x63tor\x18\x03 \x01(\tB\x06\x9a\xb5\x18\x02\x08@R\x05\x61\x63tor\x12\x1f\n\x06target\x18\x04 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xac\x02R\x06target\"q\n\x14ListAuditLogResponse\x12\x31\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.easytask.v1.AuditEntryR\x07\x65ntries\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbd\x02\n\x05\x41lert\x12\x19\n\x08\x61lert_id\x18\x01 \x01(\x03R\x07\x61lertId\x12*\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t\x12*\n\x04kind\x18\x03 \x01(\x0e\x32\x16.easytask.v1.AlertKindR\x04kind\x12\x12\n\x04text\x18\x04 \x01(\tR\x04text\x12\x17\n\x07task_id\x18\x05 \x01(\x03R\x06taskId\x12\x1f\n\x0btask_server\x18\x06 \x01(\tR\ntaskServer\x12\x14\n\x05route\x18\x07 \x01(\tR\x05route\x12\x36\n\x08\x64\x65livery\x18\x08 \x01(\x0e\x32\x1a.easytask.v1.AlertDeliveryR\x08\x64\x65livery\x12%\n\x0e\x64\x65livery_error\x18\t \x01(\tR\rdeliveryError\"\x93\x01\n\rAlertSettings\x12-\n\x12webhook_configured\x18\x01 \x01(\x08R\x11webhookConfigured\x12!\n\x0cwebhook_host\x18\x02 \x01(\tR\x0bwebhookHost\x12\x30\n\x15\x66\x61iling_runs_in_a_row\x18\x03 \x01(\rR\x11\x66\x61ilingRunsInARow\"X\n\x11ListAlertsRequest\x12$\n\tpage_size\x18\x01 \x01(\rB\x07\x9a\xb5\x18\x03\x18\xe8\x07R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"\xa0\x01\n\x12ListAlertsResponse\x12*\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x12.easytask.v1.AlertR\x06\x61lerts\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x36\n\x08settings\x18\x03 \x01(\x0b\x32\x1a.easytask.v1.AlertSettingsR\x08settings*=\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_ADMIN\x10\x01\x12\x0f\n\x0bROLE_VIEWER\x10\x02*b\n\tAlertKind\x12\x1a\n\x16\x41LERT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41LERT_KIND_TASK_FAILING\x10\x01\x12\x1c\n\x18\x41LERT_KIND_ROUTE_EVICTED\x10\x02*\x9e\x01\n\rAlertDelivery\x12\x1e\n\x1a\x41LERT_DELIVERY_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41LERT_DELIVERY_NO_WEBHOOK\x10\x01\x12\x1a\n\x16\x41LERT_DELIVERY_PENDING\x10\x02\x12\x17\n\x13\x41LERT_DELIVERY_SENT\x10\x03\x12\x19\n\x15\x41LERT_DELIVERY_FAILED\x10\x04\x32\xda\x02\n\x0e\x43lusterService\x12R\n\nGetCluster\x12\x1e.easytask.v1.GetClusterRequest\x1a\x1f.easytask.v1.GetClusterResponse\"\x03\x90\x02\x01\x12\x46\n\x06WhoAmI\x12\x1a.easytask.v1.WhoAmIRequest\x1a\x1b.easytask.v1.WhoAmIResponse\"\x03\x90\x02\x01\x12X\n\x0cListAuditLog\x12 .easytask.v1.ListAuditLogRequest\x1a!.easytask.v1.ListAuditLogResponse\"\x03\x90\x02\x01\x12R\n\nListAlerts\x12\x1e.easytask.v1.ListAlertsRequest\x1a\x1f.easytask.v1.ListAlertsResponse\"\x03\x90\x02\x01\x42\x44ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,12 +34,52 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'easytask.v1.cluster_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1'
-  _globals['_GETCLUSTERREQUEST']._serialized_start=75
-  _globals['_GETCLUSTERREQUEST']._serialized_end=94
-  _globals['_GETCLUSTERRESPONSE']._serialized_start=97
-  _globals['_GETCLUSTERRESPONSE']._serialized_end=548
-  _globals['_CLUSTERMEMBER']._serialized_start=551
-  _globals['_CLUSTERMEMBER']._serialized_end=700
-  _globals['_CLUSTERSERVICE']._serialized_start=702
-  _globals['_CLUSTERSERVICE']._serialized_end=797
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\265\030\003\030\350\007'
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['actor']._loaded_options = None
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['actor']._serialized_options = b'\232\265\030\002\010@'
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['target']._loaded_options = None
+  _globals['_LISTAUDITLOGREQUEST'].fields_by_name['target']._serialized_options = b'\232\265\030\003\010\254\002'
+  _globals['_LISTALERTSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTALERTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\265\030\003\030\350\007'
+  _globals['_CLUSTERSERVICE'].methods_by_name['GetCluster']._loaded_options = None
+  _globals['_CLUSTERSERVICE'].methods_by_name['GetCluster']._serialized_options = b'\220\002\001'
+  _globals['_CLUSTERSERVICE'].methods_by_name['WhoAmI']._loaded_options = None
+  _globals['_CLUSTERSERVICE'].methods_by_name['WhoAmI']._serialized_options = b'\220\002\001'
+  _globals['_CLUSTERSERVICE'].methods_by_name['ListAuditLog']._loaded_options = None
+  _globals['_CLUSTERSERVICE'].methods_by_name['ListAuditLog']._serialized_options = b'\220\002\001'
+  _globals['_CLUSTERSERVICE'].methods_by_name['ListAlerts']._loaded_options = None
+  _globals['_CLUSTERSERVICE'].methods_by_name['ListAlerts']._serialized_options = b'\220\002\001'
+  _globals['_ROLE']._serialized_start=2117
+  _globals['_ROLE']._serialized_end=2178
+  _globals['_ALERTKIND']._serialized_start=2180
+  _globals['_ALERTKIND']._serialized_end=2278
+  _globals['_ALERTDELIVERY']._serialized_start=2281
+  _globals['_ALERTDELIVERY']._serialized_end=2439
+  _globals['_GETCLUSTERREQUEST']._serialized_start=102
+  _globals['_GETCLUSTERREQUEST']._serialized_end=121
+  _globals['_GETCLUSTERRESPONSE']._serialized_start=124
+  _globals['_GETCLUSTERRESPONSE']._serialized_end=575
+  _globals['_CLUSTERMEMBER']._serialized_start=578
+  _globals['_CLUSTERMEMBER']._serialized_end=727
+  _globals['_WHOAMIREQUEST']._serialized_start=729
+  _globals['_WHOAMIREQUEST']._serialized_end=744
+  _globals['_WHOAMIRESPONSE']._serialized_start=746
+  _globals['_WHOAMIRESPONSE']._serialized_end=858
+  _globals['_AUDITENTRY']._serialized_start=861
+  _globals['_AUDITENTRY']._serialized_end=1121
+  _globals['_LISTAUDITLOGREQUEST']._serialized_start=1124
+  _globals['_LISTAUDITLOGREQUEST']._serialized_end=1277
+  _globals['_LISTAUDITLOGRESPONSE']._serialized_start=1279
+  _globals['_LISTAUDITLOGRESPONSE']._serialized_end=1392
+  _globals['_ALERT']._serialized_start=1395
+  _globals['_ALERT']._serialized_end=1712
+  _globals['_ALERTSETTINGS']._serialized_start=1715
+  _globals['_ALERTSETTINGS']._serialized_end=1862
+  _globals['_LISTALERTSREQUEST']._serialized_start=1864
+  _globals['_LISTALERTSREQUEST']._serialized_end=1952
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1955
+  _globals['_LISTALERTSRESPONSE']._serialized_end=2115
+  _globals['_CLUSTERSERVICE']._serialized_start=2442
+  _globals['_CLUSTERSERVICE']._serialized_end=2788
 # @@protoc_insertion_point(module_scope)

@@ -18,6 +18,9 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_RUN_NOT_OPEN: _ClassVar[ErrorReason]
     ERROR_REASON_TASK_STATE: _ClassVar[ErrorReason]
     ERROR_REASON_UNAUTHENTICATED: _ClassVar[ErrorReason]
+    ERROR_REASON_TASK_SERVER_IN_USE: _ClassVar[ErrorReason]
+    ERROR_REASON_RUN_NOT_RETRYABLE: _ClassVar[ErrorReason]
+    ERROR_REASON_READ_ONLY_TOKEN: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_INVALID_ARGUMENT: ErrorReason
 ERROR_REASON_TASK_NOT_FOUND: ErrorReason
@@ -28,6 +31,9 @@ ERROR_REASON_RUN_NOT_CONFIRMABLE: ErrorReason
 ERROR_REASON_RUN_NOT_OPEN: ErrorReason
 ERROR_REASON_TASK_STATE: ErrorReason
 ERROR_REASON_UNAUTHENTICATED: ErrorReason
+ERROR_REASON_TASK_SERVER_IN_USE: ErrorReason
+ERROR_REASON_RUN_NOT_RETRYABLE: ErrorReason
+ERROR_REASON_READ_ONLY_TOKEN: ErrorReason
 
 class ErrorDetail(_message.Message):
     __slots__ = ("reason", "field")

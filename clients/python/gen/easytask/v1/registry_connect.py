@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .registry_pb2 import AddTaskServerRequest, AddTaskServerResponse, DelTaskServerRequest, DelTaskServerResponse, ListTaskServersRequest, ListTaskServersResponse
+from .registry_pb2 import AddTaskServerRequest, AddTaskServerResponse, DelTaskServerRequest, DelTaskServerResponse, DeleteTaskServerRequest, DeleteTaskServerResponse, ListTaskServersRequest, ListTaskServersResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -56,6 +56,14 @@ class RegistryService(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def list_task_servers(self, request: ListTaskServersRequest, ctx: RequestContext[ListTaskServersRequest, ListTaskServersResponse], /) -> ListTaskServersResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_task_server(self, request: DeleteTaskServerRequest, ctx: RequestContext[DeleteTaskServerRequest, DeleteTaskServerResponse], /) -> DeleteTaskServerResponse:
+        """
+        Removes a task server with all its routes and eviction records. Refused
+        (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+        it: delete them first.
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
 
@@ -100,10 +108,21 @@ class RegistryServiceASGIApplication(ConnectASGIApplication[RegistryService]):
                         service_name="easytask.v1.RegistryService",
                         input=ListTaskServersRequest,
                         output=ListTaskServersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_task_servers,
+                ),
+                "/easytask.v1.RegistryService/DeleteTaskServer": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteTaskServer",
+                        service_name="easytask.v1.RegistryService",
+                        input=DeleteTaskServerRequest,
+                        output=DeleteTaskServerResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_task_server,
                 ),
             },
             interceptors=interceptors,
@@ -200,6 +219,7 @@ class RegistryServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskServersResponse:
         return await self.execute_unary(
             request=request,
@@ -208,6 +228,32 @@ class RegistryServiceClient(ConnectClient):
                 service_name="easytask.v1.RegistryService",
                 input=ListTaskServersRequest,
                 output=ListTaskServersResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_task_server(
+        self,
+        request: DeleteTaskServerRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteTaskServerResponse:
+        """
+        Removes a task server with all its routes and eviction records. Refused
+        (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+        it: delete them first.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteTaskServer",
+                service_name="easytask.v1.RegistryService",
+                input=DeleteTaskServerRequest,
+                output=DeleteTaskServerResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -234,6 +280,14 @@ class RegistryServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def list_task_servers(self, request: ListTaskServersRequest, ctx: RequestContext[ListTaskServersRequest, ListTaskServersResponse], /) -> ListTaskServersResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def delete_task_server(self, request: DeleteTaskServerRequest, ctx: RequestContext[DeleteTaskServerRequest, DeleteTaskServerResponse], /) -> DeleteTaskServerResponse:
+        """
+        Removes a task server with all its routes and eviction records. Refused
+        (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+        it: delete them first.
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
 
@@ -276,10 +330,21 @@ class RegistryServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.RegistryService",
                         input=ListTaskServersRequest,
                         output=ListTaskServersResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.list_task_servers,
+                ),
+                "/easytask.v1.RegistryService/DeleteTaskServer": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteTaskServer",
+                        service_name="easytask.v1.RegistryService",
+                        input=DeleteTaskServerRequest,
+                        output=DeleteTaskServerResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.delete_task_server,
                 ),
             },
             interceptors=interceptors,
@@ -376,6 +441,7 @@ class RegistryServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskServersResponse:
         return self.execute_unary(
             request=request,
@@ -384,6 +450,32 @@ class RegistryServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.RegistryService",
                 input=ListTaskServersRequest,
                 output=ListTaskServersResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def delete_task_server(
+        self,
+        request: DeleteTaskServerRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteTaskServerResponse:
+        """
+        Removes a task server with all its routes and eviction records. Refused
+        (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+        it: delete them first.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteTaskServer",
+                service_name="easytask.v1.RegistryService",
+                input=DeleteTaskServerRequest,
+                output=DeleteTaskServerResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -26,7 +26,7 @@ from easytask.v1 import options_pb2 as easytask_dot_v1_dot_options__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65\x61sytask/v1/registry.proto\x12\x0b\x65\x61sytask.v1\x1a\x19\x65\x61sytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x02\n\x14\x41\x64\x64TaskServerRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xff\x01R\x04name\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x1b\n\x04host\x18\x03 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xfd\x01R\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\x12\x39\n\x14\x63\x61llback_timeout_sec\x18\x05 \x01(\rB\x07\x9a\xb5\x18\x03\x18\x90\x1cR\x12\x63\x61llbackTimeoutSec\x12\x33\n\x16is_enable_health_check\x18\x06 \x01(\x08R\x13isEnableHealthCheck\x12\x1b\n\x06secret\x18\x07 \x01(\tH\x00R\x06secret\x88\x01\x01\x42\t\n\x07_secret\"\x17\n\x15\x41\x64\x64TaskServerResponse\"j\n\x14\x44\x65lTaskServerRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\"\x17\n\x15\x44\x65lTaskServerResponse\"\x18\n\x16ListTaskServersRequest\"U\n\x17ListTaskServersResponse\x12:\n\x0ctask_servers\x18\x01 \x03(\x0b\x32\x17.easytask.v1.TaskServerR\x0btaskServers\"\xc5\x01\n\nTaskServer\x12$\n\x0etask_server_id\x18\x01 \x01(\x03R\x0ctaskServerId\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12*\n\x06routes\x18\x03 \x03(\x0b\x32\x12.easytask.v1.RouteR\x06routes\x12\x16\n\x06signed\x18\x04 \x01(\x08R\x06signed\x12\x39\n\x0e\x65victed_routes\x18\x05 \x03(\x0b\x32\x12.easytask.v1.RouteR\revictedRoutes\"\xb9\x03\n\x05Route\x12\x19\n\x08route_id\x18\x01 \x01(\x03R\x07routeId\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\x12\x30\n\x14\x63\x61llback_timeout_sec\x18\x05 \x01(\rR\x12\x63\x61llbackTimeoutSec\x12\x33\n\x16is_enable_health_check\x18\x06 \x01(\x08R\x13isEnableHealthCheck\x12\x30\n\x14\x66\x61iled_health_checks\x18\x07 \x01(\rR\x12\x66\x61iledHealthChecks\x12\x46\n\x11last_heartbeat_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0flastHeartbeatAt\x12\x39\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nevicted_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tevictedAt2\xcb\x02\n\x0fRegistryService\x12l\n\rAddTaskServer\x12!.easytask.v1.AddTaskServerRequest\x1a\".easytask.v1.AddTaskServerResponse\"\x14\x8a\xb5\x18\x10/add_task_server\x12l\n\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12\\\n\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65\x61sytask/v1/registry.proto\x12\x0b\x65\x61sytask.v1\x1a\x19\x65\x61sytask/v1/options.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x02\n\x14\x41\x64\x64TaskServerRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xff\x01R\x04name\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x1b\n\x04host\x18\x03 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xfd\x01R\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\x12\x39\n\x14\x63\x61llback_timeout_sec\x18\x05 \x01(\rB\x07\x9a\xb5\x18\x03\x18\x90\x1cR\x12\x63\x61llbackTimeoutSec\x12\x33\n\x16is_enable_health_check\x18\x06 \x01(\x08R\x13isEnableHealthCheck\x12\x1b\n\x06secret\x18\x07 \x01(\tH\x00R\x06secret\x88\x01\x01\x42\t\n\x07_secret\"\x17\n\x15\x41\x64\x64TaskServerResponse\"j\n\x14\x44\x65lTaskServerRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\"\x17\n\x15\x44\x65lTaskServerResponse\"6\n\x17\x44\x65leteTaskServerRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\x07\x9a\xb5\x18\x03\x08\xff\x01R\x04name\"\x1a\n\x18\x44\x65leteTaskServerResponse\"\x18\n\x16ListTaskServersRequest\"U\n\x17ListTaskServersResponse\x12:\n\x0ctask_servers\x18\x01 \x03(\x0b\x32\x17.easytask.v1.TaskServerR\x0btaskServers\"\xc5\x01\n\nTaskServer\x12$\n\x0etask_server_id\x18\x01 \x01(\x03R\x0ctaskServerId\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12*\n\x06routes\x18\x03 \x03(\x0b\x32\x12.easytask.v1.RouteR\x06routes\x12\x16\n\x06signed\x18\x04 \x01(\x08R\x06signed\x12\x39\n\x0e\x65victed_routes\x18\x05 \x03(\x0b\x32\x12.easytask.v1.RouteR\revictedRoutes\"\xb9\x03\n\x05Route\x12\x19\n\x08route_id\x18\x01 \x01(\x03R\x07routeId\x12\x16\n\x06schema\x18\x02 \x01(\tR\x06schema\x12\x12\n\x04host\x18\x03 \x01(\tR\x04host\x12\x12\n\x04port\x18\x04 \x01(\rR\x04port\x12\x30\n\x14\x63\x61llback_timeout_sec\x18\x05 \x01(\rR\x12\x63\x61llbackTimeoutSec\x12\x33\n\x16is_enable_health_check\x18\x06 \x01(\x08R\x13isEnableHealthCheck\x12\x30\n\x14\x66\x61iled_health_checks\x18\x07 \x01(\rR\x12\x66\x61iledHealthChecks\x12\x46\n\x11last_heartbeat_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0flastHeartbeatAt\x12\x39\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nevicted_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tevictedAt2\xb1\x03\n\x0fRegistryService\x12l\n\rAddTaskServer\x12!.easytask.v1.AddTaskServerRequest\x1a\".easytask.v1.AddTaskServerResponse\"\x14\x8a\xb5\x18\x10/add_task_server\x12l\n\rDelTaskServer\x12!.easytask.v1.DelTaskServerRequest\x1a\".easytask.v1.DelTaskServerResponse\"\x14\x8a\xb5\x18\x10/del_task_server\x12\x61\n\x0fListTaskServers\x12#.easytask.v1.ListTaskServersRequest\x1a$.easytask.v1.ListTaskServersResponse\"\x03\x90\x02\x01\x12_\n\x10\x44\x65leteTaskServer\x12$.easytask.v1.DeleteTaskServerRequest\x1a%.easytask.v1.DeleteTaskServerResponseBDZBgithub.com/easytask/easytask/clients/go/gen/easytask/v1;easytaskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,10 +40,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADDTASKSERVERREQUEST'].fields_by_name['host']._serialized_options = b'\232\265\030\003\010\375\001'
   _globals['_ADDTASKSERVERREQUEST'].fields_by_name['callback_timeout_sec']._loaded_options = None
   _globals['_ADDTASKSERVERREQUEST'].fields_by_name['callback_timeout_sec']._serialized_options = b'\232\265\030\003\030\220\034'
+  _globals['_DELETETASKSERVERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DELETETASKSERVERREQUEST'].fields_by_name['name']._serialized_options = b'\232\265\030\003\010\377\001'
   _globals['_REGISTRYSERVICE'].methods_by_name['AddTaskServer']._loaded_options = None
   _globals['_REGISTRYSERVICE'].methods_by_name['AddTaskServer']._serialized_options = b'\212\265\030\020/add_task_server'
   _globals['_REGISTRYSERVICE'].methods_by_name['DelTaskServer']._loaded_options = None
   _globals['_REGISTRYSERVICE'].methods_by_name['DelTaskServer']._serialized_options = b'\212\265\030\020/del_task_server'
+  _globals['_REGISTRYSERVICE'].methods_by_name['ListTaskServers']._loaded_options = None
+  _globals['_REGISTRYSERVICE'].methods_by_name['ListTaskServers']._serialized_options = b'\220\002\001'
   _globals['_ADDTASKSERVERREQUEST']._serialized_start=104
   _globals['_ADDTASKSERVERREQUEST']._serialized_end=380
   _globals['_ADDTASKSERVERRESPONSE']._serialized_start=382
@@ -52,14 +56,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELTASKSERVERREQUEST']._serialized_end=513
   _globals['_DELTASKSERVERRESPONSE']._serialized_start=515
   _globals['_DELTASKSERVERRESPONSE']._serialized_end=538
-  _globals['_LISTTASKSERVERSREQUEST']._serialized_start=540
-  _globals['_LISTTASKSERVERSREQUEST']._serialized_end=564
-  _globals['_LISTTASKSERVERSRESPONSE']._serialized_start=566
-  _globals['_LISTTASKSERVERSRESPONSE']._serialized_end=651
-  _globals['_TASKSERVER']._serialized_start=654
-  _globals['_TASKSERVER']._serialized_end=851
-  _globals['_ROUTE']._serialized_start=854
-  _globals['_ROUTE']._serialized_end=1295
-  _globals['_REGISTRYSERVICE']._serialized_start=1298
-  _globals['_REGISTRYSERVICE']._serialized_end=1629
+  _globals['_DELETETASKSERVERREQUEST']._serialized_start=540
+  _globals['_DELETETASKSERVERREQUEST']._serialized_end=594
+  _globals['_DELETETASKSERVERRESPONSE']._serialized_start=596
+  _globals['_DELETETASKSERVERRESPONSE']._serialized_end=622
+  _globals['_LISTTASKSERVERSREQUEST']._serialized_start=624
+  _globals['_LISTTASKSERVERSREQUEST']._serialized_end=648
+  _globals['_LISTTASKSERVERSRESPONSE']._serialized_start=650
+  _globals['_LISTTASKSERVERSRESPONSE']._serialized_end=735
+  _globals['_TASKSERVER']._serialized_start=738
+  _globals['_TASKSERVER']._serialized_end=935
+  _globals['_ROUTE']._serialized_start=938
+  _globals['_ROUTE']._serialized_end=1379
+  _globals['_REGISTRYSERVICE']._serialized_start=1382
+  _globals['_REGISTRYSERVICE']._serialized_end=1815
 # @@protoc_insertion_point(module_scope)

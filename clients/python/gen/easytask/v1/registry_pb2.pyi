@@ -48,6 +48,16 @@ class DelTaskServerResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class DeleteTaskServerRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteTaskServerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class ListTaskServersRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .task_pb2 import AddTaskRequest, AddTaskResponse, ConfirmTaskRequest, ConfirmTaskResponse, DeleteTaskRequest, DeleteTaskResponse, GetStatsRequest, GetStatsResponse, GetTaskRequest, GetTaskResponse, KillRunRequest, KillRunResponse, ListTaskLogsRequest, ListTaskLogsResponse, ListTasksRequest, ListTasksResponse, PauseTaskRequest, PauseTaskResponse, PreviewScheduleRequest, PreviewScheduleResponse, ResumeTaskRequest, ResumeTaskResponse, StopTaskRequest, StopTaskResponse, TriggerTaskRequest, TriggerTaskResponse
+from .task_pb2 import AddTaskRequest, AddTaskResponse, BulkTaskActionRequest, BulkTaskActionResponse, ConfirmTaskRequest, ConfirmTaskResponse, DeleteTaskRequest, DeleteTaskResponse, GetStatsRequest, GetStatsResponse, GetTaskHistoryRequest, GetTaskHistoryResponse, GetTaskRequest, GetTaskResponse, KillRunRequest, KillRunResponse, ListTaskLogsRequest, ListTaskLogsResponse, ListTasksRequest, ListTasksResponse, PauseTaskRequest, PauseTaskResponse, PreviewScheduleRequest, PreviewScheduleResponse, ResumeTaskRequest, ResumeTaskResponse, RetryRunRequest, RetryRunResponse, StopTaskRequest, StopTaskResponse, TriggerTaskRequest, TriggerTaskResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -40,6 +40,9 @@ _GZIP_COMPRESSION = GzipCompression()
 class TaskService(Protocol):
     """
     Tasks: what to call back, and when.
+
+    Methods that only read are marked NO_SIDE_EFFECTS: with auth.tokens
+    configured, a viewer token may call those and no others.
     """
     async def add_task(self, request: AddTaskRequest, ctx: RequestContext[AddTaskRequest, AddTaskResponse], /) -> AddTaskResponse:
         """
@@ -106,7 +109,9 @@ class TaskService(Protocol):
 
     async def trigger_task(self, request: TriggerTaskRequest, ctx: RequestContext[TriggerTaskRequest, TriggerTaskResponse], /) -> TriggerTaskResponse:
         """
-        Fires one run now, outside the schedule; returns its run_times.
+        Fires one run now, outside the schedule, with the task's arg or the one
+        given for this run only; also while the task is paused or finished (a
+        stopped task must be resumed first). Returns its run_times.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -120,6 +125,29 @@ class TaskService(Protocol):
     async def delete_task(self, request: DeleteTaskRequest, ctx: RequestContext[DeleteTaskRequest, DeleteTaskResponse], /) -> DeleteTaskResponse:
         """
         Removes the task and its run history; runs in flight are aborted.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def retry_run(self, request: RetryRunRequest, ctx: RequestContext[RetryRunRequest, RetryRunResponse], /) -> RetryRunResponse:
+        """
+        Runs a run again that ended without success (failed, timed out,
+        killed, aborted or canceled): a new attempt of it, due now, with the
+        run's arg; also while the task is paused. Returns the attempt's number.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def bulk_task_action(self, request: BulkTaskActionRequest, ctx: RequestContext[BulkTaskActionRequest, BulkTaskActionResponse], /) -> BulkTaskActionResponse:
+        """
+        Pauses, resumes, stops or deletes many tasks: the given ids, or the
+        tasks matching a filter, at most 1000 per call (continue with
+        next_page_token). Says how many it changed.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_task_history(self, request: GetTaskHistoryRequest, ctx: RequestContext[GetTaskHistoryRequest, GetTaskHistoryResponse], /) -> GetTaskHistoryResponse:
+        """
+        A task's runs over time, bucket by bucket: how many succeeded and
+        failed, and how long they took.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -176,7 +204,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="easytask.v1.TaskService",
                         input=GetTaskRequest,
                         output=GetTaskResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_task,
@@ -187,7 +215,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="easytask.v1.TaskService",
                         input=ListTasksRequest,
                         output=ListTasksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_tasks,
@@ -198,7 +226,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="easytask.v1.TaskService",
                         input=ListTaskLogsRequest,
                         output=ListTaskLogsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_task_logs,
@@ -209,7 +237,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="easytask.v1.TaskService",
                         input=PreviewScheduleRequest,
                         output=PreviewScheduleResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.preview_schedule,
@@ -220,7 +248,7 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                         service_name="easytask.v1.TaskService",
                         input=GetStatsRequest,
                         output=GetStatsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_stats,
@@ -280,6 +308,39 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
                     ),
                     function=svc.delete_task,
                 ),
+                "/easytask.v1.TaskService/RetryRun": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RetryRun",
+                        service_name="easytask.v1.TaskService",
+                        input=RetryRunRequest,
+                        output=RetryRunResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.retry_run,
+                ),
+                "/easytask.v1.TaskService/BulkTaskAction": Endpoint.unary(
+                    method=MethodInfo(
+                        name="BulkTaskAction",
+                        service_name="easytask.v1.TaskService",
+                        input=BulkTaskActionRequest,
+                        output=BulkTaskActionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.bulk_task_action,
+                ),
+                "/easytask.v1.TaskService/GetTaskHistory": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetTaskHistory",
+                        service_name="easytask.v1.TaskService",
+                        input=GetTaskHistoryRequest,
+                        output=GetTaskHistoryResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_task_history,
+                ),
             },
             interceptors=interceptors,
             read_max_bytes=read_max_bytes,
@@ -296,6 +357,9 @@ class TaskServiceASGIApplication(ConnectASGIApplication[TaskService]):
 class TaskServiceClient(ConnectClient):
     """
     Tasks: what to call back, and when.
+
+    Methods that only read are marked NO_SIDE_EFFECTS: with auth.tokens
+    configured, a viewer token may call those and no others.
     """
     def __init__(
         self,
@@ -398,6 +462,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetTaskResponse:
         return await self.execute_unary(
             request=request,
@@ -406,11 +471,12 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=GetTaskRequest,
                 output=GetTaskResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def list_tasks(
         self,
@@ -418,6 +484,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTasksResponse:
         """
         Tasks by id, a page at a time, filtered by task server, state and a
@@ -430,11 +497,12 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=ListTasksRequest,
                 output=ListTasksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def list_task_logs(
         self,
@@ -442,6 +510,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskLogsResponse:
         """
         Runs (one row per attempt), newest first: of one task, or of every task,
@@ -454,11 +523,12 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=ListTaskLogsRequest,
                 output=ListTaskLogsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def preview_schedule(
         self,
@@ -466,6 +536,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> PreviewScheduleResponse:
         """
         The next fire times of a schedule: of an existing task (task_id), or of
@@ -478,11 +549,12 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=PreviewScheduleRequest,
                 output=PreviewScheduleResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def get_stats(
         self,
@@ -490,6 +562,7 @@ class TaskServiceClient(ConnectClient):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetStatsResponse:
         """
         Counts of tasks and routes, and the runs of the last hour per minute
@@ -502,11 +575,12 @@ class TaskServiceClient(ConnectClient):
                 service_name="easytask.v1.TaskService",
                 input=GetStatsRequest,
                 output=GetStatsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     async def pause_task(
         self,
@@ -562,7 +636,9 @@ class TaskServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> TriggerTaskResponse:
         """
-        Fires one run now, outside the schedule; returns its run_times.
+        Fires one run now, outside the schedule, with the task's arg or the one
+        given for this run only; also while the task is paused or finished (a
+        stopped task must be resumed first). Returns its run_times.
         """
         return await self.execute_unary(
             request=request,
@@ -624,10 +700,89 @@ class TaskServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def retry_run(
+        self,
+        request: RetryRunRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RetryRunResponse:
+        """
+        Runs a run again that ended without success (failed, timed out,
+        killed, aborted or canceled): a new attempt of it, due now, with the
+        run's arg; also while the task is paused. Returns the attempt's number.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RetryRun",
+                service_name="easytask.v1.TaskService",
+                input=RetryRunRequest,
+                output=RetryRunResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def bulk_task_action(
+        self,
+        request: BulkTaskActionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BulkTaskActionResponse:
+        """
+        Pauses, resumes, stops or deletes many tasks: the given ids, or the
+        tasks matching a filter, at most 1000 per call (continue with
+        next_page_token). Says how many it changed.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="BulkTaskAction",
+                service_name="easytask.v1.TaskService",
+                input=BulkTaskActionRequest,
+                output=BulkTaskActionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_task_history(
+        self,
+        request: GetTaskHistoryRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetTaskHistoryResponse:
+        """
+        A task's runs over time, bucket by bucket: how many succeeded and
+        failed, and how long they took.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTaskHistory",
+                service_name="easytask.v1.TaskService",
+                input=GetTaskHistoryRequest,
+                output=GetTaskHistoryResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
 
 class TaskServiceSync(Protocol):
     """
     Tasks: what to call back, and when.
+
+    Methods that only read are marked NO_SIDE_EFFECTS: with auth.tokens
+    configured, a viewer token may call those and no others.
     """
     def add_task(self, request: AddTaskRequest, ctx: RequestContext[AddTaskRequest, AddTaskResponse], /) -> AddTaskResponse:
         """
@@ -694,7 +849,9 @@ class TaskServiceSync(Protocol):
 
     def trigger_task(self, request: TriggerTaskRequest, ctx: RequestContext[TriggerTaskRequest, TriggerTaskResponse], /) -> TriggerTaskResponse:
         """
-        Fires one run now, outside the schedule; returns its run_times.
+        Fires one run now, outside the schedule, with the task's arg or the one
+        given for this run only; also while the task is paused or finished (a
+        stopped task must be resumed first). Returns its run_times.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -708,6 +865,29 @@ class TaskServiceSync(Protocol):
     def delete_task(self, request: DeleteTaskRequest, ctx: RequestContext[DeleteTaskRequest, DeleteTaskResponse], /) -> DeleteTaskResponse:
         """
         Removes the task and its run history; runs in flight are aborted.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def retry_run(self, request: RetryRunRequest, ctx: RequestContext[RetryRunRequest, RetryRunResponse], /) -> RetryRunResponse:
+        """
+        Runs a run again that ended without success (failed, timed out,
+        killed, aborted or canceled): a new attempt of it, due now, with the
+        run's arg; also while the task is paused. Returns the attempt's number.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def bulk_task_action(self, request: BulkTaskActionRequest, ctx: RequestContext[BulkTaskActionRequest, BulkTaskActionResponse], /) -> BulkTaskActionResponse:
+        """
+        Pauses, resumes, stops or deletes many tasks: the given ids, or the
+        tasks matching a filter, at most 1000 per call (continue with
+        next_page_token). Says how many it changed.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_task_history(self, request: GetTaskHistoryRequest, ctx: RequestContext[GetTaskHistoryRequest, GetTaskHistoryResponse], /) -> GetTaskHistoryResponse:
+        """
+        A task's runs over time, bucket by bucket: how many succeeded and
+        failed, and how long they took.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -762,7 +942,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.TaskService",
                         input=GetTaskRequest,
                         output=GetTaskResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_task,
@@ -773,7 +953,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.TaskService",
                         input=ListTasksRequest,
                         output=ListTasksResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.list_tasks,
@@ -784,7 +964,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.TaskService",
                         input=ListTaskLogsRequest,
                         output=ListTaskLogsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.list_task_logs,
@@ -795,7 +975,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.TaskService",
                         input=PreviewScheduleRequest,
                         output=PreviewScheduleResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.preview_schedule,
@@ -806,7 +986,7 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                         service_name="easytask.v1.TaskService",
                         input=GetStatsRequest,
                         output=GetStatsResponse,
-                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_stats,
@@ -866,6 +1046,39 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
                     ),
                     function=service.delete_task,
                 ),
+                "/easytask.v1.TaskService/RetryRun": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RetryRun",
+                        service_name="easytask.v1.TaskService",
+                        input=RetryRunRequest,
+                        output=RetryRunResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.retry_run,
+                ),
+                "/easytask.v1.TaskService/BulkTaskAction": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="BulkTaskAction",
+                        service_name="easytask.v1.TaskService",
+                        input=BulkTaskActionRequest,
+                        output=BulkTaskActionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.bulk_task_action,
+                ),
+                "/easytask.v1.TaskService/GetTaskHistory": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetTaskHistory",
+                        service_name="easytask.v1.TaskService",
+                        input=GetTaskHistoryRequest,
+                        output=GetTaskHistoryResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_task_history,
+                ),
             },
             interceptors=interceptors,
             read_max_bytes=read_max_bytes,
@@ -882,6 +1095,9 @@ class TaskServiceWSGIApplication(ConnectWSGIApplication):
 class TaskServiceClientSync(ConnectClientSync):
     """
     Tasks: what to call back, and when.
+
+    Methods that only read are marked NO_SIDE_EFFECTS: with auth.tokens
+    configured, a viewer token may call those and no others.
     """
     def __init__(
         self,
@@ -984,6 +1200,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetTaskResponse:
         return self.execute_unary(
             request=request,
@@ -992,11 +1209,12 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=GetTaskRequest,
                 output=GetTaskResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def list_tasks(
         self,
@@ -1004,6 +1222,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTasksResponse:
         """
         Tasks by id, a page at a time, filtered by task server, state and a
@@ -1016,11 +1235,12 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=ListTasksRequest,
                 output=ListTasksResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def list_task_logs(
         self,
@@ -1028,6 +1248,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> ListTaskLogsResponse:
         """
         Runs (one row per attempt), newest first: of one task, or of every task,
@@ -1040,11 +1261,12 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=ListTaskLogsRequest,
                 output=ListTaskLogsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def preview_schedule(
         self,
@@ -1052,6 +1274,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> PreviewScheduleResponse:
         """
         The next fire times of a schedule: of an existing task (task_id), or of
@@ -1064,11 +1287,12 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=PreviewScheduleRequest,
                 output=PreviewScheduleResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def get_stats(
         self,
@@ -1076,6 +1300,7 @@ class TaskServiceClientSync(ConnectClientSync):
         *,
         headers: Headers | Mapping[str, str] | None = None, 
         timeout_ms: int | None = None,
+        use_get: bool = False,
     ) -> GetStatsResponse:
         """
         Counts of tasks and routes, and the runs of the last hour per minute
@@ -1088,11 +1313,12 @@ class TaskServiceClientSync(ConnectClientSync):
                 service_name="easytask.v1.TaskService",
                 input=GetStatsRequest,
                 output=GetStatsResponse,
-                idempotency_level=IdempotencyLevel.UNKNOWN,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+            use_get=use_get,
         )
     def pause_task(
         self,
@@ -1148,7 +1374,9 @@ class TaskServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> TriggerTaskResponse:
         """
-        Fires one run now, outside the schedule; returns its run_times.
+        Fires one run now, outside the schedule, with the task's arg or the one
+        given for this run only; also while the task is paused or finished (a
+        stopped task must be resumed first). Returns its run_times.
         """
         return self.execute_unary(
             request=request,
@@ -1209,4 +1437,80 @@ class TaskServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+    def retry_run(
+        self,
+        request: RetryRunRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RetryRunResponse:
+        """
+        Runs a run again that ended without success (failed, timed out,
+        killed, aborted or canceled): a new attempt of it, due now, with the
+        run's arg; also while the task is paused. Returns the attempt's number.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RetryRun",
+                service_name="easytask.v1.TaskService",
+                input=RetryRunRequest,
+                output=RetryRunResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def bulk_task_action(
+        self,
+        request: BulkTaskActionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BulkTaskActionResponse:
+        """
+        Pauses, resumes, stops or deletes many tasks: the given ids, or the
+        tasks matching a filter, at most 1000 per call (continue with
+        next_page_token). Says how many it changed.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="BulkTaskAction",
+                service_name="easytask.v1.TaskService",
+                input=BulkTaskActionRequest,
+                output=BulkTaskActionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_task_history(
+        self,
+        request: GetTaskHistoryRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetTaskHistoryResponse:
+        """
+        A task's runs over time, bucket by bucket: how many succeeded and
+        failed, and how long they took.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTaskHistory",
+                service_name="easytask.v1.TaskService",
+                input=GetTaskHistoryRequest,
+                output=GetTaskHistoryResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

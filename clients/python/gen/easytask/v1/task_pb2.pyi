@@ -63,6 +63,14 @@ class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RUN_STATE_KILLED: _ClassVar[RunState]
     RUN_STATE_CANCELED: _ClassVar[RunState]
     RUN_STATE_PENDING: _ClassVar[RunState]
+
+class TaskAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_ACTION_UNSPECIFIED: _ClassVar[TaskAction]
+    TASK_ACTION_PAUSE: _ClassVar[TaskAction]
+    TASK_ACTION_RESUME: _ClassVar[TaskAction]
+    TASK_ACTION_STOP: _ClassVar[TaskAction]
+    TASK_ACTION_DELETE: _ClassVar[TaskAction]
 SCHED_MODE_UNSPECIFIED: SchedMode
 SCHED_MODE_CRON: SchedMode
 SCHED_MODE_AT: SchedMode
@@ -98,6 +106,11 @@ RUN_STATE_TIMEOUT: RunState
 RUN_STATE_KILLED: RunState
 RUN_STATE_CANCELED: RunState
 RUN_STATE_PENDING: RunState
+TASK_ACTION_UNSPECIFIED: TaskAction
+TASK_ACTION_PAUSE: TaskAction
+TASK_ACTION_RESUME: TaskAction
+TASK_ACTION_STOP: TaskAction
+TASK_ACTION_DELETE: TaskAction
 
 class RetryBackoff(_message.Message):
     __slots__ = ("initial_sec", "multiplier", "max_sec")
@@ -282,7 +295,7 @@ class ListTasksResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class TaskLog(_message.Message):
-    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at", "task_name", "node_id")
+    __slots__ = ("task_log_id", "task_id", "run_times", "attempt", "state", "route", "http_status", "response", "error", "is_success", "extra", "due_at", "started_at", "finished_at", "confirmed_at", "deadline_at", "task_name", "node_id", "arg", "manual")
     TASK_LOG_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     RUN_TIMES_FIELD_NUMBER: _ClassVar[int]
@@ -301,6 +314,8 @@ class TaskLog(_message.Message):
     DEADLINE_AT_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ARG_FIELD_NUMBER: _ClassVar[int]
+    MANUAL_FIELD_NUMBER: _ClassVar[int]
     task_log_id: int
     task_id: int
     run_times: int
@@ -319,23 +334,27 @@ class TaskLog(_message.Message):
     deadline_at: _timestamp_pb2.Timestamp
     task_name: str
     node_id: str
-    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_name: _Optional[str] = ..., node_id: _Optional[str] = ...) -> None: ...
+    arg: str
+    manual: bool
+    def __init__(self, task_log_id: _Optional[int] = ..., task_id: _Optional[int] = ..., run_times: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., route: _Optional[str] = ..., http_status: _Optional[int] = ..., response: _Optional[str] = ..., error: _Optional[str] = ..., is_success: _Optional[bool] = ..., extra: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_name: _Optional[str] = ..., node_id: _Optional[str] = ..., arg: _Optional[str] = ..., manual: _Optional[bool] = ...) -> None: ...
 
 class ListTaskLogsRequest(_message.Message):
-    __slots__ = ("task_id", "page_size", "page_token", "state", "started_from", "started_before")
+    __slots__ = ("task_id", "page_size", "page_token", "state", "started_from", "started_before", "error_contains")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     STARTED_FROM_FIELD_NUMBER: _ClassVar[int]
     STARTED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CONTAINS_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     page_size: int
     page_token: str
     state: RunState
     started_from: _timestamp_pb2.Timestamp
     started_before: _timestamp_pb2.Timestamp
-    def __init__(self, task_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[RunState, str]] = ..., started_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    error_contains: str
+    def __init__(self, task_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[RunState, str]] = ..., started_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_contains: _Optional[str] = ...) -> None: ...
 
 class ListTaskLogsResponse(_message.Message):
     __slots__ = ("task_logs", "next_page_token")
@@ -366,10 +385,12 @@ class ResumeTaskResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class TriggerTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
+    __slots__ = ("task_id", "arg")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ARG_FIELD_NUMBER: _ClassVar[int]
     task_id: int
-    def __init__(self, task_id: _Optional[int] = ...) -> None: ...
+    arg: str
+    def __init__(self, task_id: _Optional[int] = ..., arg: _Optional[str] = ...) -> None: ...
 
 class TriggerTaskResponse(_message.Message):
     __slots__ = ("run_times",)
@@ -398,6 +419,86 @@ class DeleteTaskRequest(_message.Message):
 class DeleteTaskResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RetryRunRequest(_message.Message):
+    __slots__ = ("task_id", "run_times")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_TIMES_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    run_times: int
+    def __init__(self, task_id: _Optional[int] = ..., run_times: _Optional[int] = ...) -> None: ...
+
+class RetryRunResponse(_message.Message):
+    __slots__ = ("attempt",)
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    def __init__(self, attempt: _Optional[int] = ...) -> None: ...
+
+class TaskFilter(_message.Message):
+    __slots__ = ("srv_name", "state", "query")
+    SRV_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    srv_name: str
+    state: TaskState
+    query: str
+    def __init__(self, srv_name: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., query: _Optional[str] = ...) -> None: ...
+
+class BulkTaskActionRequest(_message.Message):
+    __slots__ = ("action", "task_ids", "filter", "page_token")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TASK_IDS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    action: TaskAction
+    task_ids: _containers.RepeatedScalarFieldContainer[int]
+    filter: TaskFilter
+    page_token: str
+    def __init__(self, action: _Optional[_Union[TaskAction, str]] = ..., task_ids: _Optional[_Iterable[int]] = ..., filter: _Optional[_Union[TaskFilter, _Mapping]] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class BulkTaskActionResponse(_message.Message):
+    __slots__ = ("changed", "unchanged", "next_page_token")
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    changed: int
+    unchanged: int
+    next_page_token: str
+    def __init__(self, changed: _Optional[int] = ..., unchanged: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTaskHistoryRequest(_message.Message):
+    __slots__ = ("task_id", "bucket_sec", "buckets")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_SEC_FIELD_NUMBER: _ClassVar[int]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    bucket_sec: int
+    buckets: int
+    def __init__(self, task_id: _Optional[int] = ..., bucket_sec: _Optional[int] = ..., buckets: _Optional[int] = ...) -> None: ...
+
+class HistoryBucket(_message.Message):
+    __slots__ = ("start", "succeeded", "failed", "other", "duration_avg_ms", "duration_max_ms")
+    START_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    OTHER_FIELD_NUMBER: _ClassVar[int]
+    DURATION_AVG_MS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    start: _timestamp_pb2.Timestamp
+    succeeded: int
+    failed: int
+    other: int
+    duration_avg_ms: int
+    duration_max_ms: int
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., other: _Optional[int] = ..., duration_avg_ms: _Optional[int] = ..., duration_max_ms: _Optional[int] = ...) -> None: ...
+
+class GetTaskHistoryResponse(_message.Message):
+    __slots__ = ("buckets", "truncated")
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    buckets: _containers.RepeatedCompositeFieldContainer[HistoryBucket]
+    truncated: bool
+    def __init__(self, buckets: _Optional[_Iterable[_Union[HistoryBucket, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
 
 class PreviewScheduleRequest(_message.Message):
     __slots__ = ("task_id", "sched_mode", "time_cron", "time_zone", "time_interval_sec", "time_spec_at", "start_at", "end_at", "count")

@@ -36,6 +36,14 @@ const (
 	// ClusterServiceGetClusterProcedure is the fully-qualified name of the ClusterService's GetCluster
 	// RPC.
 	ClusterServiceGetClusterProcedure = "/easytask.v1.ClusterService/GetCluster"
+	// ClusterServiceWhoAmIProcedure is the fully-qualified name of the ClusterService's WhoAmI RPC.
+	ClusterServiceWhoAmIProcedure = "/easytask.v1.ClusterService/WhoAmI"
+	// ClusterServiceListAuditLogProcedure is the fully-qualified name of the ClusterService's
+	// ListAuditLog RPC.
+	ClusterServiceListAuditLogProcedure = "/easytask.v1.ClusterService/ListAuditLog"
+	// ClusterServiceListAlertsProcedure is the fully-qualified name of the ClusterService's ListAlerts
+	// RPC.
+	ClusterServiceListAlertsProcedure = "/easytask.v1.ClusterService/ListAlerts"
 )
 
 // ClusterServiceClient is a client for the easytask.v1.ClusterService service.
@@ -44,6 +52,15 @@ type ClusterServiceClient interface {
 	// Redis cannot be reached, with what the node knows (leadership_known
 	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
+	// The caller as the server knows it: its API token's name and role.
+	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)
+	// Changes made through the API (every method not marked
+	// NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+	// newest first; kept as long as the run history (log_retention_days).
+	ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error)
+	// Alerts raised (a task failing runs in a row, a route evicted), newest
+	// first, how their delivery to the webhook went, and the alert settings.
+	ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error)
 }
 
 // NewClusterServiceClient constructs a client for the easytask.v1.ClusterService service. By
@@ -61,6 +78,28 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+ClusterServiceGetClusterProcedure,
 			connect.WithSchema(clusterServiceMethods.ByName("GetCluster")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		whoAmI: connect.NewClient[v1.WhoAmIRequest, v1.WhoAmIResponse](
+			httpClient,
+			baseURL+ClusterServiceWhoAmIProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("WhoAmI")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listAuditLog: connect.NewClient[v1.ListAuditLogRequest, v1.ListAuditLogResponse](
+			httpClient,
+			baseURL+ClusterServiceListAuditLogProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("ListAuditLog")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listAlerts: connect.NewClient[v1.ListAlertsRequest, v1.ListAlertsResponse](
+			httpClient,
+			baseURL+ClusterServiceListAlertsProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("ListAlerts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -68,12 +107,42 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // clusterServiceClient implements ClusterServiceClient.
 type clusterServiceClient struct {
-	getCluster *connect.Client[v1.GetClusterRequest, v1.GetClusterResponse]
+	getCluster   *connect.Client[v1.GetClusterRequest, v1.GetClusterResponse]
+	whoAmI       *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	listAuditLog *connect.Client[v1.ListAuditLogRequest, v1.ListAuditLogResponse]
+	listAlerts   *connect.Client[v1.ListAlertsRequest, v1.ListAlertsResponse]
 }
 
 // GetCluster calls easytask.v1.ClusterService.GetCluster.
 func (c *clusterServiceClient) GetCluster(ctx context.Context, req *v1.GetClusterRequest) (*v1.GetClusterResponse, error) {
 	response, err := c.getCluster.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// WhoAmI calls easytask.v1.ClusterService.WhoAmI.
+func (c *clusterServiceClient) WhoAmI(ctx context.Context, req *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error) {
+	response, err := c.whoAmI.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListAuditLog calls easytask.v1.ClusterService.ListAuditLog.
+func (c *clusterServiceClient) ListAuditLog(ctx context.Context, req *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error) {
+	response, err := c.listAuditLog.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListAlerts calls easytask.v1.ClusterService.ListAlerts.
+func (c *clusterServiceClient) ListAlerts(ctx context.Context, req *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error) {
+	response, err := c.listAlerts.CallUnary(ctx, connect.NewRequest(req))
 	if response != nil {
 		return response.Msg, err
 	}
@@ -86,6 +155,15 @@ type ClusterServiceHandler interface {
 	// Redis cannot be reached, with what the node knows (leadership_known
 	// false and the reason).
 	GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error)
+	// The caller as the server knows it: its API token's name and role.
+	WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error)
+	// Changes made through the API (every method not marked
+	// NO_SIDE_EFFECTS, except ConfirmTask, which the run's own log records),
+	// newest first; kept as long as the run history (log_retention_days).
+	ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error)
+	// Alerts raised (a task failing runs in a row, a route evicted), newest
+	// first, how their delivery to the webhook went, and the alert settings.
+	ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -99,12 +177,40 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		ClusterServiceGetClusterProcedure,
 		svc.GetCluster,
 		connect.WithSchema(clusterServiceMethods.ByName("GetCluster")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceWhoAmIHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceWhoAmIProcedure,
+		svc.WhoAmI,
+		connect.WithSchema(clusterServiceMethods.ByName("WhoAmI")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceListAuditLogHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceListAuditLogProcedure,
+		svc.ListAuditLog,
+		connect.WithSchema(clusterServiceMethods.ByName("ListAuditLog")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceListAlertsHandler := connect.NewUnaryHandlerSimple(
+		ClusterServiceListAlertsProcedure,
+		svc.ListAlerts,
+		connect.WithSchema(clusterServiceMethods.ByName("ListAlerts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/easytask.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceGetClusterProcedure:
 			clusterServiceGetClusterHandler.ServeHTTP(w, r)
+		case ClusterServiceWhoAmIProcedure:
+			clusterServiceWhoAmIHandler.ServeHTTP(w, r)
+		case ClusterServiceListAuditLogProcedure:
+			clusterServiceListAuditLogHandler.ServeHTTP(w, r)
+		case ClusterServiceListAlertsProcedure:
+			clusterServiceListAlertsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -116,4 +222,16 @@ type UnimplementedClusterServiceHandler struct{}
 
 func (UnimplementedClusterServiceHandler) GetCluster(context.Context, *v1.GetClusterRequest) (*v1.GetClusterResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.GetCluster is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) WhoAmI(context.Context, *v1.WhoAmIRequest) (*v1.WhoAmIResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.WhoAmI is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) ListAuditLog(context.Context, *v1.ListAuditLogRequest) (*v1.ListAuditLogResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.ListAuditLog is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) ListAlerts(context.Context, *v1.ListAlertsRequest) (*v1.ListAlertsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.ClusterService.ListAlerts is not implemented"))
 }

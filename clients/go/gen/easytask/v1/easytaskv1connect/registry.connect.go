@@ -42,6 +42,9 @@ const (
 	// RegistryServiceListTaskServersProcedure is the fully-qualified name of the RegistryService's
 	// ListTaskServers RPC.
 	RegistryServiceListTaskServersProcedure = "/easytask.v1.RegistryService/ListTaskServers"
+	// RegistryServiceDeleteTaskServerProcedure is the fully-qualified name of the RegistryService's
+	// DeleteTaskServer RPC.
+	RegistryServiceDeleteTaskServerProcedure = "/easytask.v1.RegistryService/DeleteTaskServer"
 )
 
 // RegistryServiceClient is a client for the easytask.v1.RegistryService service.
@@ -53,6 +56,10 @@ type RegistryServiceClient interface {
 	// record when the route was evicted).
 	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
 	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
+	// Removes a task server with all its routes and eviction records. Refused
+	// (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+	// it: delete them first.
+	DeleteTaskServer(context.Context, *v1.DeleteTaskServerRequest) (*v1.DeleteTaskServerResponse, error)
 }
 
 // NewRegistryServiceClient constructs a client for the easytask.v1.RegistryService service. By
@@ -82,6 +89,13 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			httpClient,
 			baseURL+RegistryServiceListTaskServersProcedure,
 			connect.WithSchema(registryServiceMethods.ByName("ListTaskServers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteTaskServer: connect.NewClient[v1.DeleteTaskServerRequest, v1.DeleteTaskServerResponse](
+			httpClient,
+			baseURL+RegistryServiceDeleteTaskServerProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("DeleteTaskServer")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -89,9 +103,10 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 
 // registryServiceClient implements RegistryServiceClient.
 type registryServiceClient struct {
-	addTaskServer   *connect.Client[v1.AddTaskServerRequest, v1.AddTaskServerResponse]
-	delTaskServer   *connect.Client[v1.DelTaskServerRequest, v1.DelTaskServerResponse]
-	listTaskServers *connect.Client[v1.ListTaskServersRequest, v1.ListTaskServersResponse]
+	addTaskServer    *connect.Client[v1.AddTaskServerRequest, v1.AddTaskServerResponse]
+	delTaskServer    *connect.Client[v1.DelTaskServerRequest, v1.DelTaskServerResponse]
+	listTaskServers  *connect.Client[v1.ListTaskServersRequest, v1.ListTaskServersResponse]
+	deleteTaskServer *connect.Client[v1.DeleteTaskServerRequest, v1.DeleteTaskServerResponse]
 }
 
 // AddTaskServer calls easytask.v1.RegistryService.AddTaskServer.
@@ -121,6 +136,15 @@ func (c *registryServiceClient) ListTaskServers(ctx context.Context, req *v1.Lis
 	return nil, err
 }
 
+// DeleteTaskServer calls easytask.v1.RegistryService.DeleteTaskServer.
+func (c *registryServiceClient) DeleteTaskServer(ctx context.Context, req *v1.DeleteTaskServerRequest) (*v1.DeleteTaskServerResponse, error) {
+	response, err := c.deleteTaskServer.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // RegistryServiceHandler is an implementation of the easytask.v1.RegistryService service.
 type RegistryServiceHandler interface {
 	// Adds a route to the named task server, creating the server on first use.
@@ -130,6 +154,10 @@ type RegistryServiceHandler interface {
 	// record when the route was evicted).
 	DelTaskServer(context.Context, *v1.DelTaskServerRequest) (*v1.DelTaskServerResponse, error)
 	ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error)
+	// Removes a task server with all its routes and eviction records. Refused
+	// (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+	// it: delete them first.
+	DeleteTaskServer(context.Context, *v1.DeleteTaskServerRequest) (*v1.DeleteTaskServerResponse, error)
 }
 
 // NewRegistryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -155,6 +183,13 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 		RegistryServiceListTaskServersProcedure,
 		svc.ListTaskServers,
 		connect.WithSchema(registryServiceMethods.ByName("ListTaskServers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceDeleteTaskServerHandler := connect.NewUnaryHandlerSimple(
+		RegistryServiceDeleteTaskServerProcedure,
+		svc.DeleteTaskServer,
+		connect.WithSchema(registryServiceMethods.ByName("DeleteTaskServer")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/easytask.v1.RegistryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -165,6 +200,8 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 			registryServiceDelTaskServerHandler.ServeHTTP(w, r)
 		case RegistryServiceListTaskServersProcedure:
 			registryServiceListTaskServersHandler.ServeHTTP(w, r)
+		case RegistryServiceDeleteTaskServerProcedure:
+			registryServiceDeleteTaskServerHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -184,4 +221,8 @@ func (UnimplementedRegistryServiceHandler) DelTaskServer(context.Context, *v1.De
 
 func (UnimplementedRegistryServiceHandler) ListTaskServers(context.Context, *v1.ListTaskServersRequest) (*v1.ListTaskServersResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.RegistryService.ListTaskServers is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) DeleteTaskServer(context.Context, *v1.DeleteTaskServerRequest) (*v1.DeleteTaskServerResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.RegistryService.DeleteTaskServer is not implemented"))
 }

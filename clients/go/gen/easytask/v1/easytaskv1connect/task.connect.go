@@ -61,6 +61,14 @@ const (
 	TaskServiceKillRunProcedure = "/easytask.v1.TaskService/KillRun"
 	// TaskServiceDeleteTaskProcedure is the fully-qualified name of the TaskService's DeleteTask RPC.
 	TaskServiceDeleteTaskProcedure = "/easytask.v1.TaskService/DeleteTask"
+	// TaskServiceRetryRunProcedure is the fully-qualified name of the TaskService's RetryRun RPC.
+	TaskServiceRetryRunProcedure = "/easytask.v1.TaskService/RetryRun"
+	// TaskServiceBulkTaskActionProcedure is the fully-qualified name of the TaskService's
+	// BulkTaskAction RPC.
+	TaskServiceBulkTaskActionProcedure = "/easytask.v1.TaskService/BulkTaskAction"
+	// TaskServiceGetTaskHistoryProcedure is the fully-qualified name of the TaskService's
+	// GetTaskHistory RPC.
+	TaskServiceGetTaskHistoryProcedure = "/easytask.v1.TaskService/GetTaskHistory"
 )
 
 // TaskServiceClient is a client for the easytask.v1.TaskService service.
@@ -90,13 +98,26 @@ type TaskServiceClient interface {
 	PauseTask(context.Context, *v1.PauseTaskRequest) (*v1.PauseTaskResponse, error)
 	// Schedules a paused or stopped task again from now on.
 	ResumeTask(context.Context, *v1.ResumeTaskRequest) (*v1.ResumeTaskResponse, error)
-	// Fires one run now, outside the schedule; returns its run_times.
+	// Fires one run now, outside the schedule, with the task's arg or the one
+	// given for this run only; also while the task is paused or finished (a
+	// stopped task must be resumed first). Returns its run_times.
 	TriggerTask(context.Context, *v1.TriggerTaskRequest) (*v1.TriggerTaskResponse, error)
 	// Aborts the callback of a run in flight (or its wait for confirmation,
 	// or its pending retry) and records it KILLED.
 	KillRun(context.Context, *v1.KillRunRequest) (*v1.KillRunResponse, error)
 	// Removes the task and its run history; runs in flight are aborted.
 	DeleteTask(context.Context, *v1.DeleteTaskRequest) (*v1.DeleteTaskResponse, error)
+	// Runs a run again that ended without success (failed, timed out,
+	// killed, aborted or canceled): a new attempt of it, due now, with the
+	// run's arg; also while the task is paused. Returns the attempt's number.
+	RetryRun(context.Context, *v1.RetryRunRequest) (*v1.RetryRunResponse, error)
+	// Pauses, resumes, stops or deletes many tasks: the given ids, or the
+	// tasks matching a filter, at most 1000 per call (continue with
+	// next_page_token). Says how many it changed.
+	BulkTaskAction(context.Context, *v1.BulkTaskActionRequest) (*v1.BulkTaskActionResponse, error)
+	// A task's runs over time, bucket by bucket: how many succeeded and
+	// failed, and how long they took.
+	GetTaskHistory(context.Context, *v1.GetTaskHistoryRequest) (*v1.GetTaskHistoryResponse, error)
 }
 
 // NewTaskServiceClient constructs a client for the easytask.v1.TaskService service. By default, it
@@ -132,30 +153,35 @@ func NewTaskServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+TaskServiceGetTaskProcedure,
 			connect.WithSchema(taskServiceMethods.ByName("GetTask")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listTasks: connect.NewClient[v1.ListTasksRequest, v1.ListTasksResponse](
 			httpClient,
 			baseURL+TaskServiceListTasksProcedure,
 			connect.WithSchema(taskServiceMethods.ByName("ListTasks")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listTaskLogs: connect.NewClient[v1.ListTaskLogsRequest, v1.ListTaskLogsResponse](
 			httpClient,
 			baseURL+TaskServiceListTaskLogsProcedure,
 			connect.WithSchema(taskServiceMethods.ByName("ListTaskLogs")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		previewSchedule: connect.NewClient[v1.PreviewScheduleRequest, v1.PreviewScheduleResponse](
 			httpClient,
 			baseURL+TaskServicePreviewScheduleProcedure,
 			connect.WithSchema(taskServiceMethods.ByName("PreviewSchedule")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		getStats: connect.NewClient[v1.GetStatsRequest, v1.GetStatsResponse](
 			httpClient,
 			baseURL+TaskServiceGetStatsProcedure,
 			connect.WithSchema(taskServiceMethods.ByName("GetStats")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		pauseTask: connect.NewClient[v1.PauseTaskRequest, v1.PauseTaskResponse](
@@ -188,6 +214,25 @@ func NewTaskServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(taskServiceMethods.ByName("DeleteTask")),
 			connect.WithClientOptions(opts...),
 		),
+		retryRun: connect.NewClient[v1.RetryRunRequest, v1.RetryRunResponse](
+			httpClient,
+			baseURL+TaskServiceRetryRunProcedure,
+			connect.WithSchema(taskServiceMethods.ByName("RetryRun")),
+			connect.WithClientOptions(opts...),
+		),
+		bulkTaskAction: connect.NewClient[v1.BulkTaskActionRequest, v1.BulkTaskActionResponse](
+			httpClient,
+			baseURL+TaskServiceBulkTaskActionProcedure,
+			connect.WithSchema(taskServiceMethods.ByName("BulkTaskAction")),
+			connect.WithClientOptions(opts...),
+		),
+		getTaskHistory: connect.NewClient[v1.GetTaskHistoryRequest, v1.GetTaskHistoryResponse](
+			httpClient,
+			baseURL+TaskServiceGetTaskHistoryProcedure,
+			connect.WithSchema(taskServiceMethods.ByName("GetTaskHistory")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -206,6 +251,9 @@ type taskServiceClient struct {
 	triggerTask     *connect.Client[v1.TriggerTaskRequest, v1.TriggerTaskResponse]
 	killRun         *connect.Client[v1.KillRunRequest, v1.KillRunResponse]
 	deleteTask      *connect.Client[v1.DeleteTaskRequest, v1.DeleteTaskResponse]
+	retryRun        *connect.Client[v1.RetryRunRequest, v1.RetryRunResponse]
+	bulkTaskAction  *connect.Client[v1.BulkTaskActionRequest, v1.BulkTaskActionResponse]
+	getTaskHistory  *connect.Client[v1.GetTaskHistoryRequest, v1.GetTaskHistoryResponse]
 }
 
 // AddTask calls easytask.v1.TaskService.AddTask.
@@ -325,6 +373,33 @@ func (c *taskServiceClient) DeleteTask(ctx context.Context, req *v1.DeleteTaskRe
 	return nil, err
 }
 
+// RetryRun calls easytask.v1.TaskService.RetryRun.
+func (c *taskServiceClient) RetryRun(ctx context.Context, req *v1.RetryRunRequest) (*v1.RetryRunResponse, error) {
+	response, err := c.retryRun.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// BulkTaskAction calls easytask.v1.TaskService.BulkTaskAction.
+func (c *taskServiceClient) BulkTaskAction(ctx context.Context, req *v1.BulkTaskActionRequest) (*v1.BulkTaskActionResponse, error) {
+	response, err := c.bulkTaskAction.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// GetTaskHistory calls easytask.v1.TaskService.GetTaskHistory.
+func (c *taskServiceClient) GetTaskHistory(ctx context.Context, req *v1.GetTaskHistoryRequest) (*v1.GetTaskHistoryResponse, error) {
+	response, err := c.getTaskHistory.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // TaskServiceHandler is an implementation of the easytask.v1.TaskService service.
 type TaskServiceHandler interface {
 	// Creates a task, or updates the task with the same name and biz_id (and
@@ -352,13 +427,26 @@ type TaskServiceHandler interface {
 	PauseTask(context.Context, *v1.PauseTaskRequest) (*v1.PauseTaskResponse, error)
 	// Schedules a paused or stopped task again from now on.
 	ResumeTask(context.Context, *v1.ResumeTaskRequest) (*v1.ResumeTaskResponse, error)
-	// Fires one run now, outside the schedule; returns its run_times.
+	// Fires one run now, outside the schedule, with the task's arg or the one
+	// given for this run only; also while the task is paused or finished (a
+	// stopped task must be resumed first). Returns its run_times.
 	TriggerTask(context.Context, *v1.TriggerTaskRequest) (*v1.TriggerTaskResponse, error)
 	// Aborts the callback of a run in flight (or its wait for confirmation,
 	// or its pending retry) and records it KILLED.
 	KillRun(context.Context, *v1.KillRunRequest) (*v1.KillRunResponse, error)
 	// Removes the task and its run history; runs in flight are aborted.
 	DeleteTask(context.Context, *v1.DeleteTaskRequest) (*v1.DeleteTaskResponse, error)
+	// Runs a run again that ended without success (failed, timed out,
+	// killed, aborted or canceled): a new attempt of it, due now, with the
+	// run's arg; also while the task is paused. Returns the attempt's number.
+	RetryRun(context.Context, *v1.RetryRunRequest) (*v1.RetryRunResponse, error)
+	// Pauses, resumes, stops or deletes many tasks: the given ids, or the
+	// tasks matching a filter, at most 1000 per call (continue with
+	// next_page_token). Says how many it changed.
+	BulkTaskAction(context.Context, *v1.BulkTaskActionRequest) (*v1.BulkTaskActionResponse, error)
+	// A task's runs over time, bucket by bucket: how many succeeded and
+	// failed, and how long they took.
+	GetTaskHistory(context.Context, *v1.GetTaskHistoryRequest) (*v1.GetTaskHistoryResponse, error)
 }
 
 // NewTaskServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -390,30 +478,35 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 		TaskServiceGetTaskProcedure,
 		svc.GetTask,
 		connect.WithSchema(taskServiceMethods.ByName("GetTask")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	taskServiceListTasksHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceListTasksProcedure,
 		svc.ListTasks,
 		connect.WithSchema(taskServiceMethods.ByName("ListTasks")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	taskServiceListTaskLogsHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceListTaskLogsProcedure,
 		svc.ListTaskLogs,
 		connect.WithSchema(taskServiceMethods.ByName("ListTaskLogs")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	taskServicePreviewScheduleHandler := connect.NewUnaryHandlerSimple(
 		TaskServicePreviewScheduleProcedure,
 		svc.PreviewSchedule,
 		connect.WithSchema(taskServiceMethods.ByName("PreviewSchedule")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	taskServiceGetStatsHandler := connect.NewUnaryHandlerSimple(
 		TaskServiceGetStatsProcedure,
 		svc.GetStats,
 		connect.WithSchema(taskServiceMethods.ByName("GetStats")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	taskServicePauseTaskHandler := connect.NewUnaryHandlerSimple(
@@ -446,6 +539,25 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(taskServiceMethods.ByName("DeleteTask")),
 		connect.WithHandlerOptions(opts...),
 	)
+	taskServiceRetryRunHandler := connect.NewUnaryHandlerSimple(
+		TaskServiceRetryRunProcedure,
+		svc.RetryRun,
+		connect.WithSchema(taskServiceMethods.ByName("RetryRun")),
+		connect.WithHandlerOptions(opts...),
+	)
+	taskServiceBulkTaskActionHandler := connect.NewUnaryHandlerSimple(
+		TaskServiceBulkTaskActionProcedure,
+		svc.BulkTaskAction,
+		connect.WithSchema(taskServiceMethods.ByName("BulkTaskAction")),
+		connect.WithHandlerOptions(opts...),
+	)
+	taskServiceGetTaskHistoryHandler := connect.NewUnaryHandlerSimple(
+		TaskServiceGetTaskHistoryProcedure,
+		svc.GetTaskHistory,
+		connect.WithSchema(taskServiceMethods.ByName("GetTaskHistory")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/easytask.v1.TaskService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case TaskServiceAddTaskProcedure:
@@ -474,6 +586,12 @@ func NewTaskServiceHandler(svc TaskServiceHandler, opts ...connect.HandlerOption
 			taskServiceKillRunHandler.ServeHTTP(w, r)
 		case TaskServiceDeleteTaskProcedure:
 			taskServiceDeleteTaskHandler.ServeHTTP(w, r)
+		case TaskServiceRetryRunProcedure:
+			taskServiceRetryRunHandler.ServeHTTP(w, r)
+		case TaskServiceBulkTaskActionProcedure:
+			taskServiceBulkTaskActionHandler.ServeHTTP(w, r)
+		case TaskServiceGetTaskHistoryProcedure:
+			taskServiceGetTaskHistoryHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -533,4 +651,16 @@ func (UnimplementedTaskServiceHandler) KillRun(context.Context, *v1.KillRunReque
 
 func (UnimplementedTaskServiceHandler) DeleteTask(context.Context, *v1.DeleteTaskRequest) (*v1.DeleteTaskResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.DeleteTask is not implemented"))
+}
+
+func (UnimplementedTaskServiceHandler) RetryRun(context.Context, *v1.RetryRunRequest) (*v1.RetryRunResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.RetryRun is not implemented"))
+}
+
+func (UnimplementedTaskServiceHandler) BulkTaskAction(context.Context, *v1.BulkTaskActionRequest) (*v1.BulkTaskActionResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.BulkTaskAction is not implemented"))
+}
+
+func (UnimplementedTaskServiceHandler) GetTaskHistory(context.Context, *v1.GetTaskHistoryRequest) (*v1.GetTaskHistoryResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("easytask.v1.TaskService.GetTaskHistory is not implemented"))
 }

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file easytask/v1/registry.proto.
  */
 export const file_easytask_v1_registry: GenFile = /*@__PURE__*/
-  fileDesc("ChplYXN5dGFzay92MS9yZWdpc3RyeS5wcm90bxILZWFzeXRhc2sudjEiyQEKFEFkZFRhc2tTZXJ2ZXJSZXF1ZXN0EhUKBG5hbWUYASABKAlCB5q1GAMI/wESDgoGc2NoZW1hGAIgASgJEhUKBGhvc3QYAyABKAlCB5q1GAMI/QESDAoEcG9ydBgEIAEoDRIlChRjYWxsYmFja190aW1lb3V0X3NlYxgFIAEoDUIHmrUYAxiQHBIeChZpc19lbmFibGVfaGVhbHRoX2NoZWNrGAYgASgIEhMKBnNlY3JldBgHIAEoCUgAiAEBQgkKB19zZWNyZXQiFwoVQWRkVGFza1NlcnZlclJlc3BvbnNlIlAKFERlbFRhc2tTZXJ2ZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGc2NoZW1hGAIgASgJEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDSIXChVEZWxUYXNrU2VydmVyUmVzcG9uc2UiGAoWTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdCJIChdMaXN0VGFza1NlcnZlcnNSZXNwb25zZRItCgx0YXNrX3NlcnZlcnMYASADKAsyFy5lYXN5dGFzay52MS5UYXNrU2VydmVyIpIBCgpUYXNrU2VydmVyEhYKDnRhc2tfc2VydmVyX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSIgoGcm91dGVzGAMgAygLMhIuZWFzeXRhc2sudjEuUm91dGUSDgoGc2lnbmVkGAQgASgIEioKDmV2aWN0ZWRfcm91dGVzGAUgAygLMhIuZWFzeXRhc2sudjEuUm91dGUiuAIKBVJvdXRlEhAKCHJvdXRlX2lkGAEgASgDEg4KBnNjaGVtYRgCIAEoCRIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0SHAoUY2FsbGJhY2tfdGltZW91dF9zZWMYBSABKA0SHgoWaXNfZW5hYmxlX2hlYWx0aF9jaGVjaxgGIAEoCBIcChRmYWlsZWRfaGVhbHRoX2NoZWNrcxgHIAEoDRI1ChFsYXN0X2hlYXJ0YmVhdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXZpY3RlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAyywIKD1JlZ2lzdHJ5U2VydmljZRJsCg1BZGRUYXNrU2VydmVyEiEuZWFzeXRhc2sudjEuQWRkVGFza1NlcnZlclJlcXVlc3QaIi5lYXN5dGFzay52MS5BZGRUYXNrU2VydmVyUmVzcG9uc2UiFIq1GBAvYWRkX3Rhc2tfc2VydmVyEmwKDURlbFRhc2tTZXJ2ZXISIS5lYXN5dGFzay52MS5EZWxUYXNrU2VydmVyUmVxdWVzdBoiLmVhc3l0YXNrLnYxLkRlbFRhc2tTZXJ2ZXJSZXNwb25zZSIUirUYEC9kZWxfdGFza19zZXJ2ZXISXAoPTGlzdFRhc2tTZXJ2ZXJzEiMuZWFzeXRhc2sudjEuTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdBokLmVhc3l0YXNrLnYxLkxpc3RUYXNrU2VydmVyc1Jlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChplYXN5dGFzay92MS9yZWdpc3RyeS5wcm90bxILZWFzeXRhc2sudjEiyQEKFEFkZFRhc2tTZXJ2ZXJSZXF1ZXN0EhUKBG5hbWUYASABKAlCB5q1GAMI/wESDgoGc2NoZW1hGAIgASgJEhUKBGhvc3QYAyABKAlCB5q1GAMI/QESDAoEcG9ydBgEIAEoDRIlChRjYWxsYmFja190aW1lb3V0X3NlYxgFIAEoDUIHmrUYAxiQHBIeChZpc19lbmFibGVfaGVhbHRoX2NoZWNrGAYgASgIEhMKBnNlY3JldBgHIAEoCUgAiAEBQgkKB19zZWNyZXQiFwoVQWRkVGFza1NlcnZlclJlc3BvbnNlIlAKFERlbFRhc2tTZXJ2ZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGc2NoZW1hGAIgASgJEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDSIXChVEZWxUYXNrU2VydmVyUmVzcG9uc2UiMAoXRGVsZXRlVGFza1NlcnZlclJlcXVlc3QSFQoEbmFtZRgBIAEoCUIHmrUYAwj/ASIaChhEZWxldGVUYXNrU2VydmVyUmVzcG9uc2UiGAoWTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdCJIChdMaXN0VGFza1NlcnZlcnNSZXNwb25zZRItCgx0YXNrX3NlcnZlcnMYASADKAsyFy5lYXN5dGFzay52MS5UYXNrU2VydmVyIpIBCgpUYXNrU2VydmVyEhYKDnRhc2tfc2VydmVyX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSIgoGcm91dGVzGAMgAygLMhIuZWFzeXRhc2sudjEuUm91dGUSDgoGc2lnbmVkGAQgASgIEioKDmV2aWN0ZWRfcm91dGVzGAUgAygLMhIuZWFzeXRhc2sudjEuUm91dGUiuAIKBVJvdXRlEhAKCHJvdXRlX2lkGAEgASgDEg4KBnNjaGVtYRgCIAEoCRIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0SHAoUY2FsbGJhY2tfdGltZW91dF9zZWMYBSABKA0SHgoWaXNfZW5hYmxlX2hlYWx0aF9jaGVjaxgGIAEoCBIcChRmYWlsZWRfaGVhbHRoX2NoZWNrcxgHIAEoDRI1ChFsYXN0X2hlYXJ0YmVhdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXZpY3RlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAysQMKD1JlZ2lzdHJ5U2VydmljZRJsCg1BZGRUYXNrU2VydmVyEiEuZWFzeXRhc2sudjEuQWRkVGFza1NlcnZlclJlcXVlc3QaIi5lYXN5dGFzay52MS5BZGRUYXNrU2VydmVyUmVzcG9uc2UiFIq1GBAvYWRkX3Rhc2tfc2VydmVyEmwKDURlbFRhc2tTZXJ2ZXISIS5lYXN5dGFzay52MS5EZWxUYXNrU2VydmVyUmVxdWVzdBoiLmVhc3l0YXNrLnYxLkRlbFRhc2tTZXJ2ZXJSZXNwb25zZSIUirUYEC9kZWxfdGFza19zZXJ2ZXISYQoPTGlzdFRhc2tTZXJ2ZXJzEiMuZWFzeXRhc2sudjEuTGlzdFRhc2tTZXJ2ZXJzUmVxdWVzdBokLmVhc3l0YXNrLnYxLkxpc3RUYXNrU2VydmVyc1Jlc3BvbnNlIgOQAgESXwoQRGVsZXRlVGFza1NlcnZlchIkLmVhc3l0YXNrLnYxLkRlbGV0ZVRhc2tTZXJ2ZXJSZXF1ZXN0GiUuZWFzeXRhc2sudjEuRGVsZXRlVGFza1NlcnZlclJlc3BvbnNlQkRaQmdpdGh1Yi5jb20vZWFzeXRhc2svZWFzeXRhc2svY2xpZW50cy9nby9nZW4vZWFzeXRhc2svdjE7ZWFzeXRhc2t2MWIGcHJvdG8z", [file_easytask_v1_options, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message easytask.v1.AddTaskServerRequest
@@ -133,6 +133,36 @@ export const DelTaskServerResponseSchema: GenMessage<DelTaskServerResponse> = /*
   messageDesc(file_easytask_v1_registry, 3);
 
 /**
+ * @generated from message easytask.v1.DeleteTaskServerRequest
+ */
+export type DeleteTaskServerRequest = Message<"easytask.v1.DeleteTaskServerRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message easytask.v1.DeleteTaskServerRequest.
+ * Use `create(DeleteTaskServerRequestSchema)` to create a new message.
+ */
+export const DeleteTaskServerRequestSchema: GenMessage<DeleteTaskServerRequest> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_registry, 4);
+
+/**
+ * @generated from message easytask.v1.DeleteTaskServerResponse
+ */
+export type DeleteTaskServerResponse = Message<"easytask.v1.DeleteTaskServerResponse"> & {
+};
+
+/**
+ * Describes the message easytask.v1.DeleteTaskServerResponse.
+ * Use `create(DeleteTaskServerResponseSchema)` to create a new message.
+ */
+export const DeleteTaskServerResponseSchema: GenMessage<DeleteTaskServerResponse> = /*@__PURE__*/
+  messageDesc(file_easytask_v1_registry, 5);
+
+/**
  * @generated from message easytask.v1.ListTaskServersRequest
  */
 export type ListTaskServersRequest = Message<"easytask.v1.ListTaskServersRequest"> & {
@@ -143,7 +173,7 @@ export type ListTaskServersRequest = Message<"easytask.v1.ListTaskServersRequest
  * Use `create(ListTaskServersRequestSchema)` to create a new message.
  */
 export const ListTaskServersRequestSchema: GenMessage<ListTaskServersRequest> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_registry, 4);
+  messageDesc(file_easytask_v1_registry, 6);
 
 /**
  * @generated from message easytask.v1.ListTaskServersResponse
@@ -160,7 +190,7 @@ export type ListTaskServersResponse = Message<"easytask.v1.ListTaskServersRespon
  * Use `create(ListTaskServersResponseSchema)` to create a new message.
  */
 export const ListTaskServersResponseSchema: GenMessage<ListTaskServersResponse> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_registry, 5);
+  messageDesc(file_easytask_v1_registry, 7);
 
 /**
  * @generated from message easytask.v1.TaskServer
@@ -202,7 +232,7 @@ export type TaskServer = Message<"easytask.v1.TaskServer"> & {
  * Use `create(TaskServerSchema)` to create a new message.
  */
 export const TaskServerSchema: GenMessage<TaskServer> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_registry, 6);
+  messageDesc(file_easytask_v1_registry, 8);
 
 /**
  * @generated from message easytask.v1.Route
@@ -268,7 +298,7 @@ export type Route = Message<"easytask.v1.Route"> & {
  * Use `create(RouteSchema)` to create a new message.
  */
 export const RouteSchema: GenMessage<Route> = /*@__PURE__*/
-  messageDesc(file_easytask_v1_registry, 7);
+  messageDesc(file_easytask_v1_registry, 9);
 
 /**
  * Task servers: the HTTP services that run tasks, each with one or more routes.
@@ -305,6 +335,18 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof ListTaskServersRequestSchema;
     output: typeof ListTaskServersResponseSchema;
+  },
+  /**
+   * Removes a task server with all its routes and eviction records. Refused
+   * (failed_precondition, ERROR_REASON_TASK_SERVER_IN_USE) while tasks use
+   * it: delete them first.
+   *
+   * @generated from rpc easytask.v1.RegistryService.DeleteTaskServer
+   */
+  deleteTaskServer: {
+    methodKind: "unary";
+    input: typeof DeleteTaskServerRequestSchema;
+    output: typeof DeleteTaskServerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_easytask_v1_registry, 0);
